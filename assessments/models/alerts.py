@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from assessments.models.assessments import Assessment
+from assessments.models.partners import Partner, Period
+
+
+class Alert(models.Model):
+    """A finding of decline detection worth telling people about."""
+
+    class Severity(models.TextChoices):
+        WATCH = "watch", "Watch"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        SNOOZED = "snoozed", "Snoozed"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="alerts")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.CharField(max_length=40)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    explanation = models.TextField()
+    items = models.JSONField(default=list)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    snoozed_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "rule", "period"], name="one_alert_per_partner_rule_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.period} {self.rule} ({self.severity})"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class AlertDelivery(models.Model):
+    """One e-mail of one alert to one recipient: recorded first, sent after commit."""
+
+    Status = OutboxStatus
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "recipient"], name="one_delivery_per_alert_recipient"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} to {self.recipient_id} ({self.status})"
+
+
+class Reminder(models.Model):
+    """A check-up reminder or escalation e-mail, at most one per kind and recipient."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        ESCALATION = "escalation", "Escalated to leadership"
+
+    Status = OutboxStatus
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "kind", "recipient"], name="one_reminder_per_kind"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="reminder_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.assessment_id} to {self.recipient_id}"

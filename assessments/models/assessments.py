@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from assessments.models.partners import Partner, Period
+from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
+from assessments.scoring import Band, Scale
+
+
+class Assessment(models.Model):
+    """One rater's check-up of one partner for one period."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="assessments")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="assessments")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Null until the rater first saves anything: the check-up is "not started".
+    last_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every amendment of a submitted check-up.
+    revision = models.PositiveIntegerField(default=0)
+    # Set once decline detection has looked at this submission (see trends).
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    # Cut-bait red flags (001): late payment against terms, information
+    # withheld, rude or abusive interactions.
+    days_to_pay = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many days this partner actually takes to pay."
+    )
+    info_withheld = models.BooleanField(default=False)
+    abusive_behaviour = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period__year", "-period__quarter", "partner__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "period", "rater"], name="one_assessment_per_rater_period"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="submitted_assessment_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "evaluated_at"], name="assessment_unevaluated_idx"),
+            models.Index(fields=["rater", "period"], name="assessment_rater_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.period} by {self.rater}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="answers")
+    # Copied from the rubric so the database itself can enforce the range.
+    scale = models.CharField(max_length=10, choices=Rubric.ScaleChoice.choices)
+    value = models.PositiveSmallIntegerField()
+    comment = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="one_answer_per_item"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        scale=Scale.RATING.value,
+                        value__gte=Scale.RATING.bounds[0],
+                        value__lte=Scale.RATING.bounds[1],
+                    )
+                    | models.Q(
+                        scale=Scale.INTENSITY.value,
+                        value__gte=Scale.INTENSITY.bounds[0],
+                        value__lte=Scale.INTENSITY.bounds[1],
+                    )
+                ),
+                name="answer_value_within_scale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}={self.value}"
+
+
+class AssessmentRevision(models.Model):
+    """The answers of a submitted check-up as they were before an amendment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    # {"characteristics.trust": {"value": 4, "comment": "..."}, ...}
+    answers = models.JSONField()
+    red_flags = models.JSONField(default=dict)
+    notes = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="revision_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} revision {self.number}"
+
+
+class ActionItem(models.Model):
+    """What you and your partner will do to make it thrive again (002)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="action_items")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="action_items", null=True, blank=True
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="action_items")
+    description = models.CharField(max_length=300)
+    owner = models.CharField(max_length=120)
+    due_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PartnerSnapshot(models.Model):
+    """The scored state of one partner in one period, combined over raters.
+
+    Dashboards and trend detection read this table, never raw answers. It is
+    recomputed in the same transaction as any write that changes its inputs.
+    """
+
+    BAND_CHOICES = [(band.value, band.value.replace("_", " ").title()) for band in Band]
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="snapshots")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="snapshots")
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="+")
+    health = models.FloatField()
+    band = models.CharField(max_length=10, choices=BAND_CHOICES)
+    # Change in health since the partner's previous snapshot (null for the first).
+    health_delta = models.FloatField(null=True, blank=True)
+    rubric_scores = models.JSONField()
+    item_means = models.JSONField()
+    item_spread = models.JSONField()
+    contributions = models.JSONField()
+    red_flags = models.JSONField(default=dict)
+    rater_count = models.PositiveSmallIntegerField()
+    disagreement = models.FloatField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["partner", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "period"], name="one_snapshot_per_partner_period"),
+            models.CheckConstraint(condition=models.Q(health__gte=0, health__lte=100), name="snapshot_health_0_100"),
+        ]
+        indexes = [
+            models.Index(fields=["period", "band"], name="snapshot_period_band_idx"),
+            models.Index(fields=["period", "health"], name="snapshot_period_health_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.period}: {self.health:.1f} ({self.band})"

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from assessments.periods import Quarter
+
+
+class Period(models.Model):
+    """A calendar quarter. ``code`` is the ``YYYY-Qn`` form used everywhere."""
+
+    code = models.CharField(max_length=7, unique=True)
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    # The day a check-up for this quarter becomes overdue.
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "quarter"], name="period_year_quarter_unique"),
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_4"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def value(self) -> Quarter:
+        return Quarter(self.year, self.quarter)
+
+    @classmethod
+    def fields_for(cls, quarter: Quarter) -> dict:
+        return {
+            "code": quarter.code,
+            "year": quarter.year,
+            "quarter": quarter.quarter,
+            "starts_on": quarter.starts_on,
+            "ends_on": quarter.ends_on,
+            "due_on": quarter.ends_on + dt.timedelta(days=settings.CHECKUP_GRACE_DAYS),
+        }
+
+
+class Partner(models.Model):
+    class Kind(models.TextChoices):
+        ALLIANCE = "alliance", "Alliance partner"
+        VENDOR = "vendor", "Vendor"
+        RESELLER = "reseller", "Reseller"
+        CLIENT = "client", "Client"
+
+    class Segment(models.TextChoices):
+        # The 80/20 rule (004): only about a fifth of partners will value a
+        # trusted partnership; some more could become one; the rest are regular.
+        STRATEGIC = "strategic", "Strategic (trusted)"
+        DEVELOPING = "developing", "Developing (could become trusted)"
+        REGULAR = "regular", "Regular"
+
+    class Cadence(models.TextChoices):
+        QUARTERLY = "quarterly", "Quarterly"
+        MONTHLY = "monthly", "Monthly"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ALLIANCE)
+    segment = models.CharField(max_length=20, choices=Segment.choices, default=Segment.REGULAR)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="owned_partners", blank=True)
+    executive_sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sponsored_partners",
+    )
+    annual_revenue = models.DecimalField("annual joint revenue", max_digits=14, decimal_places=2, default=0)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(annual_revenue__gte=0), name="partner_revenue_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Engagement(models.Model):
+    """A joint piece of work with a partner for a client.
+
+    Joint wins and losses are the evidence behind "chasing rainbows" (002).
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="engagements")
+    client = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "title"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="engagement_value_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(started_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="engagement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.client})"
+
+
+class Interaction(models.Model):
+    """A meeting, call or review: frequency and meeting in person are evidence (001, 002, 003)."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        QBR = "qbr", "Quarterly business review"
+        WORKSHOP = "workshop", "Workshop or training"
+        EMAIL = "email", "E-mail exchange"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="interactions")
+    occurred_on = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    face_to_face = models.BooleanField(default=False)
+    summary = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["partner", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_on}"
