@@ -1,0 +1,256 @@
+"""The scoring engine: pure maths, no ORM.
+
+The formula is stated, with a worked example, in docs/SCORING.md; the tests
+reproduce that example exactly.
+
+* A rating item (1-5) is normalised to 0-100: ``(value - 1) / 4 * 100``.
+* A rating rubric's score is the weighted mean of its normalised items.
+* A symptom item (intensity 0-3) has a load ``intensity / 3`` (0-1); the
+  symptom rubric's score is ``100 * (1 - weighted mean load)``.
+* The base is the weighted mean of the rating rubrics' scores. Symptoms pull it
+  down in proportion to their intensity:
+  ``health = base * (1 - SYMPTOM_PENALTY * symptom_load)``.
+* Several raters are combined by averaging each item over the raters who
+  answered it; disagreement is the mean, over items, of the population standard
+  deviation of the normalised values (0-100 points).
+
+Every score decomposes into per-item contributions that add up to it exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+# At full intensity on every symptom the base score is halved.
+SYMPTOM_PENALTY = 0.5
+
+
+class Scale(StrEnum):
+    RATING = "rating"  # 1 (poor) .. 5 (excellent); higher is healthier
+    INTENSITY = "intensity"  # 0 none .. 3 severe; higher is sicker
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return (1, 5) if self is Scale.RATING else (0, 3)
+
+
+class Band(StrEnum):
+    HEALTHY = "healthy"
+    WATCH = "watch"
+    AT_RISK = "at_risk"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for healthy, 3 for critical: a higher rank is worse."""
+        return list(Band).index(self)
+
+
+@dataclass(frozen=True)
+class BandThresholds:
+    healthy: float = 75
+    watch: float = 60
+    at_risk: float = 40
+
+    def __post_init__(self) -> None:
+        if not 100 >= self.healthy > self.watch > self.at_risk >= 0:
+            raise ValueError("band thresholds must satisfy 100 >= healthy > watch > at_risk >= 0")
+
+    def band_for(self, health: float) -> Band:
+        if health >= self.healthy:
+            return Band.HEALTHY
+        if health >= self.watch:
+            return Band.WATCH
+        if health >= self.at_risk:
+            return Band.AT_RISK
+        return Band.CRITICAL
+
+
+class ScoringError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    key: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RubricSpec:
+    key: str
+    scale: Scale
+    items: tuple[ItemSpec, ...]
+    # Share of the base score; ignored for the symptom rubric.
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise ScoringError(f"rubric {self.key} has no items")
+        if any(item.weight <= 0 for item in self.items) or self.weight <= 0:
+            raise ScoringError(f"rubric {self.key}: weights must be positive")
+
+    @property
+    def total_weight(self) -> float:
+        return sum(item.weight for item in self.items)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """One rubric version, ready to score with: the rubrics and their weights."""
+
+    rubrics: tuple[RubricSpec, ...]
+    thresholds: BandThresholds = field(default_factory=BandThresholds)
+    symptom_penalty: float = SYMPTOM_PENALTY
+
+    def __post_init__(self) -> None:
+        if not any(r.scale is Scale.RATING for r in self.rubrics):
+            raise ScoringError("a scoring model needs at least one rating rubric")
+        if not 0 <= self.symptom_penalty <= 1:
+            raise ScoringError("symptom_penalty must lie in 0..1")
+
+    def item_keys(self) -> list[str]:
+        return [f"{r.key}.{i.key}" for r in self.rubrics for i in r.items]
+
+    def bounds(self, address: str) -> tuple[int, int]:
+        rubric_key, _, item_key = address.partition(".")
+        for rubric in self.rubrics:
+            if rubric.key == rubric_key and any(i.key == item_key for i in rubric.items):
+                return rubric.scale.bounds
+        raise ScoringError(f"unknown item {address!r}")
+
+
+@dataclass(frozen=True)
+class Score:
+    health: float
+    band: Band
+    rubric_scores: dict[str, float]
+    # Points each item adds to (or, for symptoms, takes from) the health index.
+    contributions: dict[str, float]
+    # Mean value of each item on its own scale, over the raters who answered it.
+    item_means: dict[str, float]
+    # Population standard deviation of each item across raters, in 0-100 points.
+    item_spread: dict[str, float]
+    disagreement: float
+    rater_count: int
+
+
+def normalise(scale: Scale, value: float) -> float:
+    """A value on its scale as 0-100 'goodness' (symptoms are inverted)."""
+    low, high = scale.bounds
+    fraction = (value - low) / (high - low)
+    return 100 * (fraction if scale is Scale.RATING else 1 - fraction)
+
+
+def _check(model: ScoringModel, answers: Mapping[str, float]) -> None:
+    for address, value in answers.items():
+        low, high = model.bounds(address)
+        if not (low <= value <= high) or (isinstance(value, float) and math.isnan(value)):
+            raise ScoringError(f"{address}={value} is outside {low}..{high}")
+
+
+def score(model: ScoringModel, raters: Sequence[Mapping[str, float]]) -> Score:
+    """Score one partner for one period from one or more raters' answers.
+
+    Each mapping is one rater's answers keyed ``rubric.item``. Every item must
+    be answered by at least one rater.
+    """
+    raters = [r for r in raters if r]
+    if not raters:
+        raise ScoringError("no answers to score")
+    for answers in raters:
+        _check(model, answers)
+
+    means: dict[str, float] = {}
+    spread: dict[str, float] = {}
+    for address in model.item_keys():
+        values = [answers[address] for answers in raters if address in answers]
+        if not values:
+            raise ScoringError(f"{address} has no answer")
+        mean = sum(values) / len(values)
+        means[address] = mean
+        scale = _scale_of(model, address)
+        goods = [normalise(scale, v) for v in values]
+        centre = sum(goods) / len(goods)
+        spread[address] = math.sqrt(sum((g - centre) ** 2 for g in goods) / len(goods))
+
+    rubric_scores: dict[str, float] = {}
+    rating_rubrics = [r for r in model.rubrics if r.scale is Scale.RATING]
+    symptom_rubrics = [r for r in model.rubrics if r.scale is Scale.INTENSITY]
+    for rubric in model.rubrics:
+        rubric_scores[rubric.key] = (
+            sum(item.weight * normalise(rubric.scale, means[f"{rubric.key}.{item.key}"]) for item in rubric.items)
+            / rubric.total_weight
+        )
+
+    rating_weight = sum(r.weight for r in rating_rubrics)
+    base = sum(r.weight * rubric_scores[r.key] for r in rating_rubrics) / rating_weight
+
+    # Symptom load: the weighted mean intensity over every symptom item (0-1).
+    symptom_items = [(r, i) for r in symptom_rubrics for i in r.items]
+    symptom_weight = sum(i.weight for _, i in symptom_items)
+    loads = {
+        f"{r.key}.{i.key}": (means[f"{r.key}.{i.key}"] - r.scale.bounds[0]) / (r.scale.bounds[1] - r.scale.bounds[0])
+        for r, i in symptom_items
+    }
+    load = (
+        sum(i.weight * loads[f"{r.key}.{i.key}"] for r, i in symptom_items) / symptom_weight if symptom_items else 0.0
+    )
+    multiplier = 1 - model.symptom_penalty * load
+    health = base * multiplier
+
+    contributions: dict[str, float] = {}
+    for rubric in rating_rubrics:
+        share = rubric.weight / rating_weight / rubric.total_weight
+        for item in rubric.items:
+            address = f"{rubric.key}.{item.key}"
+            contributions[address] = share * item.weight * normalise(rubric.scale, means[address])
+    for rubric, item in symptom_items:
+        address = f"{rubric.key}.{item.key}"
+        contributions[address] = -base * model.symptom_penalty * item.weight * loads[address] / symptom_weight
+
+    health = min(100.0, max(0.0, health))
+    return Score(
+        health=health,
+        band=model.thresholds.band_for(round(health, 1)),
+        rubric_scores=rubric_scores,
+        contributions=contributions,
+        item_means=means,
+        item_spread=spread,
+        disagreement=sum(spread.values()) / len(spread),
+        rater_count=len(raters),
+    )
+
+
+def _scale_of(model: ScoringModel, address: str) -> Scale:
+    rubric_key = address.partition(".")[0]
+    return next(r.scale for r in model.rubrics if r.key == rubric_key)
+
+
+@dataclass(frozen=True)
+class Movement:
+    address: str
+    before: float
+    after: float
+    # Change in the item's contribution to health, in points.
+    effect: float
+
+
+def movements(previous: Score, current: Score, *, limit: int | None = None) -> list[Movement]:
+    """The items whose contribution to health changed most, largest first."""
+    moved = [
+        Movement(
+            address,
+            previous.item_means[address],
+            current.item_means[address],
+            current.contributions[address] - previous.contributions[address],
+        )
+        for address in current.contributions
+        if address in previous.contributions
+    ]
+    moved = [m for m in moved if abs(m.effect) > 1e-9]
+    moved.sort(key=lambda m: (-abs(m.effect), m.address))
+    return moved[:limit] if limit is not None else moved
