@@ -1,0 +1,58 @@
+"""Object-level scoping: the one place that decides which rows a user may see.
+
+Every view reads partners, check-ups and the rest through these helpers, so
+another manager's object is simply not in the queryset (a 404, never a leak).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from assessments.models import Assessment, Partner
+from assessments.roles import Role
+
+
+def user_roles(user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_ph_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached.add(Role.ADMIN.value)
+        user._ph_roles = cached
+    return cached
+
+
+def is_leadership(user) -> bool:
+    """Leadership and admins read every partner."""
+    return bool(user_roles(user) & {Role.LEADERSHIP.value, Role.ADMIN.value})
+
+
+def is_account_manager(user) -> bool:
+    return Role.ACCOUNT_MANAGER.value in user_roles(user)
+
+
+def partners_visible_to(user) -> QuerySet[Partner]:
+    partners = Partner.objects.all()
+    if is_leadership(user):
+        return partners
+    if not user.is_authenticated:
+        return partners.none()
+    return partners.filter(owners=user)
+
+
+def partners_editable_by(user) -> QuerySet[Partner]:
+    """Partners whose check-ups, action items and interaction log the user may write."""
+    if not user.is_authenticated or not is_account_manager(user):
+        return Partner.objects.none()
+    return Partner.objects.filter(owners=user)
+
+
+def assessments_visible_to(user) -> QuerySet[Assessment]:
+    assessments = Assessment.objects.all()
+    if is_leadership(user):
+        return assessments
+    if not user.is_authenticated:
+        return assessments.none()
+    return assessments.filter(partner__owners=user)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from assessments import models
+from assessments.periods import Quarter
+from assessments.roles import Role
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get_or_create(name=Role(extracted).value)[0])
+
+
+class PeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Period
+        django_get_or_create = ["code"]
+
+    class Params:
+        quarter_value = Quarter(2026, 3)
+
+    code = factory.LazyAttribute(lambda p: p.quarter_value.code)
+    year = factory.LazyAttribute(lambda p: p.quarter_value.year)
+    quarter = factory.LazyAttribute(lambda p: p.quarter_value.quarter)
+    starts_on = factory.LazyAttribute(lambda p: p.quarter_value.starts_on)
+    ends_on = factory.LazyAttribute(lambda p: p.quarter_value.ends_on)
+    due_on = factory.LazyAttribute(lambda p: models.Period.fields_for(p.quarter_value)["due_on"])
+
+    @classmethod
+    def of(cls, code: str) -> models.Period:
+        return cls(quarter_value=Quarter.parse(code))
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Partner
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Partner {n:03d}")
+    kind = models.Partner.Kind.ALLIANCE
+    segment = models.Partner.Segment.REGULAR
+    annual_revenue = 100_000
+    payment_terms_days = 30
+
+    @factory.post_generation
+    def owners(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.owners.add(*extracted)
+
+
+class EngagementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Engagement
+
+    partner = factory.SubFactory(PartnerFactory)
+    client = "Globex Retail"
+    title = "Service desk outsourcing"
+    status = models.Engagement.Status.WON
+    value = 50_000
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Assessment
+
+    partner = factory.SubFactory(PartnerFactory)
+    period = factory.SubFactory(PeriodFactory)
+    rater = factory.SubFactory(UserFactory)
+    rubric_version = factory.LazyFunction(lambda: models.RubricVersion.objects.get(is_current=True))
+
+
+def answers_for(items: dict, *, rating: int = 4, intensity: int = 0, **overrides: int) -> dict[str, int]:
+    """A full set of answers keyed by address; overrides use __ for the dot."""
+    values = {address: (intensity if item.rubric.scale == "intensity" else rating) for address, item in items.items()}
+    for key, value in overrides.items():
+        values[key.replace("__", ".")] = value
+    return values
+
+
+def submitted_assessment(*, items: dict, answers: dict[str, int], **kwargs) -> models.Assessment:
+    """A submitted check-up with the given answers (no snapshot recompute)."""
+    assessment = AssessmentFactory(status=models.Assessment.Status.SUBMITTED, submitted_at=timezone.now(), **kwargs)
+    models.Answer.objects.bulk_create(
+        models.Answer(assessment=assessment, item=items[a], scale=items[a].rubric.scale, value=v)
+        for a, v in answers.items()
+    )
+    return assessment
