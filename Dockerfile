@@ -1,0 +1,12 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM python:3.12-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/app/var
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --no-input -v 0 \
+    && useradd --system --uid 1000 app && mkdir -p /app/var && chown app /app/var
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "partnerhealth.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
