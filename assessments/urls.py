@@ -1,7 +1,12 @@
-from django.urls import path
+"""URL map. Each feature keeps its own module so its routes stay together."""
 
-from assessments import views
+from django.urls import include, path
+
+from assessments.views import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("", include("assessments.urls_checkups")),
+    path("dashboard/", include("assessments.urls_dashboards")),
+    path("alerts/", include("assessments.urls_alerts")),
 ]

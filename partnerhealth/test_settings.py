@@ -14,3 +14,6 @@ os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage
 from partnerhealth.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Serve static files straight from the source folders in tests (no collectstatic).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
