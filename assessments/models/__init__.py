@@ -1,4 +1,4 @@
-from assessments.models.alerts import Alert, AlertDelivery, Reminder
+from assessments.models.alerts import Alert, AlertAction, AlertDelivery, DigestDelivery, Reminder
 from assessments.models.assessments import (
     ActionItem,
     Answer,
@@ -12,10 +12,12 @@ from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 __all__ = [
     "ActionItem",
     "Alert",
+    "AlertAction",
     "AlertDelivery",
     "Answer",
     "Assessment",
     "AssessmentRevision",
+    "DigestDelivery",
     "Engagement",
     "Interaction",
     "Partner",

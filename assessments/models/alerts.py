@@ -49,6 +49,8 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up)"
+    # A reminder whose check-up was submitted before it could be sent.
+    SKIPPED = "skipped", "Skipped (no longer needed)"
 
 
 class AlertDelivery(models.Model):
@@ -81,6 +83,10 @@ class Reminder(models.Model):
         DUE_SOON = "due_soon", "Due soon"
         OVERDUE = "overdue", "Overdue"
         ESCALATION = "escalation", "Escalated to leadership"
+        # Monthly cadence (strategic partners): a nudge at the start of the
+        # quarter's second and third month to bring the check-up up to date.
+        MONTH_2 = "month_2", "Monthly review (2nd month)"
+        MONTH_3 = "month_3", "Monthly review (3rd month)"
 
     Status = OutboxStatus
 
@@ -101,3 +107,51 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.assessment_id} to {self.recipient_id}"
+
+
+class AlertAction(models.Model):
+    """Who acknowledged or snoozed an alert, when and why: the alert's history."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        SNOOZED = "snoozed", "Snoozed"
+        REOPENED = "reopened", "Reopened (severity rose)"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    snoozed_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alert", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.kind}"
+
+
+class DigestDelivery(models.Model):
+    """The weekly leadership digest for one week and one recipient: recorded first, sent after commit."""
+
+    Status = OutboxStatus
+
+    # The Monday the digest was due; it covers the seven days before it.
+    week_starting = models.DateField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week_starting", "recipient"], name="one_digest_per_week_recipient"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due_idx")]
+
+    def __str__(self) -> str:
+        return f"digest {self.week_starting} to {self.recipient_id} ({self.status})"

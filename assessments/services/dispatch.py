@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 # Task names are the contract between the web side and the worker side.
 EVALUATE_ASSESSMENT = "assessments.tasks.evaluate_assessment"
+SEND_OUTBOX = "assessments.tasks.send_outbox"
 
 
 def publish(task_name: str, *, args: tuple = (), countdown: float | None = None) -> bool:
@@ -33,3 +34,8 @@ def publish(task_name: str, *, args: tuple = (), countdown: float | None = None)
 def evaluation_enqueue(*, assessment_id: int) -> None:
     """Queue decline detection for a submitted check-up once the submission has committed."""
     transaction.on_commit(lambda: publish(EVALUATE_ASSESSMENT, args=(assessment_id,)))
+
+
+def outbox_kick() -> None:
+    """Ask a worker to send the outbox now rather than at the next beat tick (after commit)."""
+    transaction.on_commit(lambda: publish(SEND_OUTBOX))

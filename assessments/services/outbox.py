@@ -1,0 +1,253 @@
+"""The e-mail outbox: claim due rows, send them, mark them sent; retry with back-off, then give up loudly.
+
+Alert deliveries, check-up reminders and weekly digests are rows written in
+the same transaction as the decision to send them. A sender:
+
+1. **claims** one due row (``status=pending`` and ``next_attempt_at <= now``)
+   with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, and in the same
+   transaction bumps ``attempts`` and pushes ``next_attempt_at`` a lease into
+   the future with a conditional UPDATE (filtered on the attempts it read, so
+   on SQLite, which has no row locks, only one sender can win the row). After
+   commit no other sender sees the row until the lease runs out;
+2. **sends** it outside any transaction (a slow mail server holds no locks);
+3. **marks** it sent, or records the error and the next attempt after an
+   exponential back-off, or after ``OUTBOX_MAX_ATTEMPTS`` marks it ``failed``
+   and logs an error naming the row.
+
+A sender killed between 1 and 3 leaves the row pending; it is retried when its
+lease expires. A sender killed between the server accepting the message and
+step 3 causes one resend, under the same Message-ID (derived from the row), so
+the recipient's mail client can tell it is the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import emails
+from assessments.models import AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models.alerts import OutboxStatus
+from assessments.selectors.alerts import alert_health_path, alert_item_moves
+from assessments.selectors.digest import digest_summary
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    template: str
+    to: str
+    context: dict
+
+
+@dataclass
+class OutboxReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    # Set when the run stopped early because the mail server could not be reached.
+    stopped: str = ""
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Back-off after the ``attempts``-th failure: 1, 2, 4, 8 ... times OUTBOX_RETRY_SECONDS, at most 4 hours."""
+    delay = dt.timedelta(seconds=settings.OUTBOX_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+    return min(delay, MAX_BACKOFF)
+
+
+def lease() -> dt.timedelta:
+    """How long a claimed row stays invisible to other senders: longer than one send can take."""
+    timeout = settings.MAILERS.get("default", {}).get("OPTIONS", {}).get("timeout") or 10
+    return dt.timedelta(seconds=max(60, 6 * timeout))
+
+
+# --- what each kind of row sends ----------------------------------------------
+
+
+def _alert_email(row: AlertDelivery, now: dt.datetime) -> Outgoing | None:
+    alert = row.alert
+    return Outgoing(
+        template="alert",
+        to=row.recipient.email,
+        context={
+            "recipient": row.recipient,
+            "alert": alert,
+            "partner": alert.partner,
+            "moves": alert_item_moves(alert=alert),
+            "path": alert_health_path(alert=alert),
+            "partner_url": emails.partner_url(alert.partner_id),
+            "alert_url": emails.absolute_url(reverse("alert_detail", args=[alert.pk])),
+            "alerts_url": emails.absolute_url(reverse("alert_list")),
+        },
+    )
+
+
+def _reminder_email(row: Reminder, now: dt.datetime) -> Outgoing | None:
+    assessment = row.assessment
+    is_monthly = row.kind in (Reminder.Kind.MONTH_2, Reminder.Kind.MONTH_3)
+    if not assessment.partner.is_active:
+        return None
+    if not is_monthly and assessment.status == Assessment.Status.SUBMITTED:
+        # Submitted while this reminder waited (e.g. the mail server was down).
+        return None
+    return Outgoing(
+        template="escalation" if row.kind == Reminder.Kind.ESCALATION else "reminder",
+        to=row.recipient.email,
+        context={
+            "recipient": row.recipient,
+            "reminder": row,
+            "assessment": assessment,
+            "partner": assessment.partner,
+            "period": assessment.period,
+            "rater": assessment.rater,
+            "days_overdue": (timezone.localdate(now) - assessment.period.due_on).days,
+            "checkup_url": emails.url_for("checkup_edit", assessment.pk, fallback=f"/checkups/{assessment.pk}/"),
+            "partner_url": emails.partner_url(assessment.partner_id),
+        },
+    )
+
+
+def _digest_email(row: DigestDelivery, now: dt.datetime) -> Outgoing | None:
+    return Outgoing(
+        template="digest",
+        to=row.recipient.email,
+        context={"recipient": row.recipient, **digest_summary(week_starting=row.week_starting)},
+    )
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: type[models.Model]
+    message_id_prefix: str
+    compose: Callable[[models.Model, dt.datetime], Outgoing | None]
+    related: tuple[str, ...]
+
+
+KINDS = (
+    _Kind(AlertDelivery, "alert-delivery", _alert_email, ("alert__partner", "alert__period", "recipient")),
+    _Kind(
+        Reminder,
+        "reminder",
+        _reminder_email,
+        ("assessment__partner", "assessment__period", "assessment__rater", "recipient"),
+    ),
+    _Kind(DigestDelivery, "digest", _digest_email, ("recipient",)),
+)
+
+
+def message_id(row: models.Model) -> str:
+    kind = next(k for k in KINDS if isinstance(row, k.model))
+    return emails.message_id_for(kind.message_id_prefix, row.pk)
+
+
+# --- claim, send, mark --------------------------------------------------------
+
+_LOST_RACE = object()
+
+
+def _claim(kind: _Kind, now: dt.datetime):
+    """One due row, now leased to this sender; None when nothing is due; _LOST_RACE to try again."""
+    with transaction.atomic():
+        row = (
+            kind.model.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if row is None:
+            return None
+        won = kind.model.objects.filter(pk=row.pk, status=OutboxStatus.PENDING, attempts=row.attempts).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + lease()
+        )
+        if won != 1:
+            return _LOST_RACE
+    return kind.model.objects.select_related(*kind.related).get(pk=row.pk)
+
+
+def _finish(kind: _Kind, row, **changes) -> None:
+    # Only the sender holding this attempt may record its outcome.
+    kind.model.objects.filter(pk=row.pk, status=OutboxStatus.PENDING, attempts=row.attempts).update(**changes)
+
+
+def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
+    """Send every due alert delivery, reminder and digest, at most ``limit`` rows in one run."""
+    report = OutboxReport()
+    # A long run must lease each row from the moment it claims it, not from the start.
+    clock = (lambda: now) if now is not None else timezone.now
+    budget = limit
+    for kind in KINDS:
+        lost_races = 0
+        while budget > 0 and not report.stopped:
+            row = _claim(kind, clock())
+            if row is None:
+                break
+            if row is _LOST_RACE:
+                lost_races += 1
+                if lost_races > 50:
+                    break
+                continue
+            budget -= 1
+            _send_one(kind, row, clock=clock, report=report)
+    return report
+
+
+def _send_one(kind: _Kind, row, *, clock: Callable[[], dt.datetime], report: OutboxReport) -> None:
+    try:
+        outgoing = kind.compose(row, clock())
+    except Exception as error:
+        # A row we cannot even render would fail forever; treat it like a send failure.
+        logger.exception("could not compose %s %s", kind.message_id_prefix, row.pk)
+        _failure(kind, row, emails.EmailError(f"could not compose the message: {error!r}"), now=clock(), report=report)
+        return
+    if outgoing is None:
+        _finish(kind, row, status=OutboxStatus.SKIPPED, last_error="")
+        report.skipped += 1
+        return
+    try:
+        emails.send(template=outgoing.template, to=outgoing.to, context=outgoing.context, message_id=message_id(row))
+    except emails.EmailError as error:
+        _failure(kind, row, error, now=clock(), report=report)
+        if error.server_unreachable:
+            report.stopped = str(error)
+        return
+    _finish(kind, row, status=OutboxStatus.SENT, sent_at=clock(), last_error="")
+    report.sent += 1
+
+
+def _failure(kind: _Kind, row, error: Exception, *, now: dt.datetime, report: OutboxReport) -> None:
+    if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        _finish(kind, row, status=OutboxStatus.FAILED, last_error=str(error)[:2000])
+        report.failed += 1
+        logger.error(
+            "gave up on %s %s to %s after %s attempts: %s",
+            kind.message_id_prefix,
+            row.pk,
+            getattr(row.recipient, "email", "?"),
+            row.attempts,
+            error,
+        )
+        return
+    delay = retry_delay(row.attempts)
+    _finish(kind, row, next_attempt_at=now + delay, last_error=str(error)[:2000])
+    report.retrying += 1
+    logger.warning(
+        "could not send %s %s (attempt %s of %s), retrying in %s: %s",
+        kind.message_id_prefix,
+        row.pk,
+        row.attempts,
+        settings.OUTBOX_MAX_ATTEMPTS,
+        delay,
+        error,
+    )

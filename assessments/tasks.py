@@ -1,0 +1,67 @@
+"""Celery tasks: thin, taking ids, each calling one service.
+
+Every task is safe to run twice or at the same time as itself: the services
+look in the database for what is due and rely on unique constraints and row
+locks, never on the broker delivering a message exactly once. The broker can
+lose a message (Redis restarted) or deliver it twice (acks_late after a worker
+died); the periodic entries in ``partnerhealth/celery.py`` find the work again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from assessments.services import alerts, digest, outbox, schedule
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="assessments.tasks.evaluate_assessment")
+def evaluate_assessment(assessment_id: int) -> None:
+    """Decline detection for one submitted check-up (queued after the submission commits)."""
+    report = alerts.assessment_evaluate(assessment_id=assessment_id)
+    logger.info("evaluated check-up %s: %s", assessment_id, report)
+
+
+@shared_task(name="assessments.tasks.scan_unevaluated")
+def scan_unevaluated() -> None:
+    """Evaluate submissions whose task never ran (broker down, worker killed)."""
+    report = alerts.evaluations_pending_run()
+    if report.partners:
+        logger.info("evaluated %s partners with waiting check-ups: %s", report.partners, report)
+
+
+@shared_task(name="assessments.tasks.scan_trends")
+def scan_trends() -> None:
+    """Evaluate every active partner's latest quarter; the same code as ``manage.py scan_trends``."""
+    logger.info("trend scan: %s", alerts.trends_scan())
+
+
+@shared_task(name="assessments.tasks.open_checkups")
+def open_checkups() -> None:
+    created = schedule.checkups_open()
+    if created:
+        logger.info("opened %s check-ups", created)
+
+
+@shared_task(name="assessments.tasks.queue_reminders")
+def queue_reminders() -> None:
+    created = schedule.reminders_queue()
+    if created:
+        logger.info("queued %s reminders", created)
+
+
+@shared_task(name="assessments.tasks.queue_weekly_digest")
+def queue_weekly_digest() -> None:
+    created = digest.digest_queue()
+    if created:
+        logger.info("queued %s weekly digests", created)
+
+
+@shared_task(name="assessments.tasks.send_outbox")
+def send_outbox() -> None:
+    report = outbox.outbox_send_due()
+    if report.sent or report.retrying or report.failed or report.skipped:
+        logger.info("outbox: %s", report)

@@ -1,0 +1,196 @@
+"""The outbox and its e-mails: what an alert says, retries with back-off, giving up loudly, the digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.emails import message_id_for
+from assessments.models import AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models.alerts import OutboxStatus
+from assessments.periods import Quarter
+from assessments.services.alerts import alert_acknowledge, partner_evaluate
+from assessments.services.digest import digest_queue
+from assessments.services.outbox import KINDS, _claim, lease, outbox_send_due, retry_delay
+from assessments.tests.alerting import DECLINING, SLIP, STEADY, leader, manager, partner_with_history
+from assessments.tests.celery_harness import free_port
+from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from partnerhealth.env import parse_email_url
+
+pytestmark = pytest.mark.django_db
+
+LAST = Quarter(2026, 3)
+
+
+def _emails_to(username: str) -> list:
+    return [m for m in mail.outbox if m.to == [f"{username}@example.com"]]
+
+
+def _html(message) -> str:
+    return next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+
+
+@pytest.fixture
+def smtp_down(settings):
+    settings.MAILERS = {"default": parse_email_url(f"smtp://127.0.0.1:{free_port()}", timeout=2)}
+
+
+def test_an_alert_email_names_the_partner_the_items_that_dropped_the_next_step_and_links_to_the_partner_page(items):
+    ana = manager("ana", first_name="Ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+
+    report = outbox_send_due()
+
+    delivery = AlertDelivery.objects.get(alert__rule="health_decline", alert__period__code=LAST.code)
+    message = next(
+        m for m in _emails_to("ana") if m.extra_headers["Message-ID"] == message_id_for("alert-delivery", delivery.pk)
+    )
+    assert report.sent == AlertDelivery.objects.count() and report.failed == 0
+    assert message.subject == "[Partner Health] Critical: Oakline Logistics — Overall health declining (2026-Q3)"
+    assert "Hello Ana," in message.body
+    assert "2026-Q2   25.0  Critical" in message.body, "how health moved, quarter by quarter"
+    assert "Quality of product or service (rating 1-5): 4.0 → 2.0 (\u22122.0)" in message.body
+    assert "Their work is consistently excellent" in message.body, "the next step is the rubric's healthy end"
+    assert f"{settings.SITE_URL}/partners/{partner.pk}/" in message.body
+    html = _html(message)
+    assert "<table" in html and f'href="{settings.SITE_URL}/partners/{partner.pk}/"' in html
+    assert "Quality of product or service" in html and "\u22122.0" in html
+    assert AlertDelivery.objects.filter(status=OutboxStatus.SENT, sent_at__isnull=False).count() == report.sent
+
+
+def test_for_a_symptom_the_suggested_next_step_is_its_absence_not_its_description(items):
+    ana = manager("ana")
+    rainbows = {"rating": 4, "symptoms__chasing_rainbows": 3}
+    partner = partner_with_history(
+        items=items, name="Granite Logistics", owners=[ana], levels=[STEADY] * 6 + [rainbows] * 2, last=LAST
+    )
+    partner_evaluate(partner_id=partner.id)
+
+    outbox_send_due()
+
+    body = "\n".join(m.body for m in _emails_to("ana") if "Symptom" in m.subject)
+    assert "Chasing rainbows (symptom 0-3, higher is worse): 0.0 → 3.0" in body
+    assert "Our joint proposals turn into real, won work." in body
+    assert "Years of fire-drill proposals" not in body
+
+
+def test_a_failed_send_is_retried_with_exponential_back_off_then_marked_failed_and_logged(
+    items, smtp_down, settings, caplog
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    settings.OUTBOX_RETRY_SECONDS = 60
+    ana = manager("ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    AlertDelivery.objects.exclude(pk=AlertDelivery.objects.order_by("pk").first().pk).delete()
+    delivery = AlertDelivery.objects.get()
+    t0 = timezone.now()
+
+    first = outbox_send_due(now=t0)
+    delivery.refresh_from_db()
+    assert (first.retrying, delivery.attempts, delivery.status) == (1, 1, "pending")
+    assert "unreachable" in first.stopped and "unreachable" in delivery.last_error
+    assert delivery.next_attempt_at == t0 + dt.timedelta(seconds=60)
+
+    assert outbox_send_due(now=t0 + dt.timedelta(seconds=59)).retrying == 0, "not before its back-off"
+    t1 = t0 + dt.timedelta(seconds=60)
+    outbox_send_due(now=t1)
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.next_attempt_at == t1 + dt.timedelta(seconds=120)
+
+    with caplog.at_level(logging.ERROR, logger="assessments.services.outbox"):
+        last = outbox_send_due(now=t1 + dt.timedelta(seconds=120))
+    delivery.refresh_from_db()
+    assert (last.failed, delivery.status, delivery.attempts) == (1, "failed", 3)
+    assert f"gave up on alert-delivery {delivery.pk} to ana@example.com after 3 attempts" in caplog.text
+    assert outbox_send_due(now=t1 + dt.timedelta(days=1)).failed == 0, "a failed row is left alone"
+
+
+def test_the_back_off_doubles_and_is_capped_at_four_hours(settings):
+    settings.OUTBOX_RETRY_SECONDS = 60
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert retry_delay(30) == dt.timedelta(hours=4)
+
+
+def test_a_claimed_row_is_invisible_to_other_senders_until_its_lease_runs_out(items):
+    ana = manager("ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    AlertDelivery.objects.exclude(pk=AlertDelivery.objects.order_by("pk").first().pk).delete()
+    alert_kind = KINDS[0]
+    t0 = timezone.now()
+
+    with transaction.atomic():
+        claimed = _claim(alert_kind, t0)
+    # The sender dies here, before sending: nobody else may take the row yet...
+    assert claimed.attempts == 1
+    assert _claim(alert_kind, t0 + lease() - dt.timedelta(seconds=1)) is None
+    # ...and once the lease is over, the next sender retries it.
+    assert _claim(alert_kind, t0 + lease()).attempts == 2
+
+
+def test_a_message_refused_for_one_recipient_does_not_hold_up_the_others(items):
+    ana = manager("ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    nobody = UserFactory(username="nomail", email="")
+    alert = AlertDelivery.objects.first().alert
+    AlertDelivery.objects.create(alert=alert, recipient=nobody, next_attempt_at=timezone.now() - dt.timedelta(days=1))
+
+    report = outbox_send_due()
+
+    broken = AlertDelivery.objects.get(recipient=nobody)
+    assert broken.status == "pending" and "no e-mail address" in broken.last_error
+    assert report.sent == AlertDelivery.objects.exclude(recipient=nobody).count() > 0
+    assert report.stopped == ""
+
+
+def test_a_reminder_for_a_check_up_submitted_before_it_could_be_sent_is_skipped():
+    ana = manager("ana")
+    checkup = AssessmentFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2026-Q3"), rater=ana)
+    reminder = Reminder.objects.create(
+        assessment=checkup, kind="overdue", recipient=ana, next_attempt_at=timezone.now()
+    )
+    Assessment.objects.filter(pk=checkup.pk).update(status="submitted", submitted_at=timezone.now())
+
+    report = outbox_send_due()
+
+    reminder.refresh_from_db()
+    assert (report.skipped, reminder.status, mail.outbox) == (1, "skipped", [])
+
+
+def test_the_weekly_digest_goes_once_to_each_leader_and_sums_up_the_portfolios_movements(items):
+    ana = manager("ana")
+    lena, leo = leader("lena", first_name="Lena"), leader("leo", first_name="Leo")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_with_history(items=items, name="Summit Systems", owners=[ana], levels=[STEADY] * 7 + [SLIP], last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    alert = partner.alerts.get(rule="band_downgrade", period__code=LAST.code)
+    alert_acknowledge(alert=alert, user=lena, note="Called their COO")
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday()) + dt.timedelta(days=7)
+    next_week = timezone.make_aware(dt.datetime.combine(monday, dt.time(7)))
+
+    assert digest_queue(now=next_week) == 2
+    assert digest_queue(now=next_week + dt.timedelta(days=2)) == 0, "once per leader and week, whatever beat does"
+    mail.outbox = []
+    outbox_send_due(now=next_week)
+
+    assert DigestDelivery.objects.filter(status="sent").count() == 2
+    digests = [m for m in mail.outbox if "Weekly digest" in m.subject]
+    assert sorted(m.to[0] for m in digests) == [lena.email, leo.email]
+    digest = next(m for m in digests if m.to == [lena.email])
+    assert digest.subject.startswith("[Partner Health] Weekly digest") and "3 critical, 0 warning" in digest.subject
+    body = digest.body
+    assert "Hello Lena," in body
+    assert "  * Critical: Oakline Logistics — Overall health declining (2026-Q3)" in body
+    assert "  * Oakline Logistics — Band downgraded: acknowledged by Lena" in body and '("Called their COO")' in body
+    assert "Check-ups submitted: 16. Overdue: 0." in body
+    assert "Bands in 2026-Q3: Healthy 0, Watch 1, At Risk 0, Critical 1." in body
+    assert "Biggest falls:\n  * Summit Systems: 61.6 (\u221213.4), Watch" in body

@@ -1,0 +1,102 @@
+"""``manage.py scan_trends``: the periodic scan's code, a history replay, JSON lines, idempotent."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+
+from assessments.models import Alert, AlertDelivery
+from assessments.periods import Quarter
+from assessments.services.demo import demo_plan
+from assessments.tests.alerting import CRASH, DECLINING, STABLE, STEADY, leader, manager, partner_with_history
+from assessments.trends import severity_rank
+
+pytestmark = pytest.mark.django_db
+
+LAST = Quarter(2026, 3)
+DECLINING_PATTERNS = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait"}
+
+
+def scan(*args: str) -> tuple[list[dict], str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("scan_trends", *args, stdout=out, stderr=err)
+    lines = out.getvalue().splitlines()
+    return [json.loads(line) for line in lines] if "--json" in args else lines, err.getvalue()
+
+
+def test_json_prints_every_alert_as_one_object_per_line_and_a_second_run_changes_nothing(items):
+    ana = manager("ana")
+    leader("lena")
+    partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_with_history(items=items, name="Summit Systems", owners=[ana], levels=STABLE, last=LAST)
+
+    first, summary = scan("--json")
+    counts = (Alert.objects.count(), AlertDelivery.objects.count())
+    second, second_summary = scan("--json")
+
+    assert first and first == second
+    assert (Alert.objects.count(), AlertDelivery.objects.count()) == counts
+    assert "0 new alerts" in second_summary and "0 e-mails queued" in second_summary
+    assert "new alerts" in summary
+    for record in first:
+        assert set(record) == {"partner", "period", "rule", "severity", "explanation"}
+        assert record["severity"] in {"watch", "warning", "critical"}
+        assert Quarter.parse(record["period"])
+    critical = next(r for r in first if r["rule"] == "health_decline" and r["period"] == LAST.code)
+    assert critical["partner"] == "Oakline Logistics" and critical["severity"] == "critical"
+    assert "Overall health fell from 75 to 25" in critical["explanation"]
+    assert not any(r["partner"] == "Summit Systems" for r in first)
+
+
+def test_without_json_the_command_prints_a_summary(items):
+    partner_with_history(items=items, name="Oakline", owners=[manager("ana")], levels=DECLINING, last=LAST)
+
+    lines, _ = scan()
+
+    assert lines[-1].startswith("Scanned 1 partners:")
+
+
+def test_all_periods_records_past_quarters_alerts_without_emailing_them(items):
+    ana = manager("ana")
+    # A crash two quarters long that ended last quarter: the history has a decline, the present does not.
+    partner_with_history(
+        items=items, name="Lumen Digital", owners=[ana], levels=[STEADY] * 5 + [CRASH] * 2 + [STEADY], last=LAST
+    )
+
+    records, _ = scan("--all-periods", "--json")
+    again, _ = scan("--all-periods", "--json")
+
+    past = [r for r in records if r["period"] == LAST.previous().code and r["severity"] != "watch"]
+    assert past, "the past decline is on record"
+    assert not AlertDelivery.objects.exists(), "old news is not e-mailed"
+    assert records == again
+
+
+@pytest.fixture
+def demo_alerts(rubric_version) -> dict[str, int]:
+    call_command("seed_demo", stdout=io.StringIO())
+    records, _ = scan("--all-periods", "--json")
+    worst: dict[str, int] = defaultdict(lambda: -1)
+    for record in records:
+        worst[record["partner"]] = max(worst[record["partner"]], severity_rank(record["severity"]))
+    return worst
+
+
+def test_on_the_demo_data_every_declining_partner_is_alerted_and_no_one_quarter_dip_or_stable_one_is(demo_alerts):
+    warning = severity_rank("warning")
+    plan = {p.name: p.pattern for p in demo_plan()}
+
+    missed = sorted(
+        name for name, pattern in plan.items() if pattern in DECLINING_PATTERNS and demo_alerts[name] < warning
+    )
+    false_alarms = sorted(
+        name for name, pattern in plan.items() if pattern in {"one_dip", "stable"} and demo_alerts[name] >= warning
+    )
+
+    assert missed == [], f"declining demo partners without a warning: {missed}"
+    assert false_alarms == [], f"one-dip or stable demo partners alerted: {false_alarms}"
+    assert sum(1 for p in plan.values() if p in DECLINING_PATTERNS) == 11
