@@ -53,7 +53,8 @@ def items(rubric_version):
 @pytest.fixture(autouse=True)
 def _fresh_scoring_model_cache():
     # Rolled-back tests can reuse a version id with other weights.
-    from assessments.selectors.rubrics import _scoring_model
+    from assessments.selectors.rubrics import _rubric_items, _scoring_model
 
     _scoring_model.cache_clear()
+    _rubric_items.cache_clear()
     yield

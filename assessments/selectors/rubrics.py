@@ -16,7 +16,13 @@ def rubric_version_current() -> RubricVersion:
 
 def rubric_items(*, version_id: int) -> list[RubricItem]:
     """Every item of a version in form order, with its rubric loaded."""
-    return list(
+    return list(_rubric_items(version_id))
+
+
+@lru_cache(maxsize=16)
+def _rubric_items(version_id: int) -> tuple[RubricItem, ...]:
+    # Published versions never change, so every page can share one read per process.
+    return tuple(
         RubricItem.objects.filter(rubric__version_id=version_id)
         .select_related("rubric")
         .order_by("rubric__position", "position")

@@ -102,3 +102,34 @@ def submitted_assessment(*, items: dict, answers: dict[str, int], **kwargs) -> m
         for a, v in answers.items()
     )
     return assessment
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ActionItem
+
+    partner = factory.SubFactory(PartnerFactory)
+    period = factory.SubFactory(PeriodFactory)
+    description = factory.Sequence(lambda n: f"Agree a joint account plan #{n}")
+    owner = "Ana Alvarez"
+    due_on = factory.LazyAttribute(lambda a: a.period.ends_on)
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Interaction
+
+    partner = factory.SubFactory(PartnerFactory)
+    occurred_on = factory.LazyAttribute(lambda i: Quarter(2026, 3).starts_on)
+    kind = models.Interaction.Kind.MEETING
+    face_to_face = True
+    summary = "Quarterly business review"
+
+
+def checkup_form_data(answers: dict[str, int], *, action: str = "draft", **fields) -> dict[str, str]:
+    """POST data for the check-up form: answers keyed by address, other fields by form name."""
+    data = {f"answer__{address.replace('.', '__')}": str(value) for address, value in answers.items()}
+    data.update({key: str(value) for key, value in fields.items()})
+    if action:
+        data["action"] = action
+    return data

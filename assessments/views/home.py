@@ -1,11 +1,18 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 
-from assessments.selectors.snapshots import latest_scored_period, snapshots_for_period
+from assessments.selectors.access import is_account_manager, is_leadership
 
 
 @login_required
 def home(request):
-    period = latest_scored_period()
-    rows = snapshots_for_period(user=request.user, period=period) if period else []
-    return render(request, "home.html", {"period": period, "rows": rows})
+    """Send each role to its own start page."""
+    if is_account_manager(request.user):
+        return redirect("my_checkups")
+    if is_leadership(request.user):
+        try:
+            return redirect(reverse("dashboard"))
+        except NoReverseMatch:  # the leadership dashboard ships separately
+            pass
+    return redirect("partner_list")

@@ -1,0 +1,307 @@
+"""The quarterly check-up form, built from the rubric version's items.
+
+No rubric item is named in code: a new rubric version (new items, new wording)
+changes this form without a deploy. Validation here is for the person at the
+keyboard (a message beside each field); the services validate again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, LayoutObject, Row
+from crispy_forms.utils import TEMPLATE_PACK, render_field
+from django import forms
+from django.template.loader import render_to_string
+
+from assessments.models import ActionItem, RubricItem
+from assessments.selectors.checkups import SCALE_LABELS
+from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput
+
+ANSWER = "answer__"
+COMMENT = "comment__"
+
+
+def answer_name(address: str) -> str:
+    return ANSWER + address.replace(".", "__")
+
+
+def comment_name(address: str) -> str:
+    return COMMENT + address.replace(".", "__")
+
+
+def action_name(slot: int, part: str) -> str:
+    return f"action_{slot}_{part}"
+
+
+class RubricItemBlock(LayoutObject):
+    """One rubric item: its radio group (fieldset + legend), guidance and comment."""
+
+    template = "checkups/_item.html"
+
+    def __init__(self, item: RubricItem, answer: str, comment: str):
+        self.item = item
+        self.answer = answer
+        self.comment = comment
+        self.fields = [answer, comment]
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        scale = self.item.rubric.scale
+        labels = SCALE_LABELS[scale]
+        return render_to_string(
+            self.template,
+            {
+                "item": self.item,
+                "field": form[self.answer],
+                "low": labels[min(labels)],
+                "high": labels[max(labels)],
+                "low_value": min(labels),
+                "high_value": max(labels),
+                "comment": render_field(self.comment, form, context, template_pack=template_pack),
+            },
+        )
+
+
+class RubricSection(LayoutObject):
+    """One rubric as a section of the page, with its source article."""
+
+    template = "checkups/_section.html"
+
+    def __init__(self, rubric, *fields):
+        self.rubric = rubric
+        self.fields = list(fields)
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        html = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        return render_to_string(self.template, {"rubric": self.rubric, "fields": html})
+
+
+class CheckupForm(forms.Form):
+    days_to_pay = forms.IntegerField(
+        label="Days this partner actually takes to pay",
+        min_value=0,
+        max_value=3650,
+        required=False,
+    )
+    info_withheld = forms.BooleanField(label="They withheld information we needed about their problems", required=False)
+    abusive_behaviour = forms.BooleanField(label="Interactions with them were rude or abusive", required=False)
+    notes = forms.CharField(
+        label="Overall notes",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Context a reader will need next quarter: what happened, what changed.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        items: list[RubricItem],
+        payment_terms_days: int,
+        earliest_due_on: dt.date,
+        complete: bool = False,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.complete = complete
+        self.earliest_due_on = earliest_due_on
+        self.fields[
+            "days_to_pay"
+        ].help_text = (
+            f"Their terms are net {payment_terms_days} days. Leave blank if nothing was invoiced this quarter."
+        )
+        for item in items:
+            choices = [(value, f"{value} · {word}") for value, word in SCALE_LABELS[item.rubric.scale].items()]
+            answer = forms.TypedChoiceField(
+                label=item.title,
+                choices=choices,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+            )
+            answer.rubric_item = item
+            self.fields[answer_name(item.address)] = answer
+            self.fields[comment_name(item.address)] = forms.CharField(
+                label=f"Comment on {item.title.lower()} (optional)",
+                required=False,
+                max_length=1000,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+        for slot in range(1, MAX_ACTION_ITEMS + 1):
+            self.fields[action_name(slot, "description")] = forms.CharField(
+                label="What will be done", required=False, max_length=300
+            )
+            self.fields[action_name(slot, "owner")] = forms.CharField(label="Owner", required=False, max_length=120)
+            self.fields[action_name(slot, "due_on")] = forms.DateField(
+                label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            )
+        self.helper = self._helper()
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        sections = []
+        for _, group in groupby(self.items, key=lambda item: item.rubric_id):
+            group = list(group)
+            sections.append(
+                RubricSection(
+                    group[0].rubric,
+                    *(RubricItemBlock(item, answer_name(item.address), comment_name(item.address)) for item in group),
+                )
+            )
+        slots = [
+            Fieldset(
+                f"Action item {slot}",
+                Row(
+                    Column(Field(action_name(slot, "description")), css_class="col-md-6"),
+                    Column(Field(action_name(slot, "owner")), css_class="col-md-3"),
+                    Column(Field(action_name(slot, "due_on")), css_class="col-md-3"),
+                ),
+                css_class="action-slot border-top pt-2",
+            )
+            for slot in range(1, MAX_ACTION_ITEMS + 1)
+        ]
+        helper.layout = Layout(
+            *sections,
+            Div(
+                Fieldset(
+                    "Cut-bait red flags",
+                    HTML(
+                        '<p class="text-body-secondary">Partnership is give and take. Late payment against terms, '
+                        "information withheld and rude or abusive interactions are signs it may be time to cut bait "
+                        "(001).</p>"
+                    ),
+                    Field("days_to_pay", css_class="w-auto", wrapper_class="mb-3"),
+                    Field("info_withheld"),
+                    Field("abusive_behaviour"),
+                    css_class="card card-body mb-4",
+                ),
+                css_id="red-flags",
+            ),
+            Div(Field("notes"), css_class="mb-4"),
+            Div(
+                Fieldset(
+                    "Action items for next quarter",
+                    HTML(
+                        '<p class="text-body-secondary">What can you and your partner do to make it thrive again '
+                        "(002)? Up to three, each with an owner and a due date. Leave a row empty if you need fewer.</p>"
+                    ),
+                    *slots,
+                    css_class="card card-body mb-4",
+                ),
+                css_id="action-items",
+            ),
+        )
+        return helper
+
+    @classmethod
+    def initial_from(cls, saved: dict, action_items: list[ActionItem]) -> dict:
+        initial = {
+            "days_to_pay": saved["days_to_pay"],
+            "info_withheld": saved["info_withheld"],
+            "abusive_behaviour": saved["abusive_behaviour"],
+            "notes": saved["notes"],
+        }
+        for address, value in saved["answers"].items():
+            initial[answer_name(address)] = value
+        for address, comment in saved["comments"].items():
+            initial[comment_name(address)] = comment
+        for slot, item in enumerate(action_items[:MAX_ACTION_ITEMS], start=1):
+            initial[action_name(slot, "description")] = item.description
+            initial[action_name(slot, "owner")] = item.owner
+            initial[action_name(slot, "due_on")] = item.due_on
+        return initial
+
+    @property
+    def answered_count(self) -> int:
+        """Answers on the page now: what was posted, or what was saved."""
+        names = [answer_name(item.address) for item in self.items]
+        source = self.data if self.is_bound else self.initial
+        return sum(1 for name in names if source.get(name) not in (None, ""))
+
+    @property
+    def answer_fields(self) -> list[forms.BoundField]:
+        return [self[answer_name(item.address)] for item in self.items]
+
+    def clean(self):
+        cleaned = super().clean()
+        # A key that looks like an answer but is not an item of this version was
+        # tampered with or comes from another rubric: refuse the whole post.
+        unknown = sorted(key for key in self.data if key.startswith((ANSWER, COMMENT)) and key not in self.fields)
+        if unknown:
+            raise forms.ValidationError(
+                "This form contains answers to items that are not part of this check-up's rubric: %(keys)s.",
+                code="foreign_item",
+                params={"keys": ", ".join(k.split("__", 1)[1].replace("__", ".") for k in unknown)},
+            )
+        for item in self.items:
+            answer, comment = answer_name(item.address), comment_name(item.address)
+            if answer in self.errors:
+                continue
+            if cleaned.get(answer) is None:
+                if self.complete:
+                    self.add_error(answer, "Choose an answer: every item is needed to submit.")
+                elif cleaned.get(comment):
+                    self.add_error(answer, "Choose an answer to keep this comment.")
+        for slot in range(1, MAX_ACTION_ITEMS + 1):
+            self._clean_action_slot(cleaned, slot)
+        if self.complete:
+            missing = sum(1 for field in self.answer_fields if field.name in self.errors)
+            if missing:
+                raise forms.ValidationError(
+                    "%(n)s of %(total)s items still need an answer before you can submit. "
+                    "Nothing was lost: choose the missing answers, or save a draft.",
+                    code="incomplete",
+                    params={"n": missing, "total": len(self.items)},
+                )
+        return cleaned
+
+    def _clean_action_slot(self, cleaned: dict, slot: int) -> None:
+        names = {part: action_name(slot, part) for part in ("description", "owner", "due_on")}
+        if any(name in self.errors for name in names.values()):
+            return
+        description, owner, due_on = (cleaned.get(names[p]) for p in ("description", "owner", "due_on"))
+        if not description:
+            if owner or due_on:
+                self.add_error(names["description"], "Describe the action, or clear its owner and due date.")
+            return
+        if not owner:
+            self.add_error(names["owner"], "Name who will do it.")
+        if due_on is None:
+            self.add_error(names["due_on"], "Give it a due date.")
+        elif due_on < self.earliest_due_on:
+            self.add_error(names["due_on"], f"Pick a date on or after {self.earliest_due_on:%d %b %Y}.")
+
+    def checkup_input(self) -> CheckupInput:
+        data = self.cleaned_data
+        answers = {}
+        comments = {}
+        for item in self.items:
+            value = data.get(answer_name(item.address))
+            if value is not None:
+                answers[item.address] = value
+                if data.get(comment_name(item.address)):
+                    comments[item.address] = data[comment_name(item.address)]
+        actions = [
+            ActionItemInput(
+                description=data[action_name(slot, "description")],
+                owner=data[action_name(slot, "owner")],
+                due_on=data[action_name(slot, "due_on")],
+            )
+            for slot in range(1, MAX_ACTION_ITEMS + 1)
+            if data.get(action_name(slot, "description"))
+        ]
+        return CheckupInput(
+            answers=answers,
+            comments=comments,
+            days_to_pay=data.get("days_to_pay"),
+            info_withheld=bool(data.get("info_withheld")),
+            abusive_behaviour=bool(data.get("abusive_behaviour")),
+            notes=data.get("notes") or "",
+            action_items=tuple(actions),
+        )

@@ -1,0 +1,417 @@
+"""Reads for the check-up workflow and the partner list (the partner page is in ``partners``).
+
+Scoping comes from ``assessments.selectors.access``: a check-up is editable
+only by its rater while they own the partner; everything else is read through
+``partners_visible_to`` / ``assessments_visible_to``. The result page reads
+scores from ``PartnerSnapshot``, never from raw answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from assessments.models import (
+    ActionItem,
+    Assessment,
+    Partner,
+    PartnerSnapshot,
+    Period,
+    RubricItem,
+)
+from assessments.periods import Quarter
+from assessments.scoring import Band, Movement, Scale, Score, ScoringError, movements, score
+from assessments.selectors.access import assessments_visible_to, partners_editable_by, partners_visible_to
+from assessments.selectors.rubrics import rubric_items, scoring_model
+from assessments.services.periods import current_quarter
+
+HISTORY_QUARTERS = 8
+# My check-ups lists the last two quarters; the partner page holds the longer history.
+PAST_QUARTERS = 2
+TOP_MOVEMENTS = 5
+
+# Words beside every number, so a scale is never read from colour or position alone.
+SCALE_LABELS: dict[str, dict[int, str]] = {
+    Scale.RATING.value: {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good", 5: "Excellent"},
+    Scale.INTENSITY.value: {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"},
+}
+
+
+def value_label(scale: str, value: float | None) -> str:
+    """'4 · Good' for a whole answer; the nearest word for a mean ('2.5 · Moderate')."""
+    if value is None:
+        return "—"
+    word = SCALE_LABELS[scale][round(value + 1e-9)]
+    shown = f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{shown} · {word}"
+
+
+def band_label(band: str | None) -> str:
+    return dict(PartnerSnapshot.BAND_CHOICES).get(band, "—") if band else "—"
+
+
+# --- scoping -----------------------------------------------------------------
+
+
+def checkups_editable_by(user) -> QuerySet[Assessment]:
+    """A check-up is written only by its own rater, and only while they own the partner."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(rater=user, partner__in=partners_editable_by(user))
+
+
+def action_items_editable_by(user) -> QuerySet[ActionItem]:
+    return ActionItem.objects.filter(partner__in=partners_editable_by(user))
+
+
+# --- My check-ups --------------------------------------------------------------
+
+
+class CheckupState(models.TextChoices):
+    # "Not started" is a draft nobody has saved yet (last_saved_at is null).
+    NOT_STARTED = "not_started", "Not started"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+def checkup_state(assessment: Assessment | None) -> str:
+    if assessment is None or (not assessment.is_submitted and assessment.last_saved_at is None):
+        return CheckupState.NOT_STARTED
+    return CheckupState.SUBMITTED if assessment.is_submitted else CheckupState.DRAFT
+
+
+@dataclass
+class CheckupRow:
+    partner: Partner
+    period: Period | None
+    assessment: Assessment | None
+    state: str
+    due_on: dt.date | None
+    overdue: bool
+    answered: int = 0
+    total: int = 0
+    snapshot: PartnerSnapshot | None = None
+
+    @property
+    def state_label(self) -> str:
+        return CheckupState(self.state).label
+
+
+@dataclass
+class MyCheckups:
+    today: dt.date
+    quarter: Quarter
+    period: Period | None
+    current: list[CheckupRow]
+    # (period, rows) for earlier quarters, newest first
+    past: list[tuple[Period, list[CheckupRow]]]
+
+    @property
+    def open_count(self) -> int:
+        return sum(row.state != CheckupState.SUBMITTED for row in self.current)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(row.overdue for row in self.current) + sum(row.overdue for _, rows in self.past for row in rows)
+
+
+def _item_totals() -> dict[int, int]:
+    return dict(
+        RubricItem.objects.values_list("rubric__version_id")
+        .annotate(n=Count("id"))
+        .values_list("rubric__version_id", "n")
+    )
+
+
+def my_checkups(*, user, today: dt.date | None = None, past_quarters: int = PAST_QUARTERS) -> MyCheckups:
+    """The rater's check-ups this quarter (with any owned partner not yet opened) and earlier ones."""
+    today = today or timezone.localdate()
+    quarter = current_quarter(today=today)
+    period = Period.objects.filter(code=quarter.code).first()
+    totals = _item_totals()
+    oldest = quarter.shift(-past_quarters)
+    mine = (
+        Assessment.objects.filter(rater=user, partner__in=partners_visible_to(user))
+        .select_related("partner", "period")
+        .order_by("-period__year", "-period__quarter", "partner__name")
+    )
+    # Only this quarter's rows show progress, so only they pay for counting answers;
+    # a manager with hundreds of partners would otherwise count every past answer.
+    current_rows = list(mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(
+        answered=Count("answers")))
+    past_rows = list(
+        mine.filter(Q(period__year__gt=oldest.year) | Q(period__year=oldest.year, period__quarter__gte=oldest.quarter))
+        .exclude(period__year=quarter.year, period__quarter=quarter.quarter)
+    )
+    for assessment in past_rows:
+        assessment.answered = totals.get(assessment.rubric_version_id, 0) if assessment.is_submitted else 0
+    assessments = current_rows + past_rows
+    snapshots = {
+        (s.partner_id, s.period_id): s
+        for s in PartnerSnapshot.objects.filter(
+            partner_id__in={a.partner_id for a in assessments}, period_id__in={a.period_id for a in assessments}
+        )
+    }
+
+    def row(assessment: Assessment) -> CheckupRow:
+        state = checkup_state(assessment)
+        return CheckupRow(
+            partner=assessment.partner,
+            period=assessment.period,
+            assessment=assessment,
+            state=state,
+            due_on=assessment.period.due_on,
+            overdue=state != CheckupState.SUBMITTED and today > assessment.period.due_on,
+            answered=assessment.answered,
+            total=totals.get(assessment.rubric_version_id, 0),
+            snapshot=snapshots.get((assessment.partner_id, assessment.period_id)),
+        )
+
+    current = [row(a) for a in assessments if a.period.code == quarter.code]
+    opened = {r.partner.id for r in current}
+    # An owned partner without a check-up this quarter (newly assigned) still shows, ready to start.
+    due_on = period.due_on if period else Period.fields_for(quarter)["due_on"]
+    for partner in partners_editable_by(user).filter(is_active=True).exclude(id__in=opened).order_by("name"):
+        current.append(
+            CheckupRow(
+                partner=partner,
+                period=period,
+                assessment=None,
+                state=CheckupState.NOT_STARTED,
+                due_on=due_on,
+                overdue=today > due_on,
+            )
+        )
+    current.sort(key=lambda r: (r.state == CheckupState.SUBMITTED, r.partner.name))
+
+    past: dict[int, tuple[Period, list[CheckupRow]]] = {}
+    for assessment in assessments:
+        if assessment.period.value < quarter:
+            past.setdefault(assessment.period.id, (assessment.period, []))[1].append(row(assessment))
+    return MyCheckups(today=today, quarter=quarter, period=period, current=current, past=list(past.values()))
+
+
+# --- the check-up form -------------------------------------------------------------
+
+
+@dataclass
+class CheckupEditing:
+    assessment: Assessment
+    items: list[RubricItem]
+    # What the rater saved so far, in the shape the services take back.
+    saved: dict
+    action_items: list[ActionItem] = field(default_factory=list)
+
+    @property
+    def answered(self) -> int:
+        return len(self.saved["answers"])
+
+
+def checkup_for_editing(*, user, assessment_id: int) -> CheckupEditing:
+    """The rater's own check-up with its rubric version's items and saved answers.
+
+    Raises Assessment.DoesNotExist for a check-up that is not the user's to edit.
+    """
+    assessment = (
+        checkups_editable_by(user).select_related("partner", "period", "rubric_version", "rater").get(pk=assessment_id)
+    )
+    answers = {}
+    comments = {}
+    for answer in assessment.answers.select_related("item__rubric"):
+        answers[answer.item.address] = answer.value
+        if answer.comment:
+            comments[answer.item.address] = answer.comment
+    return CheckupEditing(
+        assessment=assessment,
+        items=rubric_items(version_id=assessment.rubric_version_id),
+        saved={
+            "answers": answers,
+            "comments": comments,
+            "days_to_pay": assessment.days_to_pay,
+            "info_withheld": assessment.info_withheld,
+            "abusive_behaviour": assessment.abusive_behaviour,
+            "notes": assessment.notes,
+        },
+        action_items=list(assessment.action_items.order_by("id")),
+    )
+
+
+# --- the result page ---------------------------------------------------------------
+
+
+def _score_of(snapshot: PartnerSnapshot) -> Score:
+    return Score(
+        health=snapshot.health,
+        band=Band(snapshot.band),
+        rubric_scores=snapshot.rubric_scores,
+        contributions=snapshot.contributions,
+        item_means=snapshot.item_means,
+        item_spread=snapshot.item_spread,
+        disagreement=snapshot.disagreement,
+        rater_count=snapshot.rater_count,
+    )
+
+
+@dataclass
+class MovementRow:
+    item: RubricItem | None
+    address: str
+    before: str
+    after: str
+    effect: float
+
+    @property
+    def title(self) -> str:
+        return self.item.title if self.item else self.address
+
+
+def _movement_rows(moved: list[Movement], index: dict[str, RubricItem]) -> list[MovementRow]:
+    rows = []
+    for m in moved:
+        item = index.get(m.address)
+        scale = item.rubric.scale if item else Scale.RATING.value
+        rows.append(MovementRow(item, m.address, value_label(scale, m.before), value_label(scale, m.after), m.effect))
+    return rows
+
+
+def _previous_snapshot(partner_id: int, period: Period) -> PartnerSnapshot | None:
+    before = period.value.previous()
+    return (
+        PartnerSnapshot.objects.filter(partner_id=partner_id, period__year=before.year, period__quarter=before.quarter)
+        .select_related("period")
+        .first()
+    )
+
+
+def checkup_result(*, user, assessment_id: int) -> dict:
+    """A submitted check-up as its rater and leadership see it: the score, what moved, the answers.
+
+    Raises Assessment.DoesNotExist when the user may not see the check-up.
+    """
+    assessment = (
+        assessments_visible_to(user)
+        .select_related("partner", "period", "rubric_version", "rater")
+        .get(pk=assessment_id)
+    )
+    items = rubric_items(version_id=assessment.rubric_version_id)
+    index = {item.address: item for item in items}
+    answers = {a.item_id: a for a in assessment.answers.all()}
+    sections: list[dict] = []
+    for item in items:
+        if not sections or sections[-1]["rubric"].id != item.rubric_id:
+            sections.append({"rubric": item.rubric, "rows": []})
+        answer = answers.get(item.id)
+        sections[-1]["rows"].append(
+            {
+                "item": item,
+                "value": value_label(item.rubric.scale, answer.value) if answer else "—",
+                "comment": answer.comment if answer else "",
+            }
+        )
+
+    own_score = None
+    if assessment.is_submitted:
+        try:
+            own_score = score(
+                scoring_model(version_id=assessment.rubric_version_id),
+                [{item.address: answers[item.id].value for item in items if item.id in answers}],
+            )
+        except ScoringError:
+            own_score = None
+
+    snapshot = (
+        PartnerSnapshot.objects.filter(partner_id=assessment.partner_id, period_id=assessment.period_id)
+        .select_related("period")
+        .first()
+    )
+    previous = _previous_snapshot(assessment.partner_id, assessment.period)
+    moved = (
+        _movement_rows(movements(_score_of(previous), _score_of(snapshot), limit=TOP_MOVEMENTS), index)
+        if snapshot and previous
+        else []
+    )
+    terms = assessment.partner.payment_terms_days
+    return {
+        "assessment": assessment,
+        "partner": assessment.partner,
+        "state": checkup_state(assessment),
+        "sections": sections,
+        "own_score": own_score,
+        "own_band": band_label(own_score.band.value) if own_score else "—",
+        "rubric_scores": [
+            {"rubric": section["rubric"], "score": own_score.rubric_scores.get(section["rubric"].key)}
+            for section in sections
+        ]
+        if own_score
+        else [],
+        "snapshot": snapshot,
+        "previous": previous,
+        "movements": moved,
+        "days_late": max(0, assessment.days_to_pay - terms) if assessment.days_to_pay is not None else None,
+        "payment_terms_days": terms,
+        "action_items": list(assessment.action_items.order_by("id")),
+        "revisions": _revision_history(assessment, items, answers),
+        "can_edit": checkups_editable_by(user).filter(pk=assessment.pk).exists(),
+    }
+
+
+def _revision_history(assessment: Assessment, items: list[RubricItem], answers: dict) -> list[dict]:
+    """Each earlier revision with the answers the next one changed, newest first."""
+    newer = {item.address: answers[item.id].value for item in items if item.id in answers}
+    history = []
+    for revision in assessment.revisions.select_related("amended_by").order_by("-number"):
+        older = {address: entry.get("value") for address, entry in revision.answers.items()}
+        changes = [
+            {
+                "title": item.title,
+                "before": value_label(item.rubric.scale, older.get(item.address)),
+                "after": value_label(item.rubric.scale, newer.get(item.address)),
+            }
+            for item in items
+            if older.get(item.address) != newer.get(item.address)
+        ]
+        history.append({"revision": revision, "changes": changes})
+        newer = older
+    return history
+
+
+# --- the partner page --------------------------------------------------------------
+
+# The partner page's reads live in assessments.selectors.partners, which imports
+# the labels above; importing it lazily here keeps ``from
+# assessments.selectors.checkups import partner_overview`` working without a cycle.
+
+
+def __getattr__(name: str):
+    if name == "partner_overview":
+        from assessments.selectors.partners import partner_overview
+
+        return partner_overview
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --- the partner list ---------------------------------------------------------------
+
+
+def partner_list(*, user) -> list[dict]:
+    """Every active partner the user may see, with its latest snapshot (leadership's fallback home)."""
+    latest = (
+        PartnerSnapshot.objects.filter(partner=OuterRef("pk"))
+        .order_by("-period__year", "-period__quarter")
+        .values("id")
+    )
+    partners = list(
+        partners_visible_to(user).filter(is_active=True).annotate(latest_id=Subquery(latest[:1])).order_by("name")
+    )
+    snapshots = PartnerSnapshot.objects.select_related("period").in_bulk([p.latest_id for p in partners if p.latest_id])
+    rows = []
+    for partner in partners:
+        snapshot = snapshots.get(partner.latest_id)
+        rows.append(
+            {"partner": partner, "snapshot": snapshot, "band_label": band_label(snapshot.band if snapshot else None)}
+        )
+    return rows

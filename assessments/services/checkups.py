@@ -1,0 +1,295 @@
+"""Writes of the quarterly check-up: drafts, submissions, amendments, action items, interactions.
+
+Every write here re-scopes the object to the user (a check-up to its rater, a
+partner to its owners) inside the transaction, so a service called with
+another manager's id changes nothing, whatever the view in front of it did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
+from assessments.scoring import Scale
+from assessments.selectors.access import partners_editable_by
+from assessments.selectors.checkups import (
+    action_items_editable_by,
+    checkups_editable_by,
+)
+from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
+from assessments.services.dispatch import evaluation_enqueue
+from assessments.services.periods import current_quarter, period_get_or_create
+from assessments.services.snapshots import snapshots_recompute
+
+MAX_ACTION_ITEMS = 3
+
+
+class CheckupError(Exception):
+    """A check-up write that was refused; nothing was changed."""
+
+
+class CheckupReadOnly(CheckupError):
+    pass
+
+
+class CheckupIncomplete(CheckupError):
+    def __init__(self, missing: Sequence[str]):
+        self.missing = list(missing)
+        super().__init__(f"Every item needs an answer before you submit; missing: {', '.join(self.missing)}.")
+
+
+class CheckupInvalid(CheckupError):
+    pass
+
+
+@dataclass(frozen=True)
+class ActionItemInput:
+    description: str
+    owner: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class CheckupInput:
+    """What a rater entered: answers keyed ``rubric.item``; unanswered items are absent."""
+
+    answers: Mapping[str, int] = field(default_factory=dict)
+    comments: Mapping[str, str] = field(default_factory=dict)
+    days_to_pay: int | None = None
+    info_withheld: bool = False
+    abusive_behaviour: bool = False
+    notes: str = ""
+    action_items: Sequence[ActionItemInput] = ()
+
+
+def _locked_checkup(*, user, assessment_id: int) -> Assessment:
+    # The row lock serialises a double-clicked Submit and a concurrent amendment.
+    return (
+        checkups_editable_by(user)
+        .select_for_update(of=("self",))
+        .select_related("partner", "period")
+        .get(pk=assessment_id)
+    )
+
+
+def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> dict:
+    index = rubric_item_index(version_id=assessment.rubric_version_id)
+    foreign = sorted(set(data.answers) - set(index))
+    if foreign:
+        raise CheckupInvalid(
+            f"Not part of this check-up's rubric (version {assessment.rubric_version.number}): {', '.join(foreign)}."
+        )
+    for address, value in data.answers.items():
+        low, high = Scale(index[address].rubric.scale).bounds
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise CheckupInvalid(f"{address}: {value!r} is outside {low}-{high}.")
+    orphans = sorted(set(data.comments) - set(data.answers))
+    if any(data.comments[a].strip() for a in orphans):
+        raise CheckupInvalid(f"A comment needs an answer for its item: {', '.join(orphans)}.")
+    if data.days_to_pay is not None and not 0 <= data.days_to_pay <= 3650:
+        raise CheckupInvalid("Days to pay must lie between 0 and 3650.")
+    if len(data.action_items) > MAX_ACTION_ITEMS:
+        raise CheckupInvalid(f"At most {MAX_ACTION_ITEMS} action items per check-up.")
+    if complete:
+        missing = [address for address in index if address not in data.answers]
+        if missing:
+            raise CheckupIncomplete([index[a].title for a in missing])
+    return index
+
+
+def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.datetime) -> None:
+    assessment.answers.exclude(item__in=[index[a] for a in data.answers]).delete()
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                assessment=assessment,
+                item=index[address],
+                scale=index[address].rubric.scale,
+                value=value,
+                comment=data.comments.get(address, "").strip(),
+            )
+            for address, value in data.answers.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["assessment", "item"],
+        update_fields=["value", "comment", "scale"],
+    )
+    assessment.days_to_pay = data.days_to_pay
+    assessment.info_withheld = data.info_withheld
+    assessment.abusive_behaviour = data.abusive_behaviour
+    assessment.notes = data.notes.strip()
+    assessment.last_saved_at = now
+    _action_items_replace(assessment, data.action_items)
+
+
+def _action_items_replace(assessment: Assessment, wanted: Sequence[ActionItemInput]) -> None:
+    """Update the check-up's action items slot by slot, so one already marked done stays done."""
+    existing = list(assessment.action_items.order_by("id"))
+    for row, item in zip(existing, wanted, strict=False):
+        row.description, row.owner, row.due_on = item.description.strip(), item.owner.strip(), item.due_on
+        row.save(update_fields=["description", "owner", "due_on"])
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            partner_id=assessment.partner_id,
+            assessment=assessment,
+            period_id=assessment.period_id,
+            description=item.description.strip(),
+            owner=item.owner.strip(),
+            due_on=item.due_on,
+        )
+        for item in wanted[len(existing) :]
+    )
+    ActionItem.objects.filter(id__in=[row.id for row in existing[len(wanted) :]]).delete()
+
+
+@transaction.atomic
+def assessment_save_draft(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+    """Keep whatever the rater has answered so far; nothing is scored until submission."""
+    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
+    if assessment.is_submitted:
+        raise CheckupReadOnly("This check-up has been submitted; amend it to change an answer.")
+    index = _validate(assessment, data, complete=False)
+    _write(assessment, data, index, now=timezone.now())
+    assessment.save(update_fields=["days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at"])
+    return assessment
+
+
+def _score_and_queue(assessment: Assessment) -> None:
+    # The snapshot is recomputed in this transaction so dashboards never show a
+    # submission without its score; decline detection runs after commit.
+    snapshots_recompute(pairs={(assessment.partner_id, assessment.period_id)})
+    evaluation_enqueue(assessment_id=assessment.id)
+
+
+@transaction.atomic
+def assessment_submit(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+    """Save every answer, lock the check-up, rescore the quarter and queue trend evaluation."""
+    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
+    if assessment.is_submitted:
+        raise CheckupReadOnly("This check-up has already been submitted; amend it to change an answer.")
+    index = _validate(assessment, data, complete=True)
+    now = timezone.now()
+    _write(assessment, data, index, now=now)
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = now
+    assessment.evaluated_at = None
+    assessment.save(
+        update_fields=[
+            "days_to_pay",
+            "info_withheld",
+            "abusive_behaviour",
+            "notes",
+            "last_saved_at",
+            "status",
+            "submitted_at",
+            "evaluated_at",
+        ]
+    )
+    _score_and_queue(assessment)
+    return assessment
+
+
+def _revision_of(assessment: Assessment) -> AssessmentRevision:
+    answers = {
+        f"{rubric_key}.{item_key}": {"value": value, "comment": comment}
+        for rubric_key, item_key, value, comment in assessment.answers.values_list(
+            "item__rubric__key", "item__key", "value", "comment"
+        )
+    }
+    return AssessmentRevision(
+        assessment=assessment,
+        number=assessment.revision,
+        answers=answers,
+        red_flags={
+            "days_to_pay": assessment.days_to_pay,
+            "info_withheld": assessment.info_withheld,
+            "abusive_behaviour": assessment.abusive_behaviour,
+        },
+        notes=assessment.notes,
+        submitted_at=assessment.submitted_at,
+    )
+
+
+@transaction.atomic
+def assessment_amend(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+    """Correct a submitted check-up in one step, keeping the answers it replaces as a revision.
+
+    The check-up never goes back to draft: a half-finished correction would
+    otherwise drop this rater from the quarter's score until resubmitted.
+    """
+    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
+    if not assessment.is_submitted:
+        raise CheckupInvalid("Only a submitted check-up can be amended; this one is still a draft.")
+    index = _validate(assessment, data, complete=True)
+    revision = _revision_of(assessment)
+    revision.amended_by = user
+    revision.save()
+    now = timezone.now()
+    _write(assessment, data, index, now=now)
+    assessment.revision += 1
+    assessment.submitted_at = now
+    assessment.evaluated_at = None
+    assessment.save(
+        update_fields=[
+            "days_to_pay",
+            "info_withheld",
+            "abusive_behaviour",
+            "notes",
+            "last_saved_at",
+            "revision",
+            "submitted_at",
+            "evaluated_at",
+        ]
+    )
+    _score_and_queue(assessment)
+    return assessment
+
+
+@transaction.atomic
+def assessment_open(*, user, partner_id: int, today: dt.date | None = None) -> Assessment:
+    """Open (or return) the rater's check-up of an owned partner for the current quarter."""
+    partner = partners_editable_by(user).get(pk=partner_id)
+    period = period_get_or_create(quarter=current_quarter(today=today))
+    assessment, _ = Assessment.objects.get_or_create(
+        partner=partner, period=period, rater=user, defaults={"rubric_version": rubric_version_current()}
+    )
+    return assessment
+
+
+def action_item_mark_done(*, user, action_item_id: int) -> ActionItem:
+    """Mark an action item done; marking it twice keeps the first time and person."""
+    item = action_items_editable_by(user).get(pk=action_item_id)
+    # Conditional update: two owners clicking at once record one completion.
+    ActionItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=timezone.now(), done_by=user)
+    item.refresh_from_db(fields=["done_at", "done_by"])
+    return item
+
+
+def interaction_create(
+    *,
+    user,
+    partner_id: int,
+    occurred_on: dt.date,
+    kind: str,
+    face_to_face: bool,
+    summary: str = "",
+) -> Interaction:
+    """Log a meeting, call or review: how often and whether in person are evidence (001, 002, 003)."""
+    partner = partners_editable_by(user).get(pk=partner_id)
+    if kind not in Interaction.Kind.values:
+        raise CheckupInvalid(f"{kind!r} is not a kind of interaction.")
+    if occurred_on > timezone.localdate():
+        raise CheckupInvalid("An interaction cannot be logged before it happens.")
+    return Interaction.objects.create(
+        partner=partner,
+        occurred_on=occurred_on,
+        kind=kind,
+        face_to_face=face_to_face,
+        summary=summary.strip(),
+        created_by=user,
+    )

@@ -1,0 +1,140 @@
+"""The account manager's check-up workflow: list, fill in, submit, see the result, amend."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments.forms import CheckupForm
+from assessments.models import Assessment, Partner
+from assessments.selectors.checkups import CheckupEditing, checkup_for_editing, checkup_result, my_checkups
+from assessments.services.checkups import (
+    CheckupError,
+    CheckupReadOnly,
+    assessment_amend,
+    assessment_open,
+    assessment_save_draft,
+    assessment_submit,
+)
+
+ACTIONS = {"draft", "submit"}
+
+
+def _editing_or_404(user, pk: int) -> CheckupEditing:
+    try:
+        return checkup_for_editing(user=user, assessment_id=pk)
+    except Assessment.DoesNotExist:
+        raise Http404("No such check-up") from None
+
+
+def _form(editing: CheckupEditing, *, data=None, complete: bool = False) -> CheckupForm:
+    assessment = editing.assessment
+    return CheckupForm(
+        data,
+        items=editing.items,
+        payment_terms_days=assessment.partner.payment_terms_days,
+        earliest_due_on=assessment.period.starts_on,
+        complete=complete,
+        initial=None if data is not None else CheckupForm.initial_from(editing.saved, editing.action_items),
+    )
+
+
+def _render_form(request, editing: CheckupEditing, form: CheckupForm, *, mode: str, status: int = 200):
+    return render(
+        request,
+        "checkups/form.html",
+        {"editing": editing, "assessment": editing.assessment, "form": form, "mode": mode},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def my_checkups_view(request):
+    return render(request, "checkups/list.html", {"checkups": my_checkups(user=request.user)})
+
+
+@login_required
+@require_POST
+def checkup_start(request, partner_pk: int):
+    try:
+        assessment = assessment_open(user=request.user, partner_id=partner_pk)
+    except Partner.DoesNotExist:
+        raise Http404("No such partner") from None
+    return redirect("checkup_edit", pk=assessment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkup_edit(request, pk: int):
+    editing = _editing_or_404(request.user, pk)
+    if editing.assessment.is_submitted:
+        if request.method == "POST":
+            messages.error(
+                request, "This check-up was already submitted, so nothing was changed. Use Amend to correct it."
+            )
+        return redirect("checkup_result", pk=pk)
+    if request.method == "GET":
+        return _render_form(request, editing, _form(editing), mode="edit")
+
+    action = request.POST.get("action")
+    if action not in ACTIONS:
+        return HttpResponseBadRequest("Unknown action: use Save draft or Submit.")
+    form = _form(editing, data=request.POST, complete=action == "submit")
+    if form.is_valid():
+        service = assessment_submit if action == "submit" else assessment_save_draft
+        try:
+            service(user=request.user, assessment_id=pk, data=form.checkup_input())
+        except Assessment.DoesNotExist:
+            raise Http404("No such check-up") from None
+        except CheckupReadOnly as error:
+            messages.error(request, str(error))
+            return redirect("checkup_result", pk=pk)
+        except CheckupError as error:
+            form.add_error(None, str(error))
+        else:
+            if action == "submit":
+                messages.success(request, "Check-up submitted. Here is how the partnership scores this quarter.")
+                return redirect("checkup_result", pk=pk)
+            answered = len(form.checkup_input().answers)
+            messages.success(request, f"Draft saved: {answered} of {len(editing.items)} items answered.")
+            return redirect("checkup_edit", pk=pk)
+    return _render_form(request, editing, form, mode="edit", status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkup_amend(request, pk: int):
+    editing = _editing_or_404(request.user, pk)
+    if not editing.assessment.is_submitted:
+        return redirect("checkup_edit", pk=pk)
+    if request.method == "GET":
+        return _render_form(request, editing, _form(editing), mode="amend")
+
+    form = _form(editing, data=request.POST, complete=True)
+    if form.is_valid():
+        try:
+            assessment = assessment_amend(user=request.user, assessment_id=pk, data=form.checkup_input())
+        except Assessment.DoesNotExist:
+            raise Http404("No such check-up") from None
+        except CheckupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Amendment saved as revision {assessment.revision}; the previous answers are kept below."
+            )
+            return redirect("checkup_result", pk=pk)
+    return _render_form(request, editing, form, mode="amend", status=400)
+
+
+@login_required
+@require_GET
+def checkup_result_view(request, pk: int):
+    try:
+        result = checkup_result(user=request.user, assessment_id=pk)
+    except Assessment.DoesNotExist:
+        raise Http404("No such check-up") from None
+    return render(request, "checkups/result.html", result)

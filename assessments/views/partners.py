@@ -1,0 +1,70 @@
+"""The partner page (shared by account managers and leadership), its interaction log and action items."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.forms import InteractionForm
+from assessments.models import ActionItem, Partner
+from assessments.selectors.access import partners_editable_by
+from assessments.selectors.checkups import partner_list
+from assessments.selectors.partners import partner_overview
+from assessments.services.checkups import CheckupError, action_item_mark_done, interaction_create
+
+
+def _overview_or_404(user, pk: int) -> dict:
+    try:
+        return partner_overview(user=user, partner_id=pk)
+    except Partner.DoesNotExist:
+        raise Http404("No such partner") from None
+
+
+@login_required
+@require_GET
+def partner_list_view(request):
+    return render(request, "partners/list.html", {"rows": partner_list(user=request.user)})
+
+
+@login_required
+@require_GET
+def partner_detail(request, pk: int):
+    context = _overview_or_404(request.user, pk)
+    if context["can_edit"]:
+        context["interaction_form"] = InteractionForm()
+    return render(request, "partners/detail.html", context)
+
+
+@login_required
+@require_POST
+def interaction_add(request, pk: int):
+    partner = get_object_or_404(partners_editable_by(request.user), pk=pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        try:
+            interaction_create(user=request.user, partner_id=partner.pk, **form.cleaned_data)
+        except Partner.DoesNotExist:
+            raise Http404("No such partner") from None
+        except CheckupError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Interaction added to the log.")
+            return redirect(reverse("partner_detail", args=[partner.pk]) + "#interactions")
+    context = _overview_or_404(request.user, partner.pk)
+    context["interaction_form"] = form
+    return render(request, "partners/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def action_item_done(request, pk: int):
+    try:
+        item = action_item_mark_done(user=request.user, action_item_id=pk)
+    except ActionItem.DoesNotExist:
+        raise Http404("No such action item") from None
+    messages.success(request, f"Marked done: {item.description}")
+    return redirect(reverse("partner_detail", args=[item.partner_id]) + "#actions")
