@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Leadership's portfolio dashboard, included at /dashboard/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from assessments.views import dashboards
+
+urlpatterns = [
+    path("", dashboards.dashboard, name="dashboard"),
+    path("export.csv", dashboards.dashboard_export, name="dashboard_export"),
+]

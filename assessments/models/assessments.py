@@ -173,6 +173,15 @@ class PartnerSnapshot(models.Model):
         indexes = [
             models.Index(fields=["period", "band"], name="snapshot_period_band_idx"),
             models.Index(fields=["period", "health"], name="snapshot_period_health_idx"),
+            # The dashboard's roll-up cache key reads the newest computed_at on every page view.
+            models.Index(fields=["computed_at"], name="snapshot_computed_at_idx"),
+            # The dashboard's tiles and heatmap count read these columns for one period from the
+            # index alone: the JSON columns make a row kilobytes wide, so heap reads dominate.
+            # (Key columns rather than INCLUDE, which SQLite lacks.)
+            models.Index(
+                fields=["period", "partner", "health", "band", "health_delta"],
+                name="snapshot_period_covering_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from assessments.models import Answer, Assessment, PartnerSnapshot, Period
 from assessments.scoring import ScoringError, score
 from assessments.selectors.rubrics import scoring_model
+from assessments.services.rollups import rollups_invalidate
 
 Pair = tuple[int, int]  # (partner_id, period_id)
 
@@ -120,6 +121,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         ],
     )
     _refresh_deltas(partner_ids=partner_ids)
+    rollups_invalidate()
     return len(snapshots)
 
 
