@@ -121,8 +121,25 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. The default broker is kombu's filesystem transport under var/, so a
 # single machine needs no Redis; production points CELERY_BROKER_URL at Redis.
+# The database, not the broker, is the source of truth: every task looks in it
+# for what is due, so a lost message delays work but never loses it
+# (docs/ALERTS.md).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 _BROKER_DIR = VAR_DIR / "broker"
+# Redis re-delivers a message nobody acknowledged within the visibility
+# timeout. With acks_late that is every running task, so it must outlast the
+# hard time limit below or a slow task would run twice at once.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    # A hanging Redis must not hang a web request: give up connecting or
+    # reading after 2 s (the task publish policy below bounds the retry).
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+}
+if REDIS_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT.")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
@@ -131,17 +148,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the slowest task, so Redis never re-delivers a running task.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
-        "socket_connect_timeout": 2,
-        "socket_timeout": 2,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task has run, not when it is received, and put the
+# message back if the worker process dies mid-task: a crash loses nothing.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops, running acks_late tasks will be
+# re-delivered anyway; cancel them rather than let two copies race.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Publishing gives up after ~2 s so a request never hangs on a dead broker;
@@ -150,6 +167,7 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The beat schedule itself is code: partnerhealth/celery.py (docs/ALERTS.md says why).
 
 # Health bands: the lowest overall health (0-100) that still earns each band.
 HEALTH_BAND_HEALTHY = env_int("HEALTH_BAND_HEALTHY", 75, minimum=0)
@@ -160,6 +178,15 @@ if not HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK:
 
 # Days after a quarter ends before its check-up is overdue.
 CHECKUP_GRACE_DAYS = env_int("CHECKUP_GRACE_DAYS", 14, minimum=0)
+# Days before the due date that the "due soon" reminder goes out.
+CHECKUP_REMINDER_DAYS = env_int("CHECKUP_REMINDER_DAYS", 7, minimum=1)
+# Days overdue before an unfinished check-up is escalated to leadership (000).
+CHECKUP_ESCALATION_DAYS = env_int("CHECKUP_ESCALATION_DAYS", 14, minimum=1)
+
+# E-mail outbox: how often a failed send is retried (exponential back-off from
+# OUTBOX_RETRY_SECONDS, capped at 4 hours) before the row is marked failed.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60, minimum=1)
 
 LOGGING = {
     "version": 1,
@@ -167,4 +194,74 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Security -----------------------------------------------------------------
+# Production defaults are strict; DEBUG (scripts/run) relaxes what needs HTTPS.
+from django.utils.csp import CSP  # noqa: E402
+
+INSTALLED_APPS += ["accounts", "axes"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+                  "django.middleware.csp.ContentSecurityPolicyMiddleware")
+MIDDLEWARE += [
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.AccessDeniedLogMiddleware",
+    # Axes must come last: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    # Scripts only from our own origin or with the per-response nonce; no inline handlers.
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    # Chart.js and Bootstrap set element styles from script; markup may carry style attributes.
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets this header itself.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Refuse oversized POSTs early (a check-up is a few kilobytes).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=10_240)
+
+# Sessions: ended after SESSION_IDLE_TIMEOUT idle seconds or SESSION_ABSOLUTE_LIFETIME
+# seconds since login, whichever comes first (accounts.middleware).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60, minimum=300)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+
+# Login throttling (django-axes): lock one username from one address, so an
+# attacker guessing from one place never locks the real user out from another.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+LOGGING["loggers"] = {
+    "partnerhealth.security": {"level": "INFO", "propagate": True},
+    # Axes logs every reset at INFO; our own security log already records the events.
+    "axes": {"level": "WARNING", "propagate": True},
 }

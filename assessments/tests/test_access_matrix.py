@@ -1,0 +1,165 @@
+"""Every URL the resolver knows, for every role: the expected status, and nothing else.
+
+A new URL pattern without a row here fails the test, so access is always decided
+on purpose. Object URLs are tried with account manager A's object and with B's:
+another manager's object is a 404, never a 403 that admits it exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from assessments.models import ActionItem, Alert, Assessment
+from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "manager_a", "manager_b", "leadership", "admin"]
+LOGIN = "login"  # shorthand: redirect to the login page
+
+# (url name, whose object) -> (method, {role: expected status})
+# Whose object: "a" = owned by manager A, "b" = owned by manager B, None = no object in the URL.
+
+
+def row(anonymous, manager_a, manager_b, leadership, admin, method="GET"):
+    return method, dict(zip(ROLES, [anonymous, manager_a, manager_b, leadership, admin], strict=True))
+
+
+MATRIX = {
+    ("login", None): row(200, 200, 200, 200, 200),
+    ("logout", None): row(302, 302, 302, 302, 302, method="POST"),
+    ("password_change", None): row(LOGIN, 200, 200, 200, 200),
+    ("password_change_done", None): row(LOGIN, 200, 200, 200, 200),
+    ("password_reset", None): row(200, 200, 200, 200, 200),
+    ("password_reset_done", None): row(200, 200, 200, 200, 200),
+    ("password_reset_confirm", None): row(200, 200, 200, 200, 200),  # a bogus token shows "link no longer works"
+    ("password_reset_complete", None): row(200, 200, 200, 200, 200),
+    ("home", None): row(LOGIN, 302, 302, 302, 302),
+    ("my_checkups", None): row(LOGIN, 200, 200, 200, 200),
+    ("checkup_start", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("checkup_start", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("checkup_edit", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("checkup_edit", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("checkup_result", "a"): row(LOGIN, 200, 404, 200, 200),  # leadership reads every check-up
+    ("checkup_result", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("checkup_amend", "a"): row(LOGIN, 302, 404, 404, 404),
+    ("checkup_amend", "b"): row(LOGIN, 404, 302, 404, 404),
+    ("partner_list", None): row(LOGIN, 200, 200, 200, 200),
+    ("partner_detail", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("partner_detail", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
+    ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
+    ("action_item_done", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("action_item_done", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("dashboard", None): row(LOGIN, 403, 403, 200, 200),
+    ("dashboard_export", None): row(LOGIN, 403, 403, 200, 200),
+    ("alert_list", None): row(LOGIN, 200, 200, 200, 200),
+    ("alert_detail", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("alert_detail", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("alert_acknowledge", "a"): row(LOGIN, 302, 404, 302, 302, method="POST"),  # the note is optional
+    ("alert_acknowledge", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
+    ("alert_snooze", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # reason required
+    ("alert_snooze", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
+}
+
+# The Django admin is its own world: staff only, checked once at its index.
+ADMIN_INDEX = row(LOGIN, LOGIN, LOGIN, LOGIN, 200)
+
+
+def url_patterns(patterns=None, prefix=""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield pattern.name, prefix + str(pattern.pattern)
+
+
+@pytest.fixture
+def world():
+    manager_a = UserFactory(username="manager_a", role="account_manager")
+    manager_b = UserFactory(username="manager_b", role="account_manager")
+    users = {
+        "manager_a": manager_a,
+        "manager_b": manager_b,
+        "leadership": UserFactory(username="leader", role="leadership"),
+        "admin": UserFactory(username="boss", role="admin", is_staff=True),
+    }
+    period = PeriodFactory.of("2026-Q4")
+    objects = {}
+    for side, manager in (("a", manager_a), ("b", manager_b)):
+        partner = PartnerFactory(name=f"Partner {side.upper()}", owners=[manager])
+        checkup = AssessmentFactory(partner=partner, period=period, rater=manager)
+        item = ActionItem.objects.create(partner=partner, period=period, description="Meet", owner="Ana",
+                                         due_on=dt.date(2027, 1, 31))
+        alert = Alert.objects.create(partner=partner, period=period, rule="health_decline", severity="warning",
+                                     explanation="Fell.")
+        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert}
+    assert Assessment.objects.count() == 2 and timezone.now()
+    return users, objects
+
+
+def concrete_path(name, template, objects):
+    path = "/" + template
+    if "<uidb64>" in path:
+        return path.replace("<uidb64>", "MQ").replace("<token>", "bogus-token")
+    if "<int:" not in path:
+        return path
+    kind = {
+        "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
+        "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
+        "action_item_done": "action_item",
+        "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
+    }[name]
+    start = path.index("<int:")
+    return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]
+
+
+def client_for(role, users):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def test_every_url_pattern_has_an_entry_in_the_access_matrix():
+    names = {name for name, _ in url_patterns()}
+    assert None not in names, "every URL pattern needs a name to be in the access matrix"
+    missing = names - {name for name, _ in MATRIX}
+    stale = {name for name, _ in MATRIX} - names
+    assert not missing, f"add these URLs to the access matrix: {sorted(missing)}"
+    assert not stale, f"these matrix rows name no URL: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_the_expected_status_on_every_url(world, role):
+    users, objects = world
+    wrong = []
+    for name, template in url_patterns():
+        for side in ("a", "b", None):
+            if (name, side) not in MATRIX:
+                continue
+            method, expected = MATRIX[(name, side)]
+            path = concrete_path(name, template, objects[side] if side else {})
+            response = getattr(client_for(role, users), method.lower())(path)
+            want = expected[role]
+            if want == LOGIN:
+                ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+            else:
+                ok = response.status_code == want
+            if not ok:
+                wrong.append(f"{method} {path} ({name}, {side}): got {response.status_code}, want {want}")
+    admin = client_for(role, users).get("/admin/")
+    want = ADMIN_INDEX[1][role]
+    if want == LOGIN:
+        if not (admin.status_code == 302 and "/login/" in admin["Location"]):
+            wrong.append(f"GET /admin/: got {admin.status_code}, want login redirect")
+    elif admin.status_code != want:
+        wrong.append(f"GET /admin/: got {admin.status_code}, want {want}")
+    assert not wrong, "\n".join(wrong)
