@@ -53,18 +53,30 @@ class OutboxStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped (no longer needed)"
 
 
-class AlertDelivery(models.Model):
-    """One e-mail of one alert to one recipient: recorded first, sent after commit."""
+class OutboxRow(models.Model):
+    """One e-mail to one recipient, recorded in the writing transaction and sent after it.
+
+    The outbox (services/outbox.py) claims due rows, sends them, and retries
+    failures with back-off until ``sent`` or a reported ``failed``.
+    """
 
     Status = OutboxStatus
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AlertDelivery(OutboxRow):
+    """One e-mail of one alert to one recipient: recorded first, sent after commit."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
 
     class Meta:
         constraints = [
@@ -76,7 +88,7 @@ class AlertDelivery(models.Model):
         return f"{self.alert} to {self.recipient_id} ({self.status})"
 
 
-class Reminder(models.Model):
+class Reminder(OutboxRow):
     """A check-up reminder or escalation e-mail, at most one per kind and recipient."""
 
     class Kind(models.TextChoices):
@@ -88,16 +100,8 @@ class Reminder(models.Model):
         MONTH_2 = "month_2", "Monthly review (2nd month)"
         MONTH_3 = "month_3", "Monthly review (3rd month)"
 
-    Status = OutboxStatus
-
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -133,19 +137,11 @@ class AlertAction(models.Model):
         return f"{self.alert_id} {self.kind}"
 
 
-class DigestDelivery(models.Model):
+class DigestDelivery(OutboxRow):
     """The weekly leadership digest for one week and one recipient: recorded first, sent after commit."""
-
-    Status = OutboxStatus
 
     # The Monday the digest was due; it covers the seven days before it.
     week_starting = models.DateField()
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
