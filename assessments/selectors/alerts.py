@@ -127,17 +127,15 @@ def alert_detail(*, user, alert_id: int) -> Alert:
 
 
 def alerts_for_partner(*, user, partner_id: int) -> list[Alert]:
-    """Every alert of one partner the user may see, newest period first, with who acted on it.
+    """Every alert of one partner the user may see, newest period first, with who acknowledged it.
 
-    Acknowledged alerts stay in the list: they are the partner's history.
+    Acknowledged alerts stay in the list: they are the partner's history. The
+    full action trail lives on the alert's own page, so it is not loaded here.
     """
     return list(
         alerts_visible_to(user)
         .filter(partner_id=partner_id)
         .select_related("period", "acknowledged_by")
-        .prefetch_related(
-            Prefetch("actions", queryset=AlertAction.objects.select_related("user").order_by("created_at", "id"))
-        )
         .order_by("-period__year", "-period__quarter", _severity_order(), "rule")
     )
 
