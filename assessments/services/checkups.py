@@ -174,20 +174,19 @@ def assessment_submit(*, user, assessment_id: int, data: CheckupInput) -> Assess
         raise CheckupReadOnly("This check-up has already been submitted; amend it to change an answer.")
     index = _validate(assessment, data, complete=True)
     now = timezone.now()
-    _write(assessment, data, index, now=now)
     assessment.status = Assessment.Status.SUBMITTED
+    return _submit_answers(assessment, data, index, now=now, also=["status"])
+
+
+def _submit_answers(assessment: Assessment, data: CheckupInput, index, *, now, also: list[str]) -> Assessment:
+    """Write the answers as submitted now, rescore the quarter and queue trend evaluation."""
+    _write(assessment, data, index, now=now)
     assessment.submitted_at = now
     assessment.evaluated_at = None
     assessment.save(
         update_fields=[
-            "days_to_pay",
-            "info_withheld",
-            "abusive_behaviour",
-            "notes",
-            "last_saved_at",
-            "status",
-            "submitted_at",
-            "evaluated_at",
+            "days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at",
+            "submitted_at", "evaluated_at", *also,
         ]
     )
     _score_and_queue(assessment)
@@ -230,24 +229,8 @@ def assessment_amend(*, user, assessment_id: int, data: CheckupInput) -> Assessm
     revision.amended_by = user
     revision.save()
     now = timezone.now()
-    _write(assessment, data, index, now=now)
     assessment.revision += 1
-    assessment.submitted_at = now
-    assessment.evaluated_at = None
-    assessment.save(
-        update_fields=[
-            "days_to_pay",
-            "info_withheld",
-            "abusive_behaviour",
-            "notes",
-            "last_saved_at",
-            "revision",
-            "submitted_at",
-            "evaluated_at",
-        ]
-    )
-    _score_and_queue(assessment)
-    return assessment
+    return _submit_answers(assessment, data, index, now=now, also=["revision"])
 
 
 @transaction.atomic

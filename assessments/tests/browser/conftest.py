@@ -25,7 +25,15 @@ ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
+# How many pixels of a canvas are not fully transparent: 0 means nothing was drawn.
+PAINTED = """(selector) => {
+  const canvas = document.querySelector(selector);
+  if (!canvas) { return -1; }
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { painted++; } }
+  return painted;
+}"""
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,15 @@
 """An account manager's quarterly check-up, end to end in headless Debian chromium."""
 
 import time
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import transaction
 
-from assessments.models import Assessment, PartnerSnapshot, RubricVersion
+from assessments.models import Assessment, PartnerSnapshot
 from assessments.selectors.rubrics import rubric_item_index, rubric_items, rubric_version_current
 from assessments.services.periods import current_quarter, period_get_or_create
 from assessments.services.snapshots import snapshots_recompute
+from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import axe_violations, login, screenshot
 from assessments.tests.factories import (
     AssessmentFactory,
@@ -27,10 +26,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def portfolio():
-    # An earlier transactional test's flush removes the rows of the rubric data
-    # migration (serialized_rollback does not bring them back here), so load v1 again.
-    if not RubricVersion.objects.exists():
-        import_module("assessments.migrations.0002_rubric_v1").load_v1(django_apps, None)
+    ensure_rubric_v1()
     ana = UserFactory(username="ana", first_name="Ana", last_name="Alvarez", role="account_manager")
     ben = UserFactory(username="ben", first_name="Ben", last_name="Okafor", role="account_manager")
     mine = PartnerFactory(name="Northwind Systems", owners=[ana], payment_terms_days=30)

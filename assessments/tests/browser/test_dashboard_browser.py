@@ -2,35 +2,21 @@
 
 import datetime as dt
 import re
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 
-from assessments.models import RubricVersion
 from assessments.services.demo import DEMO_PASSWORD, demo_seed
-from assessments.tests.browser.conftest import axe_violations, login, screenshot
+from assessments.tests.alerting import ensure_rubric_v1
+from assessments.tests.browser.conftest import PAINTED, axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# How many pixels of a canvas are not fully transparent: 0 means nothing was drawn.
-PAINTED = """(selector) => {
-  const canvas = document.querySelector(selector);
-  if (!canvas) { return -1; }
-  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { painted++; } }
-  return painted;
-}"""
 
 
 @pytest.fixture
 def demo():
-    # An earlier transactional test's flush wipes the rows of the rubric data migration; load them
-    # again the way the migration does (serialized_rollback clashes with the role groups post_migrate makes).
-    if not RubricVersion.objects.exists():
-        import_module("assessments.migrations.0002_rubric_v1").load_v1(apps, None)
+    ensure_rubric_v1()
     cache.clear()
     return demo_seed(today=dt.date(2026, 11, 22))
 

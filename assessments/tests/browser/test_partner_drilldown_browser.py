@@ -3,31 +3,21 @@
 import datetime as dt
 import json
 import re
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.db import transaction
 
-from assessments.models import Alert, Answer, Partner, PartnerSnapshot, Period, RubricVersion
+from assessments.models import Alert, Answer, Partner, PartnerSnapshot, Period
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.demo import DEMO_PASSWORD, demo_seed
 from assessments.services.snapshots import snapshots_recompute
 from assessments.templatetags.partner_tags import tenths
-from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
+from assessments.tests.alerting import ensure_rubric_v1
+from assessments.tests.browser.conftest import PAINTED, SCREENSHOTS, axe_violations, login, screenshot
 from assessments.tests.factories import UserFactory, submitted_assessment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# How many pixels of a canvas are not fully transparent: 0 means nothing was drawn.
-PAINTED = """(selector) => {
-  const canvas = document.querySelector(selector);
-  if (!canvas) { return -1; }
-  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < data.length; i += 4) { if (data[i] !== 0) { painted++; } }
-  return painted;
-}"""
 CHARTS = ("#health-chart", "#rubric-chart", "#radar-chart")
 RUBRICS = ("characteristics", "traits", "symptoms")
 
@@ -35,9 +25,7 @@ RUBRICS = ("characteristics", "traits", "symptoms")
 @pytest.fixture
 def declining():
     """The demo portfolio, plus a second rater on its steepest decliner who disagrees on trust and quality."""
-    # An earlier transactional test's flush wipes the rows of the rubric data migration; load them again.
-    if not RubricVersion.objects.exists():
-        import_module("assessments.migrations.0002_rubric_v1").load_v1(apps, None)
+    ensure_rubric_v1()
     demo_seed(today=dt.date(2026, 11, 22))
     last = Period.objects.get(code="2026-Q3")
     snapshot = PartnerSnapshot.objects.filter(period=last).order_by("health_delta").select_related("partner").first()
