@@ -49,6 +49,11 @@ def partners_editable_by(user) -> QuerySet[Partner]:
     return Partner.objects.filter(owners=user)
 
 
+def partner_editable_by(user, *, owner_ids) -> bool:
+    """The rule of ``partners_editable_by`` for one partner whose owners are already loaded."""
+    return user.is_authenticated and is_account_manager(user) and user.pk in owner_ids
+
+
 def assessments_visible_to(user) -> QuerySet[Assessment]:
     assessments = Assessment.objects.all()
     if is_leadership(user):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, AlertDelivery, PartnerSnapshot, RubricItem
 from assessments.scoring import Scale
-from assessments.selectors.access import partners_visible_to
+from assessments.selectors.access import is_leadership, partners_visible_to
 from assessments.selectors.rubrics import rubric_version_current
 from assessments.trends import SnapshotPoint
 
@@ -71,6 +71,9 @@ def trend_titles() -> dict[str, str]:
 
 
 def alerts_visible_to(user) -> QuerySet[Alert]:
+    """The alerts of the partners the user may see (the same rule as ``partners_visible_to``)."""
+    if is_leadership(user):
+        return Alert.objects.all()
     return Alert.objects.filter(partner__in=partners_visible_to(user))
 
 
@@ -94,11 +97,14 @@ def alerts_list(*, user, show: str = AlertFilter.OPEN, today: dt.date | None = N
     )
 
 
+# Worst first; watch (and anything else) after warning.
+SEVERITY_RANK = {Alert.Severity.CRITICAL: 0, Alert.Severity.WARNING: 1}
+
+
 def _severity_order() -> Case:
     return Case(
-        When(severity=Alert.Severity.CRITICAL, then=Value(0)),
-        When(severity=Alert.Severity.WARNING, then=Value(1)),
-        default=Value(2),
+        *(When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()),
+        default=Value(len(SEVERITY_RANK)),
         output_field=IntegerField(),
     )
 
@@ -132,12 +138,12 @@ def alerts_for_partner(*, user, partner_id: int) -> list[Alert]:
     Acknowledged alerts stay in the list: they are the partner's history. The
     full action trail lives on the alert's own page, so it is not loaded here.
     """
-    return list(
-        alerts_visible_to(user)
-        .filter(partner_id=partner_id)
-        .select_related("period", "acknowledged_by")
-        .order_by("-period__year", "-period__quarter", _severity_order(), "rule")
+    alerts = list(alerts_visible_to(user).filter(partner_id=partner_id).select_related("period", "acknowledged_by"))
+    # A partner has a handful of alerts: sorted here, the query stays cheap to build.
+    alerts.sort(
+        key=lambda a: (-a.period.year, -a.period.quarter, SEVERITY_RANK.get(a.severity, len(SEVERITY_RANK)), a.rule)
     )
+    return alerts
 
 
 def alert_is_open(alert: Alert, *, today: dt.date | None = None) -> bool:

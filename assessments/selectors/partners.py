@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 
 from assessments.models import ActionItem, Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter
 from assessments.scoring import Scale, movements
-from assessments.selectors.access import partners_editable_by, partners_visible_to
+from assessments.selectors.access import partner_editable_by, partners_visible_to
 from assessments.selectors.alerts import alerts_for_partner
 from assessments.selectors.checkups import (
     HISTORY_QUARTERS,
@@ -59,10 +59,10 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         partners_visible_to(user)
         .select_related("executive_sponsor")
         .prefetch_related(Prefetch("owners", to_attr="owner_list"))
-        # Asked in the same query as the partner itself: one round trip fewer per page.
-        .annotate(editable=Exists(partners_editable_by(user).filter(pk=OuterRef("pk"))))
         .get(pk=partner_id)
     )
+    # Decided from the owners already loaded: no query of its own.
+    can_edit = partner_editable_by(user, owner_ids={owner.pk for owner in partner.owner_list})
     quarter = current_quarter(today=today)
     snapshots = list(
         PartnerSnapshot.objects.filter(partner=partner)
@@ -79,7 +79,6 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
 
     version_id = latest.rubric_version_id if latest else rubric_version_current().id
     items = rubric_items(version_id=version_id)
-    can_edit = partner.editable
     symptoms = _symptom_timeline(items, quarters, window)
     return {
         "partner": partner,
@@ -324,16 +323,20 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
             "assessment__rater__username",
             "assessment__rater__first_name",
             "assessment__rater__last_name",
-            "item__rubric__key",
-            "item__key",
+            "assessment__rubric_version_id",
+            "item_id",
             "value",
         )
     )
+    # Item addresses come from each version's cached items, not from two more joins.
+    addresses: dict[int, dict[int, str]] = {}
     raters: dict[int, str] = {}
     values: dict[tuple[int, str], int] = {}
-    for assessment_id, username, first, last, rubric_key, item_key, value in answers:
+    for assessment_id, username, first, last, version_id, item_id, value in answers:
         raters.setdefault(assessment_id, _rater_name(username, first, last))
-        values[(assessment_id, f"{rubric_key}.{item_key}")] = value
+        if version_id not in addresses:
+            addresses[version_id] = {item.id: item.address for item in rubric_items(version_id=version_id)}
+        values[(assessment_id, addresses[version_id][item_id])] = value
 
     rows = []
     for address in wide:
@@ -413,26 +416,33 @@ def _engagements(partner: Partner, symptoms: dict) -> dict:
 
 
 def _interactions(partner: Partner, quarters: list[Quarter], limit: int = 50) -> dict:
-    log = partner.interactions.order_by("-occurred_on", "-id")
-    # One grouped query gives every quarter's counts and, summed, the total; a row per quarter
-    # of the partner's life is a handful of rows. (A filtered aggregate per window quarter costs
-    # more to compile than to run.)
-    counts = {
-        (year, quarter): (n, face_to_face)
-        for year, quarter, n, face_to_face in partner.interactions.annotate(
-            year=ExtractYear("occurred_on"), quarter=ExtractQuarter("occurred_on")
-        )
-        .values("year", "quarter")
-        .annotate(n=Count("id"), face_to_face=Count("id", filter=Q(face_to_face=True)))
-        .order_by()
-        .values_list("year", "quarter", "n", "face_to_face")
-    }
+    # One row past the limit says whether the log shown is the whole log.
+    rows = list(partner.interactions.select_related("created_by").order_by("-occurred_on", "-id")[: limit + 1])
+    if len(rows) <= limit:
+        # The whole log is in hand (most partners): count it here, without another query.
+        counts: dict[tuple[int, int], tuple[int, int]] = {}
+        for row in rows:
+            key = (row.occurred_on.year, (row.occurred_on.month - 1) // 3 + 1)
+            n, face_to_face = counts.get(key, (0, 0))
+            counts[key] = (n + 1, face_to_face + row.face_to_face)
+    else:
+        # A long log: one grouped query gives every quarter's counts and, summed, the total.
+        counts = {
+            (year, quarter): (n, face_to_face)
+            for year, quarter, n, face_to_face in partner.interactions.annotate(
+                year=ExtractYear("occurred_on"), quarter=ExtractQuarter("occurred_on")
+            )
+            .values("year", "quarter")
+            .annotate(n=Count("id"), face_to_face=Count("id", filter=Q(face_to_face=True)))
+            .order_by()
+            .values_list("year", "quarter", "n", "face_to_face")
+        }
     per_quarter = []
     for q in quarters:
         count, face_to_face = counts.get((q.year, q.quarter), (0, 0))
         per_quarter.append({"code": q.code, "count": count, "face_to_face": face_to_face})
     return {
-        "rows": list(log.select_related("created_by")[:limit]),
+        "rows": rows[:limit],
         "total": sum(n for n, _ in counts.values()),
         "limit": limit,
         "per_quarter": per_quarter,

@@ -285,3 +285,22 @@ def test_the_demo_data_gives_every_demo_account_manager_open_checkups_this_quart
         current = my_checkups(user=user).current
         assert current, username
         assert all(row.assessment is not None and row.state == CheckupState.NOT_STARTED for row in current)
+
+
+def test_partner_overview_counts_a_log_longer_than_the_page_in_the_database(manager):
+    # 52 interactions: the page shows 50, and the counts come from the grouped query,
+    # which must agree with the in-memory count used for shorter logs.
+    partner = PartnerFactory(owners=[manager])
+    for day in range(1, 41):
+        InteractionFactory(partner=partner, occurred_on=dt.date(2026, 7, 1) + dt.timedelta(days=day), face_to_face=day % 4 == 0)
+    for day in range(1, 13):
+        InteractionFactory(partner=partner, occurred_on=dt.date(2026, 4, 1) + dt.timedelta(days=day), face_to_face=False)
+
+    interactions = partner_overview(user=manager, partner_id=partner.id, today=IN_Q4)["interactions"]
+
+    per_quarter = {q["code"]: (q["count"], q["face_to_face"]) for q in interactions["per_quarter"]}
+    assert per_quarter["2026-Q3"] == (40, 10)
+    assert per_quarter["2026-Q2"] == (12, 0)
+    assert interactions["total"] == 52
+    assert len(interactions["rows"]) == 50
+    assert interactions["rows"][0].occurred_on == dt.date(2026, 8, 10)

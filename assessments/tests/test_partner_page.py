@@ -4,6 +4,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +12,8 @@ from django.urls import reverse
 
 from assessments.models import ActionItem, Alert, Interaction
 from assessments.periods import Quarter
+from assessments.roles import Role
+from assessments.selectors.access import partners_editable_by
 from assessments.selectors.partners import partner_overview
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
@@ -171,6 +174,18 @@ def test_leadership_reads_any_partner_page_but_cannot_add_or_mark_done(partner):
     assert client.post(reverse("action_item_done", args=[item.pk])).status_code == 404
     assert not Interaction.objects.exists()
     assert ActionItem.objects.get().done_at is None
+
+
+def test_a_leader_who_also_manages_accounts_edits_only_the_partners_they_own(partner):
+    # The page decides "may edit" from the owners it loaded; it must agree with partners_editable_by.
+    both = UserFactory(username="mo", role="leadership")
+    both.groups.add(Group.objects.get_or_create(name=Role.ACCOUNT_MANAGER.value)[0])
+    theirs = PartnerFactory(name="Mo's Own Partner", owners=[both])
+
+    assert "Add an interaction" in page(both, theirs)
+    html = page(both, partner)
+    assert "Northwind Systems" in html and "Add an interaction" not in html
+    assert list(partners_editable_by(both)) == [theirs]
 
 
 def test_an_admin_may_open_any_partner_page(partner):
@@ -594,10 +609,25 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     assert len(small_queries) == len(large_queries), "\n".join(large_queries)
     # The only read of raw answers is the rater spread's single query.
     assert sum('FROM "assessments_answer"' in sql for sql in large_queries) == 1
-    # Session, user and roles (3), then the page's own 9 reads (the menu asks the cached roles, a
-    # published rubric version's items come from the per-process cache, and the alerts' action trail
-    # stays on the alert page); the owner's page also looks up their own check-up this quarter.
-    assert len(large_queries) == {"leadership": 12, "owner": 13}[viewer], "\n".join(large_queries)
+    # Session, user and roles (3), then the page's own 8 reads (the menu asks the cached roles, a
+    # published rubric version's items come from the per-process cache, the alerts' action trail
+    # stays on the alert page, and a log that fits on the page is counted without a query of its
+    # own); the owner's page also looks up their own check-up this quarter.
+    assert len(large_queries) == {"leadership": 11, "owner": 12}[viewer], "\n".join(large_queries)
+
+
+def test_a_log_longer_than_the_page_adds_one_grouped_count_whatever_its_length(manager):
+    lena = UserFactory(username="lena", role="leadership")
+    short, longer, longest = (PartnerFactory(name=name, owners=[manager]) for name in ("Short", "Longer", "Longest"))
+    for partner, entries in ((short, 50), (longer, 51), (longest, 200)):
+        for n in range(entries):
+            InteractionFactory(partner=partner, occurred_on=dt.date(2026, 1, 1) + dt.timedelta(days=n))
+
+    counts = {partner.name: len(page_queries(lena, partner)) for partner in (short, longer, longest)}
+
+    assert counts["Longer"] == counts["Longest"] == counts["Short"] + 1
+    page = client_for(lena).get(reverse("partner_detail", args=[longest.pk])).content.decode()
+    assert "Showing the latest 50 of 200." in page
 
 
 def test_a_partner_nobody_has_scored_shows_no_empty_charts(lena, manager):
