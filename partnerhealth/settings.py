@@ -176,6 +176,10 @@ HEALTH_BAND_AT_RISK = env_int("HEALTH_BAND_AT_RISK", 40, minimum=0)
 if not HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK:
     raise ImproperlyConfigured("HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK must hold.")
 
+# How old (seconds) the dashboard's cached figures may be while a newer version is rebuilt in the
+# background; 0 makes every view exact (a write is followed by a rebuild in the next request).
+ROLLUP_MAX_STALENESS_SECONDS = env_int("ROLLUP_MAX_STALENESS_SECONDS", 30, minimum=0)
+
 # Days after a quarter ends before its check-up is overdue.
 CHECKUP_GRACE_DAYS = env_int("CHECKUP_GRACE_DAYS", 14, minimum=0)
 # Days before the due date that the "due soon" reminder goes out.

@@ -9,6 +9,9 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-5f2c8a1e9b7d")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("EMAIL_URL", "locmem://")
+# Exact dashboards: a test that writes and then reads sees its write (the stale-while-rebuilding
+# behaviour has tests of its own, which turn it on).
+os.environ.setdefault("ROLLUP_MAX_STALENESS_SECONDS", "0")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 
 from partnerhealth.settings import *  # noqa: F403

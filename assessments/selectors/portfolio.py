@@ -47,7 +47,7 @@ from assessments.models import Alert, Assessment, Partner, PartnerSnapshot, Peri
 from assessments.periods import PeriodError, Quarter
 from assessments.scoring import Band, BandThresholds, Scale, normalise
 from assessments.selectors.rubrics import band_thresholds
-from assessments.services.rollups import rollup_get_or_build, rollup_key
+from assessments.services.rollups import Rollup, rollup_read
 
 # A partner is declining when an alert of at least this severity exists for the period...
 DECLINING_SEVERITIES = (Alert.Severity.WARNING.value, Alert.Severity.CRITICAL.value)
@@ -334,17 +334,23 @@ def rollup_fingerprint() -> tuple:
     return tuple(value.isoformat() if isinstance(value, dt.datetime) else value for value in values)
 
 
+def portfolio_summary_rollup(
+    *, period: PeriodOption, periods: list[PeriodOption], today: dt.date, fingerprint: tuple | None = None
+) -> Rollup[PortfolioSummary]:
+    """``portfolio_summary`` from the per-period roll-up cache (services.rollups), with its age."""
+    return rollup_read(
+        name="summary",
+        parts=(period.id, Quarter.containing(today).code),
+        fingerprint=rollup_fingerprint() if fingerprint is None else fingerprint,
+        build=lambda: portfolio_summary(period=period, periods=periods, today=today),
+    )
+
+
 def portfolio_summary_cached(
     *, period: PeriodOption, periods: list[PeriodOption], today: dt.date, fingerprint: tuple | None = None
 ) -> PortfolioSummary:
     """``portfolio_summary`` from the per-period roll-up cache (services.rollups)."""
-    quarter = Quarter.containing(today)
-    fingerprint = rollup_fingerprint() if fingerprint is None else fingerprint
-    return rollup_get_or_build(
-        name="summary",
-        parts=(period.id, quarter.code, *fingerprint),
-        build=lambda: portfolio_summary(period=period, periods=periods, today=today),
-    )
+    return portfolio_summary_rollup(period=period, periods=periods, today=today, fingerprint=fingerprint).value
 
 
 def _decimal(value) -> Decimal:
@@ -694,24 +700,37 @@ def portfolio_heatmap(
     page: int | str = 1,
     columns: list[Column] | None = None,
     count: int | None = None,
-    fingerprint: tuple | None = None,
 ) -> HeatmapPage:
     """One page of the heatmap: each row's item means, symptom score, health and 8-quarter sparkline.
 
     ``count``, when the caller already knows how many rows the filters match, spares the count query.
-    With a roll-up ``fingerprint`` the page is kept in the roll-up cache, per filters and page number.
     """
+    return _heatmap_page(period=period, periods=periods, filters=filters, page=page, columns=columns, count=count)
 
-    def build() -> HeatmapPage:
-        return _heatmap_page(period=period, periods=periods, filters=filters, page=page, columns=columns, count=count)
 
-    if fingerprint is None:
-        return build()
-    parts = (*fingerprint, period.id, *dataclasses.astuple(filters), str(page))
-    key = rollup_key(name="heatmap", parts=parts)
-    heatmap = rollup_get_or_build(name="heatmap", parts=parts, build=build, key=key)
-    heatmap.cache_key = key
-    return heatmap
+def portfolio_heatmap_rollup(
+    *,
+    period: PeriodOption,
+    periods: list[PeriodOption],
+    filters: HeatmapFilters,
+    fingerprint: tuple,
+    today: dt.date,
+    page: int | str = 1,
+    columns: list[Column] | None = None,
+    count: int | None = None,
+) -> Rollup[HeatmapPage]:
+    """``portfolio_heatmap`` from the roll-up cache, per filters and page number. The page's
+    ``cache_key`` names that version of it: the rendered table is cached under it."""
+    rollup = rollup_read(
+        name="heatmap",
+        parts=(period.id, Quarter.containing(today).code, *dataclasses.astuple(filters), str(page)),
+        fingerprint=fingerprint,
+        build=lambda: portfolio_heatmap(
+            period=period, periods=periods, filters=filters, page=page, columns=columns, count=count
+        ),
+    )
+    rollup.value.cache_key = rollup.version
+    return rollup
 
 
 def _heatmap_page(
@@ -925,16 +944,16 @@ class DashboardOptions:
 
 def dashboard_options() -> DashboardOptions:
     """The form's choices, from the roll-up cache: they change only when snapshots do
-    (periods) or through the admin (owners, columns), which the cache's time-to-live bounds."""
+    (periods) or through the admin (owners, columns), which the cache's time-to-live bounds.
+
+    ``fingerprint`` is today's, read once per page view, whatever the age of the choices."""
     fingerprint = rollup_fingerprint()
 
     def build() -> DashboardOptions:
-        return DashboardOptions(
-            periods=dashboard_periods(), owners=heatmap_owner_choices(), columns=heatmap_columns(),
-            fingerprint=fingerprint,
-        )
+        return DashboardOptions(periods=dashboard_periods(), owners=heatmap_owner_choices(), columns=heatmap_columns())
 
-    return rollup_get_or_build(name="options", parts=fingerprint, build=build)
+    options = rollup_read(name="options", parts=(), fingerprint=fingerprint, build=build).value
+    return dataclasses.replace(options, fingerprint=fingerprint)
 
 
 @dataclass
@@ -942,6 +961,8 @@ class PortfolioDashboard:
     period: PeriodOption
     summary: PortfolioSummary
     heatmap: HeatmapPage
+    # When the figures were read, if a newer version is being built (within ROLLUP_MAX_STALENESS_SECONDS).
+    stale_since: dt.datetime | None = None
 
 
 def portfolio_dashboard(
@@ -951,17 +972,25 @@ def portfolio_dashboard(
     period = resolve_period(periods=options.periods, code=filters.period)
     if period is None:
         return None
-    summary = portfolio_summary_cached(
-        period=period, periods=options.periods, today=today or timezone.localdate(), fingerprint=options.fingerprint
+    today = today or timezone.localdate()
+    summary = portfolio_summary_rollup(
+        period=period, periods=options.periods, today=today, fingerprint=options.fingerprint
     )
-    heatmap = portfolio_heatmap(
+    heatmap = portfolio_heatmap_rollup(
         period=period,
         periods=options.periods,
         filters=filters,
         page=page,
         columns=options.columns,
-        # Unfiltered, the table holds exactly the partners the tiles counted.
-        count=summary.partners if filters.unfiltered else None,
-        fingerprint=(*options.fingerprint, Quarter.containing(today or timezone.localdate()).code),
+        # Unfiltered, the table holds exactly the partners the tiles counted (if the tiles are current).
+        count=summary.value.partners if filters.unfiltered and summary.fresh else None,
+        fingerprint=options.fingerprint,
+        today=today,
     )
-    return PortfolioDashboard(period=period, summary=summary, heatmap=heatmap)
+    stale = [r.built_at for r in (summary, heatmap) if not r.fresh]
+    return PortfolioDashboard(
+        period=period,
+        summary=summary.value,
+        heatmap=heatmap.value,
+        stale_since=dt.datetime.fromtimestamp(min(stale), tz=dt.UTC) if stale else None,
+    )
