@@ -946,7 +946,7 @@ def dashboard_options() -> DashboardOptions:
     """The form's choices, from the roll-up cache: they change only when snapshots do
     (periods) or through the admin (owners, columns), which the cache's time-to-live bounds.
 
-    ``fingerprint`` is today's, read once per page view, whatever the age of the choices."""
+    The returned ``fingerprint`` is the one read for this page view, whatever the age of the cached choices."""
     fingerprint = rollup_fingerprint()
 
     def build() -> DashboardOptions:
@@ -961,7 +961,8 @@ class PortfolioDashboard:
     period: PeriodOption
     summary: PortfolioSummary
     heatmap: HeatmapPage
-    # When the figures were read, if a newer version is being built (within ROLLUP_MAX_STALENESS_SECONDS).
+    # Set when older figures are shown while newer ones are rebuilt (within ROLLUP_MAX_STALENESS_SECONDS):
+    # when the build of the oldest figure on the page started.
     stale_since: dt.datetime | None = None
 
 
