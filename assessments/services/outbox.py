@@ -14,6 +14,11 @@ the same transaction as the decision to send them. A sender:
    exponential back-off, or after ``OUTBOX_MAX_ATTEMPTS`` marks it ``failed``
    and logs an error naming the row.
 
+An alert delivery's claim also leases the recipient's other due deliveries for
+the same partner and quarter (a decline usually fires several rules at once),
+in the same transaction and the same way, and one e-mail covers them all: its
+Message-ID is the first row's, and every row of the batch is marked together.
+
 A sender killed between 1 and 3 leaves the row pending; it is retried when its
 lease expires. A sender killed between the server accepting the message and
 step 3 causes one resend, under the same Message-ID (derived from the row), so
@@ -34,10 +39,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import emails
-from assessments.models import AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.alerts import alert_health_path, alert_item_moves
 from assessments.selectors.digest import digest_summary
+from assessments.trends import RULES, severity_rank
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +59,9 @@ class Outgoing:
 
 @dataclass
 class OutboxReport:
+    # Rows marked sent, and the e-mails that carried them (one e-mail may cover several alert deliveries).
     sent: int = 0
+    messages: int = 0
     retrying: int = 0
     failed: int = 0
     skipped: int = 0
@@ -76,25 +84,50 @@ def lease() -> dt.timedelta:
 # --- what each kind of row sends ----------------------------------------------
 
 
-def _alert_email(row: AlertDelivery, now: dt.datetime) -> Outgoing | None:
-    alert = row.alert
+def _alert_order(alert: Alert) -> tuple:
+    # Worst first, then in the detector's own order of its rules.
+    rule = RULES.index(alert.rule) if alert.rule in RULES else len(RULES)
+    return (-severity_rank(alert.severity), rule, alert.rule)
+
+
+def _alert_email(rows: list[AlertDelivery], now: dt.datetime) -> Outgoing | None:
+    """One e-mail for every alert of one partner and quarter in the batch, the worst first."""
+    alerts = sorted((row.alert for row in rows), key=_alert_order)
+    lead = alerts[0]
+    # The items every alert names, once each: the same partner and quarter give the same numbers.
+    moves = {}
+    for alert in alerts:
+        for move in alert_item_moves(alert=alert):
+            moves.setdefault(move.address, move)
     return Outgoing(
         template="alert",
-        to=row.recipient.email,
+        to=rows[0].recipient.email,
         context={
-            "recipient": row.recipient,
-            "alert": alert,
-            "partner": alert.partner,
-            "moves": alert_item_moves(alert=alert),
-            "path": alert_health_path(alert=alert),
-            "partner_url": emails.partner_url(alert.partner_id),
-            "alert_url": emails.absolute_url(reverse("alert_detail", args=[alert.pk])),
+            "recipient": rows[0].recipient,
+            "alert": lead,
+            "alerts": [
+                {"alert": alert, "url": emails.absolute_url(reverse("alert_detail", args=[alert.pk]))}
+                for alert in alerts
+            ],
+            "moves": list(moves.values()),
+            "partner": lead.partner,
+            "path": alert_health_path(alert=lead),
+            "partner_url": emails.partner_url(lead.partner_id),
             "alerts_url": emails.absolute_url(reverse("alert_list")),
         },
     )
 
 
-def _reminder_email(row: Reminder, now: dt.datetime) -> Outgoing | None:
+def _alert_companions(row: AlertDelivery) -> models.QuerySet[AlertDelivery]:
+    """The recipient's deliveries of alerts for the same partner and quarter: they share one e-mail."""
+    alert = Alert.objects.filter(pk=row.alert_id).values("partner_id", "period_id").get()
+    return AlertDelivery.objects.filter(
+        recipient_id=row.recipient_id, alert__partner_id=alert["partner_id"], alert__period_id=alert["period_id"]
+    )
+
+
+def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
+    (row,) = rows
     assessment = row.assessment
     is_monthly = row.kind in (Reminder.Kind.MONTH_2, Reminder.Kind.MONTH_3)
     if not assessment.partner.is_active:
@@ -119,7 +152,8 @@ def _reminder_email(row: Reminder, now: dt.datetime) -> Outgoing | None:
     )
 
 
-def _digest_email(row: DigestDelivery, now: dt.datetime) -> Outgoing | None:
+def _digest_email(rows: list[DigestDelivery], now: dt.datetime) -> Outgoing | None:
+    (row,) = rows
     return Outgoing(
         template="digest",
         to=row.recipient.email,
@@ -131,12 +165,21 @@ def _digest_email(row: DigestDelivery, now: dt.datetime) -> Outgoing | None:
 class _Kind:
     model: type[models.Model]
     message_id_prefix: str
-    compose: Callable[[models.Model, dt.datetime], Outgoing | None]
+    # Composes the one e-mail of a batch of claimed rows (the claimed row first).
+    compose: Callable[[list, dt.datetime], Outgoing | None]
     related: tuple[str, ...]
+    # The rows that may share a claimed row's e-mail; None: every row is its own e-mail.
+    companions: Callable[[models.Model], models.QuerySet] | None = None
 
 
 KINDS = (
-    _Kind(AlertDelivery, "alert-delivery", _alert_email, ("alert__partner", "alert__period", "recipient")),
+    _Kind(
+        AlertDelivery,
+        "alert-delivery",
+        _alert_email,
+        ("alert__partner", "alert__period", "recipient"),
+        companions=_alert_companions,
+    ),
     _Kind(
         Reminder,
         "reminder",
@@ -157,23 +200,38 @@ def message_id(row: models.Model) -> str:
 _LOST_RACE = object()
 
 
+def _lease(kind: _Kind, row, now: dt.datetime) -> bool:
+    """Take ``row`` for this sender, if nobody took it since it was read."""
+    won = kind.model.objects.filter(pk=row.pk, status=OutboxStatus.PENDING, attempts=row.attempts).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + lease()
+    )
+    return won == 1
+
+
+def _due(queryset: models.QuerySet, now: dt.datetime) -> models.QuerySet:
+    return (
+        queryset.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+    )
+
+
 def _claim(kind: _Kind, now: dt.datetime):
-    """One due row, now leased to this sender; None when nothing is due; _LOST_RACE to try again."""
+    """A batch of due rows for one e-mail (the first due row and its companions), now leased to this
+    sender; None when nothing is due; _LOST_RACE to try again."""
     with transaction.atomic():
-        row = (
-            kind.model.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
+        row = _due(kind.model.objects.all(), now).first()
         if row is None:
             return None
-        won = kind.model.objects.filter(pk=row.pk, status=OutboxStatus.PENDING, attempts=row.attempts).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + lease()
-        )
-        if won != 1:
+        if not _lease(kind, row, now):
             return _LOST_RACE
-    return kind.model.objects.select_related(*kind.related).get(pk=row.pk)
+        claimed = [row.pk]
+        if kind.companions is not None:
+            # Leased exactly like the first row: a row another sender holds is locked or not due.
+            others = _due(kind.companions(row).exclude(pk=row.pk), now)
+            claimed += [other.pk for other in others if _lease(kind, other, now)]
+    rows = kind.model.objects.select_related(*kind.related).in_bulk(claimed)
+    return [rows[pk] for pk in claimed]
 
 
 def _finish(kind: _Kind, row, **changes) -> None:
@@ -190,40 +248,49 @@ def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> Outb
     for kind in KINDS:
         lost_races = 0
         while budget > 0 and not report.stopped:
-            row = _claim(kind, clock())
-            if row is None:
+            rows = _claim(kind, clock())
+            if rows is None:
                 break
-            if row is _LOST_RACE:
+            if rows is _LOST_RACE:
                 lost_races += 1
                 if lost_races > 50:
                     break
                 continue
-            budget -= 1
-            _send_one(kind, row, clock=clock, report=report)
+            budget -= len(rows)
+            _send_batch(kind, rows, clock=clock, report=report)
     return report
 
 
-def _send_one(kind: _Kind, row, *, clock: Callable[[], dt.datetime], report: OutboxReport) -> None:
+def _send_batch(kind: _Kind, rows: list, *, clock: Callable[[], dt.datetime], report: OutboxReport) -> None:
     try:
-        outgoing = kind.compose(row, clock())
+        outgoing = kind.compose(rows, clock())
     except Exception as error:
         # A row we cannot even render would fail forever; treat it like a send failure.
-        logger.exception("could not compose %s %s", kind.message_id_prefix, row.pk)
-        _failure(kind, row, emails.EmailError(f"could not compose the message: {error!r}"), now=clock(), report=report)
+        logger.exception("could not compose %s %s", kind.message_id_prefix, rows[0].pk)
+        for row in rows:
+            _failure(
+                kind, row, emails.EmailError(f"could not compose the message: {error!r}"), now=clock(), report=report
+            )
         return
     if outgoing is None:
-        _finish(kind, row, status=OutboxStatus.SKIPPED, last_error="")
-        report.skipped += 1
+        for row in rows:
+            _finish(kind, row, status=OutboxStatus.SKIPPED, last_error="")
+        report.skipped += len(rows)
         return
     try:
-        emails.send(template=outgoing.template, to=outgoing.to, context=outgoing.context, message_id=message_id(row))
+        emails.send(
+            template=outgoing.template, to=outgoing.to, context=outgoing.context, message_id=message_id(rows[0])
+        )
     except emails.EmailError as error:
-        _failure(kind, row, error, now=clock(), report=report)
+        for row in rows:
+            _failure(kind, row, error, now=clock(), report=report)
         if error.server_unreachable:
             report.stopped = str(error)
         return
-    _finish(kind, row, status=OutboxStatus.SENT, sent_at=clock(), last_error="")
-    report.sent += 1
+    for row in rows:
+        _finish(kind, row, status=OutboxStatus.SENT, sent_at=clock(), last_error="")
+    report.sent += len(rows)
+    report.messages += 1
 
 
 def _failure(kind: _Kind, row, error: Exception, *, now: dt.datetime, report: OutboxReport) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from importlib import import_module
 
 from django.apps import apps as django_apps
 from django.db import transaction
 
-from assessments.models import Partner, PartnerSnapshot, RubricVersion
+from assessments.models import AlertDelivery, Partner, PartnerSnapshot, Reminder, RubricVersion
 from assessments.periods import Quarter
+from assessments.services.outbox import message_id
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
 
@@ -92,3 +94,27 @@ def snapshot_codes(partner: Partner) -> list[str]:
         .order_by("period__year", "period__quarter")
         .values_list("period__code", flat=True)
     )
+
+
+def assert_every_row_emailed_once(message_ids: list[str]) -> Counter:
+    """Every outbox row went out in exactly one of the received e-mails, and no e-mail twice.
+
+    A recipient's alert deliveries for one partner and quarter share one e-mail (its Message-ID
+    is one of theirs); every reminder is an e-mail of its own. Returns e-mails per username.
+    """
+    received = set(message_ids)
+    assert len(received) == len(message_ids), "no e-mail was received twice"
+    groups: dict[tuple, set[str]] = defaultdict(set)
+    usernames: dict[tuple, str] = {}
+    for delivery in AlertDelivery.objects.select_related("alert", "recipient"):
+        key = ("alert", delivery.recipient_id, delivery.alert.partner_id, delivery.alert.period_id)
+        groups[key].add(message_id(delivery))
+        usernames[key] = delivery.recipient.username
+    for reminder in Reminder.objects.select_related("recipient"):
+        key = ("reminder", reminder.pk)
+        groups[key].add(message_id(reminder))
+        usernames[key] = reminder.recipient.username
+    for key, ids in groups.items():
+        assert len(ids & received) == 1, f"{key}: {len(ids & received)} e-mails instead of one"
+    assert len(received) == len(groups), "no e-mail that no row asked for"
+    return Counter(usernames.values())

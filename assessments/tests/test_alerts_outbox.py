@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.emails import message_id_for
-from assessments.models import AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import Quarter
 from assessments.services.alerts import alert_acknowledge, partner_evaluate
@@ -46,14 +46,15 @@ def test_an_alert_email_names_the_partner_the_items_that_dropped_the_next_step_a
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
     partner_evaluate(partner_id=partner.id)
 
+    AlertDelivery.objects.exclude(alert__rule="health_decline", alert__period__code=LAST.code).delete()
     report = outbox_send_due()
 
-    delivery = AlertDelivery.objects.get(alert__rule="health_decline", alert__period__code=LAST.code)
-    message = next(
-        m for m in _emails_to("ana") if m.extra_headers["Message-ID"] == message_id_for("alert-delivery", delivery.pk)
-    )
-    assert report.sent == AlertDelivery.objects.count() and report.failed == 0
+    delivery = AlertDelivery.objects.get()
+    (message,) = _emails_to("ana")
+    assert message.extra_headers["Message-ID"] == message_id_for("alert-delivery", delivery.pk)
+    assert (report.sent, report.messages, report.failed) == (1, 1, 0)
     assert message.subject == "[Partner Health] Critical: Oakline Logistics — Overall health declining (2026-Q3)"
+    assert "Oakline Logistics has a critical alert for 2026-Q3: overall health declining." in message.body
     assert "Hello Ana," in message.body
     assert "2026-Q2   25.0  Critical" in message.body, "how health moved, quarter by quarter"
     assert "Quality of product or service (rating 1-5): 4.0 → 2.0 (\u22122.0)" in message.body
@@ -128,12 +129,100 @@ def test_a_claimed_row_is_invisible_to_other_senders_until_its_lease_runs_out(it
     t0 = timezone.now()
 
     with transaction.atomic():
-        claimed = _claim(alert_kind, t0)
+        (claimed,) = _claim(alert_kind, t0)
     # The sender dies here, before sending: nobody else may take the row yet...
     assert claimed.attempts == 1
     assert _claim(alert_kind, t0 + lease() - dt.timedelta(seconds=1)) is None
     # ...and once the lease is over, the next sender retries it.
-    assert _claim(alert_kind, t0 + lease()).attempts == 2
+    (retried,) = _claim(alert_kind, t0 + lease())
+    assert retried.attempts == 2
+
+
+def test_one_decline_is_one_email_per_recipient_that_lists_every_alert_worst_first(items):
+    ana = manager("ana", first_name="Ana")
+    leader("lena")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    anas = list(AlertDelivery.objects.filter(recipient=ana).select_related("alert"))
+    assert len(anas) >= 2, "a crash fires several rules at once"
+
+    report = outbox_send_due()
+
+    (to_ana,) = _emails_to("ana")
+    (to_lena,) = _emails_to("lena")
+    assert (report.sent, report.messages) == (AlertDelivery.objects.count(), 2)
+    assert AlertDelivery.objects.exclude(status=OutboxStatus.SENT).count() == 0
+    assert to_ana.extra_headers["Message-ID"] in {message_id_for("alert-delivery", d.pk) for d in anas}
+    assert to_ana.subject.startswith("[Partner Health] Critical: Oakline Logistics — Overall health declining, ")
+    assert f"Oakline Logistics has {len(anas)} alerts for 2026-Q3, the worst critical." in to_ana.body
+    for delivery in anas:
+        assert delivery.alert.explanation in to_ana.body
+        assert f"{settings.SITE_URL}/alerts/{delivery.alert.pk}/" in to_ana.body
+        assert f'href="{settings.SITE_URL}/alerts/{delivery.alert.pk}/"' in _html(to_ana)
+    # What several alerts share is said once: the health path, and each item that dropped with its next step.
+    assert to_ana.body.count("How its health moved") == 1
+    assert to_ana.body.count("Quality of product or service (rating 1-5): 4.0 → 2.0") == 1
+    assert to_ana.body.count("Caring (rating 1-5): 4.0 → 2.0") == 1, "an item only the rubric alert names"
+    assert to_ana.body.count("* Quality of product or service: Their work is consistently excellent") == 1
+    assert "you own Oakline Logistics" in to_ana.body
+    assert "leadership is told about every critical alert" in to_lena.body
+
+
+def test_alerts_of_different_partners_or_quarters_are_separate_emails(items):
+    ana = manager("ana")
+    for name in ("Oakline Logistics", "Cedar Digital"):
+        partner = partner_with_history(items=items, name=name, owners=[ana], levels=DECLINING, last=LAST)
+        partner_evaluate(partner_id=partner.id, all_periods=True)
+    # An older quarter's alert waiting to be sent (replays record without e-mailing): a delivery of its own.
+    older = Alert.objects.filter(partner__name="Oakline Logistics").exclude(period__code=LAST.code).first()
+    assert older is not None
+    AlertDelivery.objects.create(alert=older, recipient=ana, next_attempt_at=timezone.now())
+
+    outbox_send_due()
+
+    subjects = sorted(m.subject for m in _emails_to("ana"))
+    assert len(subjects) == 3
+    assert sum("Oakline Logistics" in s for s in subjects) == 2 and sum("Cedar Digital" in s for s in subjects) == 1
+    assert any(f"({older.period.code})" in s for s in subjects)
+
+
+def test_a_companion_that_another_sender_holds_is_left_to_it_and_never_sent_twice(items):
+    ana = manager("ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    first, held, *rest = AlertDelivery.objects.filter(recipient=ana).select_related("alert").order_by("id")
+    t0 = timezone.now()
+    # Another sender claimed `held` a moment ago (its lease runs) and is sending it right now.
+    AlertDelivery.objects.filter(pk=held.pk).update(attempts=1, next_attempt_at=t0 + lease())
+
+    outbox_send_due(now=t0)
+
+    (message,) = _emails_to("ana")
+    assert held.alert.explanation not in message.body
+    assert first.alert.explanation in message.body
+    assert all(d.alert.explanation in message.body for d in rest)
+    held.refresh_from_db()
+    assert (held.status, held.attempts) == ("pending", 1), "untouched: it belongs to the other sender"
+
+    # The other sender died; after its lease the row is sent, on its own.
+    outbox_send_due(now=t0 + lease())
+    assert len(_emails_to("ana")) == 2
+    assert held.alert.explanation in _emails_to("ana")[1].body
+    assert first.alert.explanation not in _emails_to("ana")[1].body
+
+
+def test_a_failed_send_of_a_grouped_email_retries_every_alert_in_it(items, smtp_down):
+    ana = manager("ana")
+    partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
+    partner_evaluate(partner_id=partner.id)
+    t0 = timezone.now()
+
+    report = outbox_send_due(now=t0)
+
+    rows = list(AlertDelivery.objects.filter(recipient=ana))
+    assert report.retrying == len(rows) >= 2 and report.sent == 0
+    assert all(r.status == "pending" and r.attempts == 1 and "unreachable" in r.last_error for r in rows)
+    assert {r.next_attempt_at for r in rows} == {t0 + retry_delay(1)}
 
 
 def test_a_message_refused_for_one_recipient_does_not_hold_up_the_others(items):

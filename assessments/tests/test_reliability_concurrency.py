@@ -22,13 +22,13 @@ from assessments.models.alerts import OutboxStatus
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services import alerts, outbox, schedule
 from assessments.services.alerts import alert_recipients
-from assessments.services.outbox import message_id
 from assessments.services.periods import current_quarter
 from assessments.tests.alerting import (
     DECLINING,
     ONE_DIP,
     SLIPPING,
     STABLE,
+    assert_every_row_emailed_once,
     ensure_rubric_v1,
     leader,
     manager,
@@ -121,9 +121,7 @@ def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
     assert not Assessment.objects.filter(status="submitted", evaluated_at__isnull=True).exists()
     rows = list(AlertDelivery.objects.all()) + list(Reminder.objects.all())
     assert all(r.status == OutboxStatus.SENT for r in rows)
-    ids = [m["Message-ID"] for m in sent_messages]
-    assert len(ids) == len(rows) == len(set(ids)), "each e-mail sent exactly once"
-    assert set(ids) == {message_id(r) for r in rows}
+    assert_every_row_emailed_once([m["Message-ID"] for m in sent_messages])
 
 
 def test_four_scans_and_senders_racing_on_separate_connections_create_and_send_everything_once(items):
