@@ -53,8 +53,7 @@ def items(rubric_version):
 @pytest.fixture(autouse=True)
 def _fresh_scoring_model_cache():
     # Rolled-back tests can reuse a version id with other weights.
-    from assessments.selectors.rubrics import _rubric_items, _scoring_model
+    from assessments.selectors.rubrics import rubric_caches_clear
 
-    _scoring_model.cache_clear()
-    _rubric_items.cache_clear()
+    rubric_caches_clear()
     yield

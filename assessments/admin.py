@@ -1,29 +1,89 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from assessments import models
+from assessments.selectors.rubrics import rubric_version_is_used
+from assessments.services.rubrics import rubric_version_publish
+
+FROZEN_HELP = (
+    "This version is used by check-ups, so it can no longer change (their scores depend on it). "
+    "To change items or weights, publish a new version from it (the action on the versions list) and edit that."
+)
 
 
-class RubricItemInline(admin.TabularInline):
+def _version_id(obj) -> int | None:
+    if isinstance(obj, models.RubricVersion):
+        return obj.pk
+    if isinstance(obj, models.Rubric):
+        return obj.version_id
+    if isinstance(obj, models.RubricItem):
+        return obj.rubric.version_id
+    return None
+
+
+class FrozenWhenUsed:
+    """Rubric versions, rubrics and items are read-only once a check-up uses their version."""
+
+    def _frozen(self, obj) -> bool:
+        version_id = _version_id(obj)
+        return version_id is not None and rubric_version_is_used(version_id)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+    def has_add_permission(self, request, obj=None):
+        # Inlines are asked with the parent object (None on the parent's add page); model admins without one.
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj) and not self._frozen(obj)
+        return super().has_add_permission(request)
+
+
+class RubricItemInline(FrozenWhenUsed, admin.TabularInline):
     model = models.RubricItem
     extra = 0
 
 
-class RubricInline(admin.TabularInline):
+class RubricInline(FrozenWhenUsed, admin.TabularInline):
     model = models.Rubric
     extra = 0
     show_change_link = True
 
 
+class FrozenNotice:
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and self._frozen(obj):
+            messages.info(request, FROZEN_HELP)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(models.RubricVersion)
-class RubricVersionAdmin(admin.ModelAdmin):
+class RubricVersionAdmin(FrozenNotice, FrozenWhenUsed, admin.ModelAdmin):
     list_display = ["number", "is_current", "published_at"]
     list_filter = ["is_current"]
     search_fields = ["notes"]
     inlines = [RubricInline]
+    actions = ["publish_copy"]
+
+    @admin.action(description="Publish a new current version copied from the selected one", permissions=["add"])
+    def publish_copy(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to copy.", messages.ERROR)
+            return
+        based_on = queryset.get()
+        version = rubric_version_publish(based_on=based_on, notes=f"Copied from v{based_on.number}.")
+        self.message_user(
+            request,
+            f"Published v{version.number} as the current version, copied from v{based_on.number}. "
+            "Edit its weights or wording now: once a check-up uses it, it is frozen too.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(models.Rubric)
-class RubricAdmin(admin.ModelAdmin):
+class RubricAdmin(FrozenNotice, FrozenWhenUsed, admin.ModelAdmin):
     list_display = ["key", "title", "version", "scale", "weight"]
     list_filter = ["version", "scale"]
     search_fields = ["key", "title"]
@@ -31,7 +91,7 @@ class RubricAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.RubricItem)
-class RubricItemAdmin(admin.ModelAdmin):
+class RubricItemAdmin(FrozenNotice, FrozenWhenUsed, admin.ModelAdmin):
     list_display = ["title", "key", "rubric", "weight", "position"]
     list_filter = ["rubric__version", "rubric__key"]
     search_fields = ["key", "title", "question"]

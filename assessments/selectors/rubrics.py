@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.conf import settings
 
-from assessments.models import Rubric, RubricItem, RubricVersion
+from assessments.models import Assessment, Rubric, RubricItem, RubricVersion
 from assessments.scoring import BandThresholds, ItemSpec, RubricSpec, Scale, ScoringModel
 
 
@@ -19,14 +17,34 @@ def rubric_items(*, version_id: int) -> list[RubricItem]:
     return list(_rubric_items(version_id))
 
 
-@lru_cache(maxsize=16)
+# A version that a check-up uses is frozen (the admin refuses to edit it; a change is a new
+# version), so each process keeps its items and scoring model for good. An unused version
+# may still be edited, so it is read afresh every time; it is rarely read.
+_frozen_items: dict[int, tuple[RubricItem, ...]] = {}
+_frozen_models: dict[tuple[int, BandThresholds], ScoringModel] = {}
+
+
+def rubric_version_is_used(version_id: int) -> bool:
+    """True once any check-up (draft or submitted) points at the version: it may no longer change."""
+    return Assessment.objects.filter(rubric_version_id=version_id).exists()
+
+
+def rubric_caches_clear() -> None:
+    _frozen_items.clear()
+    _frozen_models.clear()
+
+
 def _rubric_items(version_id: int) -> tuple[RubricItem, ...]:
-    # Published versions never change, so every page can share one read per process.
-    return tuple(
-        RubricItem.objects.filter(rubric__version_id=version_id)
-        .select_related("rubric")
-        .order_by("rubric__position", "position")
-    )
+    items = _frozen_items.get(version_id)
+    if items is None:
+        items = tuple(
+            RubricItem.objects.filter(rubric__version_id=version_id)
+            .select_related("rubric")
+            .order_by("rubric__position", "position")
+        )
+        if rubric_version_is_used(version_id):
+            _frozen_items[version_id] = items
+    return items
 
 
 def rubric_item_index(*, version_id: int) -> dict[str, RubricItem]:
@@ -42,14 +60,18 @@ def band_thresholds() -> BandThresholds:
     )
 
 
-@lru_cache(maxsize=16)
 def _scoring_model(version_id: int, thresholds: BandThresholds) -> ScoringModel:
-    # A published version never changes, so its model can be cached per process.
+    model = _frozen_models.get((version_id, thresholds))
+    if model is not None:
+        return model
     rubrics = []
     for rubric in Rubric.objects.filter(version_id=version_id).prefetch_related("items").order_by("position"):
         items = tuple(ItemSpec(item.key, float(item.weight)) for item in rubric.items.all())
         rubrics.append(RubricSpec(rubric.key, Scale(rubric.scale), items, float(rubric.weight)))
-    return ScoringModel(rubrics=tuple(rubrics), thresholds=thresholds)
+    model = ScoringModel(rubrics=tuple(rubrics), thresholds=thresholds)
+    if rubric_version_is_used(version_id):
+        _frozen_models[(version_id, thresholds)] = model
+    return model
 
 
 def scoring_model(*, version_id: int) -> ScoringModel:
