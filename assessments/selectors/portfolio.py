@@ -72,10 +72,21 @@ BAND_LABELS = dict(PartnerSnapshot.BAND_CHOICES)
 # --- periods -------------------------------------------------------------------
 
 
+# The dashboard opens on the newest period in which at least this share of the best-covered
+# period's partners were scored: a quarter still being filled in is offered, not shown by default.
+DEFAULT_PERIOD_COVERAGE = 0.5
+
+
 @dataclass(frozen=True)
 class PeriodOption:
     id: int
     code: str
+    # Active partners scored in the period.
+    scored: int = 0
+    # The newest well-covered period, which the dashboard shows unless another is picked.
+    is_default: bool = False
+    # Newer than the default: check-ups are still coming in.
+    in_progress: bool = False
 
     @property
     def quarter(self) -> Quarter:
@@ -83,10 +94,28 @@ class PeriodOption:
 
 
 def dashboard_periods() -> list[PeriodOption]:
-    """Every period with at least one snapshot, newest first."""
-    scored = PartnerSnapshot.objects.filter(period_id=OuterRef("pk"))
-    rows = Period.objects.filter(Exists(scored)).order_by("-year", "-quarter").values_list("id", "code")
-    return [PeriodOption(id=pk, code=code) for pk, code in rows]
+    """Every period with an active partner scored in it, newest first, the default one marked."""
+    counts = dict(
+        PartnerSnapshot.objects.filter(partner__is_active=True)
+        .values("period_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("period_id", "n")
+    )
+    rows = Period.objects.filter(pk__in=list(counts)).order_by("-year", "-quarter").values_list("id", "code")
+    periods = [(pk, code, counts[pk]) for pk, code in rows]
+    if not periods:
+        return []
+    best = max(n for _, _, n in periods)
+    default = next(i for i, (_, _, n) in enumerate(periods) if n >= best * DEFAULT_PERIOD_COVERAGE)
+    return [
+        PeriodOption(id=pk, code=code, scored=n, is_default=i == default, in_progress=i < default)
+        for i, (pk, code, n) in enumerate(periods)
+    ]
+
+
+def default_period(periods: list[PeriodOption]) -> PeriodOption | None:
+    return next((p for p in periods if p.is_default), periods[0] if periods else None)
 
 
 def _period_at(periods: list[PeriodOption], quarter: Quarter) -> PeriodOption | None:
@@ -680,7 +709,7 @@ _ROW_FIELDS = (
 
 
 def resolve_period(*, periods: list[PeriodOption], code: str) -> PeriodOption | None:
-    """The period picked by ``code``, or the latest with snapshots when ``code`` is empty or unknown."""
+    """The period picked by ``code``, or the default one (``dashboard_periods``) when ``code`` is empty or unknown."""
     if code:
         try:
             wanted = Quarter.parse(code)
@@ -689,7 +718,7 @@ def resolve_period(*, periods: list[PeriodOption], code: str) -> PeriodOption | 
         found = _period_at(periods, wanted) if wanted else None
         if found:
             return found
-    return periods[0] if periods else None
+    return default_period(periods)
 
 
 def portfolio_heatmap(

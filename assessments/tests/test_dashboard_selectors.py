@@ -53,10 +53,16 @@ def heatmap(**filters):
     return portfolio_heatmap(period=period, periods=periods, filters=HeatmapFilters(**filters))
 
 
-def test_the_period_picker_offers_every_scored_period_newest_first_and_defaults_to_the_latest(portfolio):
-    # 2026-Q4 has check-ups but no snapshot yet, so it is not offered.
+def test_the_period_picker_offers_every_scored_period_newest_first_and_defaults_to_the_best_covered_newest(
+    portfolio,
+):
+    # 2026-Q4 has check-ups but no snapshot yet, so it is not offered. Active partners scored:
+    # 2026-Q3 six, 2026-Q2 six, 2026-Q1 three (Alpha, Bravo, Charlie), 2025-Q4 four (and Golf).
     periods = dashboard_periods()
     assert [p.code for p in periods] == ["2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4"]
+    assert [p.scored for p in periods] == [6, 6, 3, 4]
+    assert [p.is_default for p in periods] == [True, False, False, False]
+    assert not any(p.in_progress for p in periods)
     assert resolve_period(periods=periods, code="").code == "2026-Q3"
     assert resolve_period(periods=periods, code="2026-Q2").code == "2026-Q2"
     assert resolve_period(periods=periods, code="2019-Q1").code == "2026-Q3"

@@ -157,7 +157,7 @@ def test_a_past_period_changes_the_tiles_too(leader):
     assert '<option value="2026-Q2" selected>2026-Q2</option>' in response.content.decode()
 
 
-def test_an_unknown_period_is_explained_beside_the_picker_and_the_latest_is_shown(leader):
+def test_an_unknown_period_is_explained_beside_the_picker_and_the_default_is_shown(leader):
     response = leader.get(f"{reverse('dashboard')}?period=2019-Q1&segment=developing")
     page = text(response)
     assert "2019-Q1 has no scored check-ups; pick one of the listed periods." in page
@@ -201,3 +201,44 @@ def test_an_empty_portfolio_says_so(client):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert "No partner has been scored yet" in text(response)
+
+
+def _score_in_q4(portfolio, items, names):
+    from django.db import transaction
+
+    from assessments.services.snapshots import snapshots_recompute
+    from assessments.tests.factories import PeriodFactory, answers_for, submitted_assessment
+
+    q4 = PeriodFactory.of("2026-Q4")
+    rater = UserFactory(username="zoe", role="account_manager")  # not a check-up the portfolio already has
+    for name in names:
+        partner = portfolio.partners[name]
+        submitted_assessment(items=items, answers=answers_for(items, rating=4), partner=partner, period=q4,
+                             rater=rater)
+        with transaction.atomic():
+            snapshots_recompute(pairs={(partner.id, q4.id)})
+
+
+def test_a_quarter_still_being_filled_in_is_offered_but_the_last_well_covered_one_is_shown(leader, portfolio, items):
+    # One of the six partners scored in 2026-Q3 has its 2026-Q4 check-up in: 1 < 6 / 2.
+    _score_in_q4(portfolio, items, ["Alpha"])
+
+    response = leader.get(reverse("dashboard"))
+
+    assert "Portfolio health 2026-Q3" in text(response)
+    assert "6 scored in 2026-Q3" in tile(response, "tile-bands")
+    html = response.content.decode()
+    assert '<option value="2026-Q4">2026-Q4 (in progress: 1 scored)</option>' in html
+    assert '<option value="2026-Q3" selected>2026-Q3</option>' in html
+    picked = leader.get(f"{reverse('dashboard')}?period=2026-Q4")
+    assert "1 scored in 2026-Q4" in tile(picked, "tile-bands")
+
+
+def test_once_half_the_partners_are_scored_the_new_quarter_is_the_default(leader, portfolio, items):
+    _score_in_q4(portfolio, items, ["Alpha", "Bravo", "Charlie"])
+
+    response = leader.get(reverse("dashboard"))
+
+    assert "Portfolio health 2026-Q4" in text(response)
+    assert "3 scored in 2026-Q4" in tile(response, "tile-bands")
+    assert '<option value="2026-Q4" selected>2026-Q4</option>' in response.content.decode()

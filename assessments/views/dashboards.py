@@ -24,6 +24,7 @@ from assessments.selectors.portfolio import (
     DashboardOptions,
     HeatmapFilters,
     dashboard_options,
+    default_period,
     portfolio_dashboard,
     portfolio_heatmap_csv,
     sort_options,
@@ -68,8 +69,13 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         periods = options.periods
         self.fields["period"].choices = [
-            (p.code, f"{p.code} (latest)" if index == 0 else p.code) for index, p in enumerate(periods)
+            (p.code, f"{p.code} (in progress: {p.scored} scored)" if p.in_progress else p.code) for p in periods
         ]
+        default = default_period(periods)
+        if default is not None and not self.data.get("period"):
+            # The picker shows the period the page shows: the default, not simply the newest.
+            self.data = self.data.copy()
+            self.data["period"] = default.code
         self.fields["period"].error_messages["invalid_choice"] = (
             "%(value)s has no scored check-ups; pick one of the listed periods."
         )
