@@ -94,12 +94,29 @@ class Redis:
 
 
 class Smtp:
-    """aiosmtpd on a fixed port; counts every message by Message-ID."""
+    """aiosmtpd on a fixed port; counts every message by Message-ID, and every alert an alert
+    e-mail carries by (recipient, alert id): one e-mail may cover several alerts of a partner."""
 
     def __init__(self, port: int):
         self.port, self.controller = port, None
         self.received: collections.Counter[str] = collections.Counter()
+        self.alerts: collections.Counter[tuple[str, int]] = collections.Counter()
         self.lock = threading.Lock()
+
+    def record(self, content: bytes) -> None:
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(content, policy=policy.default)
+        message_id = str(message.get("Message-ID", "?"))
+        alerts = []
+        if message_id.startswith("<alert-delivery-"):
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            # Each alert the e-mail covers is linked once in the text part: /alerts/<id>/.
+            alerts = [(str(message["To"]), int(pk)) for pk in re.findall(r"/alerts/(\d+)/", text)]
+        with self.lock:
+            self.received[message_id] += 1
+            self.alerts.update(alerts)
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller
@@ -108,9 +125,7 @@ class Smtp:
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
-                match = re.search(rb"^Message-ID:\s*(\S+)", envelope.content, re.MULTILINE | re.IGNORECASE)
-                with smtp.lock:
-                    smtp.received[match.group(1).decode() if match else "?"] += 1
+                smtp.record(envelope.content)
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -391,11 +406,15 @@ def recover_and_count(stats: Stats, started_at, smtp: Smtp, timeout: float = 180
         pk__in=stats.submitted, status=Assessment.Status.SUBMITTED).count()
     deliveries = AlertDelivery.objects.filter(alert__created_at__gte=started_at)
     sent = deliveries.filter(status=AlertDelivery.Status.SENT).count()
-    lost = deliveries.count() - sent
-    duplicated = sum(count - 1 for count in smtp.received.values() if count > 1)
+    # Lost: not marked sent, or marked sent but in no e-mail received. Duplicated: a message
+    # received twice, or one alert reaching one recipient in more than one e-mail.
+    copies = [smtp.alerts[(email, alert_id)] for alert_id, email in deliveries.values_list("alert_id", "recipient__email")]
+    lost = deliveries.count() - sent + sum(1 for n in copies if n == 0)
+    duplicated = sum(count - 1 for count in smtp.received.values() if count > 1) + sum(n - 1 for n in copies if n > 1)
     print(f"\nafter recovery: submissions {len(stats.submitted)} accepted, {lost_submissions} lost; "
           f"alert deliveries {deliveries.count()} created, {sent} sent, {lost} lost, {duplicated} duplicated "
-          f"({sum(smtp.received.values())} messages received); unevaluated submissions {pending_eval}")
+          f"({sum(smtp.received.values())} messages received, carrying "
+          f"{sum(1 for n in copies if n)} of the deliveries); unevaluated submissions {pending_eval}")
     ok = lost_submissions == 0 and lost == 0 and duplicated == 0 and pending_eval == 0
     print(f"fault run: {'PASS' if ok else 'FAIL'}")
     return ok
