@@ -109,6 +109,12 @@ class MyCheckups:
     current: list[CheckupRow]
     # (period, rows) for earlier quarters, newest first
     past: list[tuple[Period, list[CheckupRow]]]
+    # Links to the next page of past quarters: ``?past=<code>`` of its newest quarter. ``later`` is
+    # "" when the later page is the default one (no parameter), None when there is no such page.
+    earlier: str | None = None
+    later: str | None = None
+    # Unfinished check-ups of every earlier quarter, whichever page of them is shown.
+    overdue_past: int = 0
 
     @property
     def open_count(self) -> int:
@@ -116,7 +122,7 @@ class MyCheckups:
 
     @property
     def overdue_count(self) -> int:
-        return sum(row.overdue for row in self.current) + sum(row.overdue for _, rows in self.past for row in rows)
+        return sum(row.overdue for row in self.current) + self.overdue_past
 
 
 def _item_totals() -> dict[int, int]:
@@ -127,13 +133,17 @@ def _item_totals() -> dict[int, int]:
     )
 
 
-def my_checkups(*, user, today: dt.date | None = None, past_quarters: int = PAST_QUARTERS) -> MyCheckups:
-    """The rater's check-ups this quarter (with any owned partner not yet opened) and earlier ones."""
+def my_checkups(
+    *, user, today: dt.date | None = None, past_quarters: int = PAST_QUARTERS, past_until: Quarter | None = None
+) -> MyCheckups:
+    """The rater's check-ups this quarter (with any owned partner not yet opened) and, a page at a
+    time, earlier ones: ``past_quarters`` quarters ending with ``past_until`` (default: last quarter)."""
     today = today or timezone.localdate()
     quarter = current_quarter(today=today)
     period = Period.objects.filter(code=quarter.code).first()
     totals = _item_totals()
-    oldest = quarter.shift(-past_quarters)
+    newest = min(past_until or quarter.previous(), quarter.previous())
+    oldest = newest.shift(-(past_quarters - 1))
     mine = (
         Assessment.objects.filter(rater=user, partner__in=partners_visible_to(user))
         .select_related("partner", "period")
@@ -143,10 +153,7 @@ def my_checkups(*, user, today: dt.date | None = None, past_quarters: int = PAST
     # a manager with hundreds of partners would otherwise count every past answer.
     current_rows = list(mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(
         answered=Count("answers")))
-    past_rows = list(
-        mine.filter(Q(period__year__gt=oldest.year) | Q(period__year=oldest.year, period__quarter__gte=oldest.quarter))
-        .exclude(period__year=quarter.year, period__quarter=quarter.quarter)
-    )
+    past_rows = list(mine.filter(_from(oldest), _until(newest)))
     for assessment in past_rows:
         assessment.answered = totals.get(assessment.rubric_version_id, 0) if assessment.is_submitted else 0
     assessments = current_rows + past_rows
@@ -189,10 +196,29 @@ def my_checkups(*, user, today: dt.date | None = None, past_quarters: int = PAST
     current.sort(key=lambda r: (r.state == CheckupState.SUBMITTED, r.partner.name))
 
     past: dict[int, tuple[Period, list[CheckupRow]]] = {}
-    for assessment in assessments:
-        if assessment.period.value < quarter:
-            past.setdefault(assessment.period.id, (assessment.period, []))[1].append(row(assessment))
-    return MyCheckups(today=today, quarter=quarter, period=period, current=current, past=list(past.values()))
+    for assessment in past_rows:
+        past.setdefault(assessment.period.id, (assessment.period, []))[1].append(row(assessment))
+    later = newest.shift(past_quarters)
+    return MyCheckups(
+        today=today,
+        quarter=quarter,
+        period=period,
+        current=current,
+        past=list(past.values()),
+        earlier=oldest.previous().code if mine.filter(_until(oldest.previous())).exists() else None,
+        overdue_past=mine.filter(_until(quarter.previous()), period__due_on__lt=today)
+        .exclude(status=Assessment.Status.SUBMITTED)
+        .count(),
+        later=None if newest == quarter.previous() else ("" if later >= quarter.previous() else later.code),
+    )
+
+
+def _from(first: Quarter) -> Q:
+    return Q(period__year__gt=first.year) | Q(period__year=first.year, period__quarter__gte=first.quarter)
+
+
+def _until(last: Quarter) -> Q:
+    return Q(period__year__lt=last.year) | Q(period__year=last.year, period__quarter__lte=last.quarter)
 
 
 # --- the check-up form -------------------------------------------------------------

@@ -468,3 +468,37 @@ def test_the_checkup_pages_carry_no_inline_script(ana, checkup, items):
         for tag in re.findall(r"<script[^>]*>", html):
             assert "src=" in tag or 'type="application/json"' in tag, tag
         assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_past_quarters_page_back_two_at_a_time_and_the_overdue_count_covers_them_all(ana, manager):
+    partner = PartnerFactory(name="Long Ltd", owners=[manager])
+    for code in ("2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"):
+        AssessmentFactory(partner=partner, rater=manager, period=PeriodFactory.of(code))
+    url = reverse("my_checkups")
+
+    def past_quarters(html: str) -> list[str]:
+        return re.findall(r"<summary[^>]*>(\d{4}-Q\d)", html)
+
+    first = ana.get(url).content.decode()
+    assert past_quarters(first) == ["2026-Q3", "2026-Q2"]
+    assert f'href="{url}?past=2026-Q1">Earlier quarters' in first and "Later quarters" not in first
+    assert "6 overdue" in first, "every unfinished past check-up, not only the two quarters shown"
+
+    second = ana.get(f"{url}?past=2026-Q1").content.decode()
+    assert past_quarters(second) == ["2026-Q1", "2025-Q4"]
+    assert f'href="{url}">Later quarters' in second and f'href="{url}?past=2025-Q3">Earlier quarters' in second
+    assert "6 overdue" in second
+
+    last = ana.get(f"{url}?past=2025-Q3").content.decode()
+    assert past_quarters(last) == ["2025-Q3", "2025-Q2"]
+    assert f'href="{url}?past=2025-Q4">Later quarters' not in last  # the later page starts at 2026-Q1
+    assert f'href="{url}?past=2026-Q1">Later quarters' in last and "Earlier quarters" not in last
+
+
+def test_a_malformed_past_quarter_is_explained_and_the_latest_past_quarters_shown(ana, manager):
+    AssessmentFactory(
+        partner=PartnerFactory(name="Late Ltd", owners=[manager]), rater=manager, period=PeriodFactory.of("2026-Q3")
+    )
+    html = ana.get(reverse("my_checkups") + "?past=last-year").content.decode()
+    assert "Past quarters: &#x27;last-year&#x27; is not a period; write it as YYYY-Qn" in html
+    assert "2026-Q3" in html[html.index('id="past-heading"') :]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments.forms import CheckupForm
 from assessments.models import Assessment, Partner
+from assessments.periods import PeriodError, Quarter
 from assessments.selectors.checkups import CheckupEditing, checkup_for_editing, checkup_result, my_checkups
 from assessments.services.checkups import (
     CheckupError,
@@ -54,7 +55,14 @@ def _render_form(request, editing: CheckupEditing, form: CheckupForm, *, mode: s
 @login_required
 @require_GET
 def my_checkups_view(request):
-    return render(request, "checkups/list.html", {"checkups": my_checkups(user=request.user)})
+    # ?past=YYYY-Qn pages through earlier quarters; a bad value is said, and the default page shown.
+    past_until = None
+    if code := request.GET.get("past", ""):
+        try:
+            past_until = Quarter.parse(code)
+        except PeriodError as error:
+            messages.warning(request, f"Past quarters: {error}. Showing the latest ones.")
+    return render(request, "checkups/list.html", {"checkups": my_checkups(user=request.user, past_until=past_until)})
 
 
 @login_required
