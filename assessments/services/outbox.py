@@ -14,10 +14,12 @@ the same transaction as the decision to send them. A sender:
    exponential back-off, or after ``OUTBOX_MAX_ATTEMPTS`` marks it ``failed``
    and logs an error naming the row.
 
-An alert delivery's claim also leases the recipient's other due deliveries for
-the same partner and quarter (a decline usually fires several rules at once),
-in the same transaction and the same way, and one e-mail covers them all: its
-Message-ID is the first row's, and every row of the batch is marked together.
+An alert delivery is claimed with its **group**: the recipient's other due
+deliveries for the same partner and quarter (a decline usually fires several
+rules at once). The claim takes the group's advisory lock first (PostgreSQL),
+then locks and leases every due row of the group the same way, and one e-mail
+covers them all: its Message-ID is the first row's, and every row of the batch
+is marked together. So two senders never split a group between two e-mails.
 
 A sender killed between 1 and 3 leaves the row pending; it is retried when its
 lease expires. A sender killed between the server accepting the message and
@@ -28,12 +30,13 @@ the recipient's mail client can tell it is the same message.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -118,12 +121,14 @@ def _alert_email(rows: list[AlertDelivery], now: dt.datetime) -> Outgoing | None
     )
 
 
-def _alert_companions(row: AlertDelivery) -> models.QuerySet[AlertDelivery]:
-    """The recipient's deliveries of alerts for the same partner and quarter: they share one e-mail."""
+def _alert_group(row: AlertDelivery) -> tuple[tuple, models.QuerySet[AlertDelivery]]:
+    """The recipient's deliveries of alerts for the same partner and quarter share one e-mail."""
     alert = Alert.objects.filter(pk=row.alert_id).values("partner_id", "period_id").get()
-    return AlertDelivery.objects.filter(
+    key = ("alert", row.recipient_id, alert["partner_id"], alert["period_id"])
+    members = AlertDelivery.objects.filter(
         recipient_id=row.recipient_id, alert__partner_id=alert["partner_id"], alert__period_id=alert["period_id"]
     )
+    return key, members
 
 
 def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
@@ -168,8 +173,8 @@ class _Kind:
     # Composes the one e-mail of a batch of claimed rows (the claimed row first).
     compose: Callable[[list, dt.datetime], Outgoing | None]
     related: tuple[str, ...]
-    # The rows that may share a claimed row's e-mail; None: every row is its own e-mail.
-    companions: Callable[[models.Model], models.QuerySet] | None = None
+    # The rows that share a row's e-mail, and a key naming that group; None: every row is its own e-mail.
+    group: Callable[[models.Model], tuple[tuple, models.QuerySet]] | None = None
 
 
 KINDS = (
@@ -178,7 +183,7 @@ KINDS = (
         "alert-delivery",
         _alert_email,
         ("alert__partner", "alert__period", "recipient"),
-        companions=_alert_companions,
+        group=_alert_group,
     ),
     _Kind(
         Reminder,
@@ -208,28 +213,49 @@ def _lease(kind: _Kind, row, now: dt.datetime) -> bool:
     return won == 1
 
 
-def _due(queryset: models.QuerySet, now: dt.datetime) -> models.QuerySet:
-    return (
-        queryset.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "id")
-    )
+def _due(queryset: models.QuerySet, now: dt.datetime, *, lock: bool = True) -> models.QuerySet:
+    if lock:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
+
+
+def _group_lock(key: tuple) -> None:
+    """Claims of one group take turns (a PostgreSQL advisory lock held to the end of the transaction).
+
+    Without it, two senders could each lock one row of a group with SKIP LOCKED and send the group
+    in two e-mails. Elsewhere (SQLite, development) the conditional lease alone still keeps every
+    row to one sender; a group may then be split.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = int.from_bytes(hashlib.blake2b(repr(key).encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
 
 
 def _claim(kind: _Kind, now: dt.datetime):
-    """A batch of due rows for one e-mail (the first due row and its companions), now leased to this
-    sender; None when nothing is due; _LOST_RACE to try again."""
+    """A batch of due rows for one e-mail (the first due row, with its group's other due rows), now
+    leased to this sender; None when nothing is due; _LOST_RACE to try again."""
     with transaction.atomic():
-        row = _due(kind.model.objects.all(), now).first()
-        if row is None:
-            return None
-        if not _lease(kind, row, now):
-            return _LOST_RACE
-        claimed = [row.pk]
-        if kind.companions is not None:
-            # Leased exactly like the first row: a row another sender holds is locked or not due.
-            others = _due(kind.companions(row).exclude(pk=row.pk), now)
-            claimed += [other.pk for other in others if _lease(kind, other, now)]
+        if kind.group is None:
+            row = _due(kind.model.objects.all(), now).first()
+            if row is None:
+                return None
+            if not _lease(kind, row, now):
+                return _LOST_RACE
+            claimed = [row.pk]
+        else:
+            # The group's lock comes before any row lock: a sender holding a row while it waits for
+            # a group could deadlock with, or split the e-mail of, the sender holding that group.
+            candidate = _due(kind.model.objects.all(), now, lock=False).first()
+            if candidate is None:
+                return None
+            key, members = kind.group(candidate)
+            _group_lock(key)
+            # Leased exactly like a single row: one another sender took meanwhile is leased, so not due.
+            claimed = [row.pk for row in _due(members, now) if _lease(kind, row, now)]
+            if not claimed:
+                return _LOST_RACE
     rows = kind.model.objects.select_related(*kind.related).in_bulk(claimed)
     return [rows[pk] for pk in claimed]
 

@@ -226,3 +226,52 @@ def test_two_real_workers_running_every_periodic_task_twice_at_once_create_and_s
     for worker in two_workers:
         assert worker.failures() == [], worker.log()[-3000:]
     _assert_nothing_duplicated(partners, sent_messages=smtp.received())
+
+
+def test_a_sender_waits_for_the_group_another_sender_is_claiming_then_finds_it_taken(items):
+    # Deterministic half of the race above: while one sender holds a recipient's partner-quarter
+    # group, another's claim of that group waits instead of taking part of it into a second e-mail.
+    if connection.vendor != "postgresql":
+        service_missing("advisory locks need PostgreSQL (set DATABASE_URL=postgres://…)")
+    from django.db import connections, transaction
+
+    ana = manager("ana")
+    partner = partner_with_history(
+        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter().previous()
+    )
+    alerts.partner_evaluate(partner_id=partner.id)
+    group = list(AlertDelivery.objects.filter(recipient=ana).order_by("id"))
+    assert len(group) >= 2
+    kind = outbox.KINDS[0]
+    key, _ = kind.group(group[0])
+    holding, release, claimed = threading.Event(), threading.Event(), {}
+
+    def first_sender() -> None:
+        try:
+            with transaction.atomic():
+                outbox._group_lock(key)
+                for row in group:  # this sender takes the whole group
+                    outbox._lease(kind, row, timezone.now())
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second_sender() -> None:
+        try:
+            claimed["rows"] = outbox._claim(kind, timezone.now())
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=first_sender)
+    first.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=second_sender)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the second sender waits for the group"
+    release.set()
+    first.join(10)
+    second.join(10)
+    # The first sender leased every row, so nothing of the group is due: the second finds none of it.
+    assert claimed["rows"] in (None, outbox._LOST_RACE)
