@@ -180,7 +180,7 @@ def evaluate(
     ctx = _Context(series, config, titles if titles is not None else config.titles)
     found = [finding for rule in _RULES if (finding := rule(ctx)) is not None]
     kept = [f for f in found if not _cooling_down(f, prior, config)]
-    kept.sort(key=lambda f: (-severity_rank(f.severity), RULES.index(f.rule)))
+    kept.sort(key=lambda f: worst_first(f.severity, f.rule))
     return kept
 
 
@@ -205,6 +205,12 @@ def replay(series: Sequence[SnapshotPoint], config: TrendConfig = DEFAULT_CONFIG
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
+
+
+def worst_first(severity: str, rule: str) -> tuple[int, int, str]:
+    """Sort key for findings and alerts: the worst severity first, then the detector's order of rules."""
+    rank = severity_rank(severity) if severity in SEVERITIES else -1
+    return (-rank, RULES.index(rule) if rule in RULES else len(RULES), rule)
 
 
 def quarters_between(earlier: str, later: str) -> int:

@@ -18,7 +18,7 @@ from assessments.models import Alert, AlertAction, AlertDelivery, PartnerSnapsho
 from assessments.scoring import Scale
 from assessments.selectors.access import is_leadership, partners_visible_to
 from assessments.selectors.rubrics import rubric_version_current
-from assessments.trends import SnapshotPoint
+from assessments.trends import SnapshotPoint, severity_rank, worst_first
 
 # How many quarters before an alert's period form the "before" column of the
 # e-mail's table (the detector's own baseline is a median over up to 8).
@@ -97,14 +97,11 @@ def alerts_list(*, user, show: str = AlertFilter.OPEN, today: dt.date | None = N
     )
 
 
-# Worst first; watch (and anything else) after warning.
-SEVERITY_RANK = {Alert.Severity.CRITICAL: 0, Alert.Severity.WARNING: 1}
-
-
 def _severity_order() -> Case:
+    """The SQL form of ``trends.severity_rank``, worst first."""
     return Case(
-        *(When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()),
-        default=Value(len(SEVERITY_RANK)),
+        *(When(severity=severity, then=Value(-severity_rank(severity))) for severity in Alert.Severity.values),
+        default=Value(1),
         output_field=IntegerField(),
     )
 
@@ -140,9 +137,7 @@ def alerts_for_partner(*, user, partner_id: int) -> list[Alert]:
     """
     alerts = list(alerts_visible_to(user).filter(partner_id=partner_id).select_related("period", "acknowledged_by"))
     # A partner has a handful of alerts: sorted here, the query stays cheap to build.
-    alerts.sort(
-        key=lambda a: (-a.period.year, -a.period.quarter, SEVERITY_RANK.get(a.severity, len(SEVERITY_RANK)), a.rule)
-    )
+    alerts.sort(key=lambda a: (-a.period.year, -a.period.quarter, *worst_first(a.severity, a.rule)))
     return alerts
 
 

@@ -378,13 +378,6 @@ def portfolio_summary_rollup(
     )
 
 
-def portfolio_summary_cached(
-    *, period: PeriodOption, periods: list[PeriodOption], today: dt.date, fingerprint: tuple | None = None
-) -> PortfolioSummary:
-    """``portfolio_summary`` from the per-period roll-up cache (services.rollups)."""
-    return portfolio_summary_rollup(period=period, periods=periods, today=today, fingerprint=fingerprint).value
-
-
 def _decimal(value) -> Decimal:
     return Decimal(value) if value is not None else Decimal(0)
 

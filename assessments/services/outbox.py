@@ -46,7 +46,7 @@ from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery,
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.alerts import alert_health_path, alert_item_moves
 from assessments.selectors.digest import digest_summary
-from assessments.trends import RULES, severity_rank
+from assessments.trends import worst_first
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +87,9 @@ def lease() -> dt.timedelta:
 # --- what each kind of row sends ----------------------------------------------
 
 
-def _alert_order(alert: Alert) -> tuple:
-    # Worst first, then in the detector's own order of its rules.
-    rule = RULES.index(alert.rule) if alert.rule in RULES else len(RULES)
-    return (-severity_rank(alert.severity), rule, alert.rule)
-
-
 def _alert_email(rows: list[AlertDelivery], now: dt.datetime) -> Outgoing | None:
     """One e-mail for every alert of one partner and quarter in the batch, the worst first."""
-    alerts = sorted((row.alert for row in rows), key=_alert_order)
+    alerts = sorted((row.alert for row in rows), key=lambda alert: worst_first(alert.severity, alert.rule))
     lead = alerts[0]
     # The items every alert names, once each: the same partner and quarter give the same numbers.
     moves = {}

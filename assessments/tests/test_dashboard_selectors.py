@@ -17,7 +17,7 @@ from assessments.selectors.portfolio import (
     dashboard_periods,
     portfolio_heatmap,
     portfolio_summary,
-    portfolio_summary_cached,
+    portfolio_summary_rollup,
     resolve_period,
 )
 from assessments.services.snapshots import snapshots_recompute
@@ -239,7 +239,7 @@ def test_csv_safe_quotes_text_that_a_spreadsheet_would_run_but_keeps_numbers(val
 def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portfolio, items):
     periods = dashboard_periods()
     period = resolve_period(periods=periods, code=P)
-    before = portfolio_summary_cached(period=period, periods=periods, today=TODAY)
+    before = portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value
     assert before.partners == 6
 
     # Hotel gets a 2026-Q3 check-up: all ratings 5 and no symptoms is health 100.
@@ -251,7 +251,7 @@ def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portf
     with transaction.atomic():
         snapshots_recompute(pairs={(hotel.id, portfolio.periods[P].id)})
 
-    after = portfolio_summary_cached(period=period, periods=periods, today=TODAY)
+    after = portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value
     assert after.partners == 7
     assert after.bands["healthy"] == 3
     assert after.avg_health == pytest.approx((383 + 100) / 7)
@@ -260,22 +260,22 @@ def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portf
 def test_the_cached_roll_up_sees_a_new_decline_alert_without_any_invalidation_call(portfolio):
     periods = dashboard_periods()
     period = resolve_period(periods=periods, code=P)
-    assert portfolio_summary_cached(period=period, periods=periods, today=TODAY).declining == 2
+    assert portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value.declining == 2
 
     # The decline scan (another process, perhaps) raises a critical alert for Charlie.
     Alert.objects.create(
         partner=portfolio.partners["Charlie"], period=portfolio.periods[P], rule="band_downgrade",
         severity="critical", explanation="test",
     )
-    assert portfolio_summary_cached(period=period, periods=periods, today=TODAY).declining == 3
+    assert portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value.declining == 3
 
 
 def test_the_cached_roll_up_is_served_while_nothing_changes(portfolio, django_assert_num_queries):
     periods = dashboard_periods()
     period = resolve_period(periods=periods, code=P)
-    portfolio_summary_cached(period=period, periods=periods, today=TODAY)
+    portfolio_summary_rollup(period=period, periods=periods, today=TODAY)
     # A raw update bypasses every write path, so only the fingerprint query runs and the old number stays.
     PartnerSnapshot.objects.filter(partner=portfolio.partners["Delta"], period__code=P).update(band="healthy")
     with django_assert_num_queries(1):
-        cached = portfolio_summary_cached(period=period, periods=periods, today=TODAY)
+        cached = portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value
     assert cached.bands["critical"] == 1
