@@ -1,0 +1,77 @@
+"""How values are written for people: the one place for labels and number formats.
+
+Pure (no Django). Templates reach these through the ``display`` filters
+(``assessments/templatetags/display_tags.py``); e-mails and CSV use the same
+functions, so a figure reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from assessments.scoring import Scale
+from assessments.vocabulary import BAND_LABELS, Band, Rule, Severity
+
+MINUS = "\u2212"  # a real minus sign, never a hyphen
+DASH = "—"  # shown for a missing value
+
+# Words beside every number, so a scale is never read from colour or position alone.
+SCALE_LABELS: dict[str, dict[int, str]] = {
+    Scale.RATING.value: {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good", 5: "Excellent"},
+    Scale.INTENSITY.value: {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"},
+}
+
+
+def value_label(scale: str, value: float | None) -> str:
+    """'4 · Good' for a whole answer; the nearest word for a mean ('2.5 · Moderate')."""
+    if value is None:
+        return DASH
+    word = SCALE_LABELS[scale][round(value + 1e-9)]
+    shown = f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{shown} · {word}"
+
+
+def band_label(band: str | None) -> str:
+    return BAND_LABELS.get(Band(band), DASH) if band else DASH
+
+
+def severity_label(severity: str | None) -> str:
+    return Severity(severity).label if severity else DASH
+
+
+def rule_label(rule: str | None) -> str:
+    return Rule(rule).label if rule else DASH
+
+
+def person_name(user) -> str:
+    """First and last name, or the username; '' for nobody."""
+    if user is None:
+        return ""
+    full = f"{getattr(user, 'first_name', '') or ''} {getattr(user, 'last_name', '') or ''}".strip()
+    return full or getattr(user, "username", "") or ""
+
+
+def rounded(value, digits: int = 1) -> Decimal | None:
+    """Half-up rounding of a float as it prints (57.05 -> 57.1), never -0.0."""
+    if value is None or value == "":
+        return None
+    quantum = Decimal(1).scaleb(-int(digits))
+    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP) + 0
+
+
+def number(value, digits: int = 1) -> str:
+    """57.05 -> '57.1'; None -> '—'."""
+    shown = rounded(value, digits)
+    return DASH if shown is None else f"{shown}"
+
+
+def signed(value, digits: int = 1) -> str:
+    """A change with its sign spelled out: '+1.3', '-2.5' written with a real minus sign, '0.0'; None -> '—'."""
+    shown = rounded(value, digits)
+    if shown is None:
+        return DASH
+    if shown > 0:
+        return f"+{shown}"
+    if shown < 0:
+        return f"{MINUS}{-shown}"
+    return f"{shown}"
