@@ -20,7 +20,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 # Failures that say "the mail server is not there", as opposed to "it refused
 # this one message": the outbox stops its run on these instead of burning an
@@ -53,17 +53,13 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def url_for(name: str, *args, fallback: str) -> str:
-    """An absolute link by URL name, or a fixed path while that page's URL name does not exist yet."""
-    try:
-        path = reverse(name, args=args)
-    except NoReverseMatch:
-        path = fallback
-    return absolute_url(path)
+def url_for(name: str, *args) -> str:
+    """An absolute link (for an e-mail) to the page with this URL name."""
+    return absolute_url(reverse(name, args=args))
 
 
 def partner_url(partner_id: int) -> str:
-    return url_for("partner_detail", partner_id, fallback=f"/partners/{partner_id}/")
+    return url_for("partner_detail", partner_id)
 
 
 def render(template: str, context: dict) -> RenderedEmail:

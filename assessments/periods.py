@@ -66,3 +66,8 @@ class Quarter:
     def window(self, count: int) -> list[Quarter]:
         """The ``count`` quarters ending with this one, oldest first."""
         return [self.shift(-offset) for offset in range(count - 1, -1, -1)]
+
+
+def current_quarter(*, today: dt.date) -> Quarter:
+    """The quarter that ``today`` (a local date: callers pass ``timezone.localdate()``) falls in."""
+    return Quarter.containing(today)

@@ -170,11 +170,13 @@ def prepare(database_url: str, reuse: bool) -> dict:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import transaction
+    from django.utils.timezone import localdate
 
     from assessments.models import Assessment, Partner
+    from assessments.periods import current_quarter
     from assessments.roles import Role
     from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
-    from assessments.services.periods import current_quarter, period_get_or_create
+    from assessments.services.periods import period_get_or_create
     from assessments.services.snapshots import snapshots_recompute
 
     call_command("migrate", verbosity=0)
@@ -192,7 +194,7 @@ def prepare(database_url: str, reuse: bool) -> dict:
         user.groups.add(Group.objects.get(name=Role.LEADERSHIP.value))
         leaders.append(user)
 
-    period = period_get_or_create(quarter=current_quarter())
+    period = period_get_or_create(quarter=current_quarter(today=localdate()))
     version = rubric_version_current()
     drafts: dict[str, list[int]] = {}
     with transaction.atomic():

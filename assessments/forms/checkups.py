@@ -16,8 +16,8 @@ from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.template.loader import render_to_string
 
+from assessments.display import SCALE_LABELS
 from assessments.models import ActionItem, RubricItem
-from assessments.selectors.checkups import SCALE_LABELS
 from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput
 
 ANSWER = "answer__"

@@ -6,9 +6,10 @@ another manager's object is simply not in the queryset (a 404, never a leak).
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from assessments.models import Assessment, Partner
+from assessments.models import ActionItem, Assessment, Partner
 from assessments.roles import Role
 
 
@@ -61,3 +62,22 @@ def assessments_visible_to(user) -> QuerySet[Assessment]:
     if not user.is_authenticated:
         return assessments.none()
     return assessments.filter(partner__owners=user)
+
+
+def checkups_editable_by(user) -> QuerySet[Assessment]:
+    """A check-up is written only by its own rater, and only while they own the partner."""
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(rater=user, partner__in=partners_editable_by(user))
+
+
+def action_items_editable_by(user) -> QuerySet[ActionItem]:
+    return ActionItem.objects.filter(partner__in=partners_editable_by(user))
+
+
+def leadership_users() -> list:
+    """Active leadership users with an e-mail address, oldest account first."""
+    User = get_user_model()
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value).exclude(email="").order_by("id")
+    )

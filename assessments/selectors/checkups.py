@@ -12,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from assessments.display import band_label, value_label
 from assessments.models import (
     ActionItem,
     Assessment,
@@ -23,49 +24,23 @@ from assessments.models import (
     Period,
     RubricItem,
 )
-from assessments.periods import Quarter
-from assessments.scoring import Band, Movement, Scale, Score, ScoringError, movements, score
-from assessments.selectors.access import assessments_visible_to, partners_editable_by, partners_visible_to
+from assessments.periods import Quarter, current_quarter
+from assessments.scoring import Movement, Scale, ScoringError, movements, score
+from assessments.selectors.access import (
+    assessments_visible_to,
+    checkups_editable_by,
+    partners_editable_by,
+    partners_visible_to,
+)
 from assessments.selectors.rubrics import rubric_items, scoring_model
-from assessments.services.periods import current_quarter
+from assessments.selectors.snapshots import snapshot_score
 
 HISTORY_QUARTERS = 8
 # My check-ups lists the last two quarters; the partner page holds the longer history.
 PAST_QUARTERS = 2
 TOP_MOVEMENTS = 5
 
-# Words beside every number, so a scale is never read from colour or position alone.
-SCALE_LABELS: dict[str, dict[int, str]] = {
-    Scale.RATING.value: {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good", 5: "Excellent"},
-    Scale.INTENSITY.value: {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"},
-}
-
-
-def value_label(scale: str, value: float | None) -> str:
-    """'4 · Good' for a whole answer; the nearest word for a mean ('2.5 · Moderate')."""
-    if value is None:
-        return "—"
-    word = SCALE_LABELS[scale][round(value + 1e-9)]
-    shown = f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
-    return f"{shown} · {word}"
-
-
-def band_label(band: str | None) -> str:
-    return dict(PartnerSnapshot.BAND_CHOICES).get(band, "—") if band else "—"
-
-
 # --- scoping -----------------------------------------------------------------
-
-
-def checkups_editable_by(user) -> QuerySet[Assessment]:
-    """A check-up is written only by its own rater, and only while they own the partner."""
-    if not user.is_authenticated:
-        return Assessment.objects.none()
-    return Assessment.objects.filter(rater=user, partner__in=partners_editable_by(user))
-
-
-def action_items_editable_by(user) -> QuerySet[ActionItem]:
-    return ActionItem.objects.filter(partner__in=partners_editable_by(user))
 
 
 # --- My check-ups --------------------------------------------------------------
@@ -139,7 +114,7 @@ def my_checkups(
     """The rater's check-ups this quarter (with any owned partner not yet opened) and, a page at a
     time, earlier ones: ``past_quarters`` quarters ending with ``past_until`` (default: last quarter)."""
     today = today or timezone.localdate()
-    quarter = current_quarter(today=today)
+    quarter = current_quarter(today=today or timezone.localdate())
     period = Period.objects.filter(code=quarter.code).first()
     totals = _item_totals()
     newest = min(past_until or quarter.previous(), quarter.previous())
@@ -269,19 +244,6 @@ def checkup_for_editing(*, user, assessment_id: int) -> CheckupEditing:
 # --- the result page ---------------------------------------------------------------
 
 
-def _score_of(snapshot: PartnerSnapshot) -> Score:
-    return Score(
-        health=snapshot.health,
-        band=Band(snapshot.band),
-        rubric_scores=snapshot.rubric_scores,
-        contributions=snapshot.contributions,
-        item_means=snapshot.item_means,
-        item_spread=snapshot.item_spread,
-        disagreement=snapshot.disagreement,
-        rater_count=snapshot.rater_count,
-    )
-
-
 @dataclass
 class MovementRow:
     item: RubricItem | None
@@ -356,7 +318,7 @@ def checkup_result(*, user, assessment_id: int) -> dict:
     )
     previous = _previous_snapshot(assessment.partner_id, assessment.period)
     moved = (
-        _movement_rows(movements(_score_of(previous), _score_of(snapshot), limit=TOP_MOVEMENTS), index)
+        _movement_rows(movements(snapshot_score(previous), snapshot_score(snapshot), limit=TOP_MOVEMENTS), index)
         if snapshot and previous
         else []
     )
@@ -403,21 +365,6 @@ def _revision_history(assessment: Assessment, items: list[RubricItem], answers: 
         history.append({"revision": revision, "changes": changes})
         newer = older
     return history
-
-
-# --- the partner page --------------------------------------------------------------
-
-# The partner page's reads live in assessments.selectors.partners, which imports
-# the labels above; importing it lazily here keeps ``from
-# assessments.selectors.checkups import partner_overview`` working without a cycle.
-
-
-def __getattr__(name: str):
-    if name == "partner_overview":
-        from assessments.selectors.partners import partner_overview
-
-        return partner_overview
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- the partner list ---------------------------------------------------------------

@@ -14,22 +14,17 @@ import datetime as dt
 
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
+from django.utils import timezone
 
+from assessments.display import SCALE_LABELS, band_label, value_label
 from assessments.models import ActionItem, Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
-from assessments.periods import Quarter
+from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Scale, movements
-from assessments.selectors.access import partner_editable_by, partners_visible_to
+from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
 from assessments.selectors.alerts import alerts_for_partner
-from assessments.selectors.checkups import (
-    HISTORY_QUARTERS,
-    SCALE_LABELS,
-    _score_of,
-    band_label,
-    checkups_editable_by,
-    value_label,
-)
+from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
-from assessments.services.periods import current_quarter
+from assessments.selectors.snapshots import snapshot_score
 
 # Items whose raters sit this many points apart (population standard deviation
 # on the 0-100 scale) are listed under "rater spread": two raters one step
@@ -63,7 +58,7 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     )
     # Decided from the owners already loaded: no query of its own.
     can_edit = partner_editable_by(user, owner_ids={owner.pk for owner in partner.owner_list})
-    quarter = current_quarter(today=today)
+    quarter = current_quarter(today=today or timezone.localdate())
     snapshots = list(
         PartnerSnapshot.objects.filter(partner=partner)
         .select_related("period")
@@ -171,7 +166,7 @@ def _comparison(items: list[RubricItem], latest: PartnerSnapshot | None, previou
     if latest is None:
         return {"rows": [], "latest": None, "previous": None}
     moved = (
-        {m.address for m in movements(_score_of(previous), _score_of(latest), limit=3)}
+        {m.address for m in movements(snapshot_score(previous), snapshot_score(latest), limit=3)}
         if previous is not None
         else set()
     )

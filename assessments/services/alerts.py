@@ -19,12 +19,11 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, AlertDelivery, Assessment, Partner, Period
-from assessments.roles import Role
+from assessments.selectors.access import leadership_users
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
 from assessments.services.dispatch import outbox_kick
 from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate, severity_rank
@@ -63,13 +62,6 @@ class EvaluationReport:
 
 def _owners(partner: Partner) -> list:
     return list(partner.owners.filter(is_active=True).exclude(email="").order_by("id"))
-
-
-def leadership_users() -> list:
-    User = get_user_model()
-    return list(
-        User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value).exclude(email="").order_by("id")
-    )
 
 
 def alert_recipients(*, partner: Partner, severity: str) -> list:

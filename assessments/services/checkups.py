@@ -15,15 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
+from assessments.periods import current_quarter
 from assessments.scoring import Scale
-from assessments.selectors.access import partners_editable_by
-from assessments.selectors.checkups import (
-    action_items_editable_by,
-    checkups_editable_by,
-)
+from assessments.selectors.access import action_items_editable_by, checkups_editable_by, partners_editable_by
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.dispatch import evaluation_enqueue
-from assessments.services.periods import current_quarter, period_get_or_create
+from assessments.services.periods import period_get_or_create
 from assessments.services.snapshots import snapshots_recompute
 
 MAX_ACTION_ITEMS = 3
@@ -237,7 +234,7 @@ def assessment_amend(*, user, assessment_id: int, data: CheckupInput) -> Assessm
 def assessment_open(*, user, partner_id: int, today: dt.date | None = None) -> Assessment:
     """Open (or return) the rater's check-up of an owned partner for the current quarter."""
     partner = partners_editable_by(user).get(pk=partner_id)
-    period = period_get_or_create(quarter=current_quarter(today=today))
+    period = period_get_or_create(quarter=current_quarter(today=today or timezone.localdate()))
     assessment, _ = Assessment.objects.get_or_create(
         partner=partner, period=period, rater=user, defaults={"rubric_version": rubric_version_current()}
     )

@@ -18,17 +18,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from assessments.models import ActionItem, Assessment, Engagement, Interaction, Partner
-from assessments.periods import Quarter
+from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.imports import assessments_import
-from assessments.services.periods import (
-    current_quarter,
-    period_get_or_create,
-    periods_get_or_create,
-)
+from assessments.services.periods import period_get_or_create, periods_get_or_create
 from assessments.services.snapshots import snapshots_recompute
 
 DEMO_PASSWORD = "partner-health-demo"
@@ -188,7 +185,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
         user.groups.add(Group.objects.get_or_create(name=role.value)[0])
         users[username] = user
 
-    now_quarter = current_quarter(today=today)
+    now_quarter = current_quarter(today=today or timezone.localdate())
     history = now_quarter.previous().window(HISTORY_QUARTERS)
     periods = periods_get_or_create(quarters=[*history, now_quarter])
     version = rubric_version_current()

@@ -14,7 +14,7 @@ import datetime as dt
 from django.utils import timezone
 
 from assessments.models import DigestDelivery
-from assessments.services.alerts import leadership_users
+from assessments.selectors.access import leadership_users
 from assessments.services.dispatch import outbox_kick
 
 

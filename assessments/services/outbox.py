@@ -145,7 +145,7 @@ def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
             "period": assessment.period,
             "rater": assessment.rater,
             "days_overdue": (timezone.localdate(now) - assessment.period.due_on).days,
-            "checkup_url": emails.url_for("checkup_edit", assessment.pk, fallback=f"/checkups/{assessment.pk}/"),
+            "checkup_url": emails.url_for("checkup_edit", assessment.pk),
             "partner_url": emails.partner_url(assessment.partner_id),
         },
     )

@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
-
 from assessments.models import Period
 from assessments.periods import Quarter
 
@@ -22,7 +18,3 @@ def periods_get_or_create(*, quarters: list[Quarter]) -> dict[str, Period]:
         Period.objects.bulk_create(missing, ignore_conflicts=True)
         existing = {p.code: p for p in Period.objects.filter(code__in=codes)}
     return existing
-
-
-def current_quarter(*, today: dt.date | None = None) -> Quarter:
-    return Quarter.containing(today or timezone.localdate())

@@ -20,11 +20,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Assessment, Partner, Reminder
-from assessments.periods import Quarter
+from assessments.periods import Quarter, current_quarter
+from assessments.selectors.access import leadership_users
 from assessments.selectors.rubrics import rubric_version_current
-from assessments.services.alerts import leadership_users
 from assessments.services.dispatch import outbox_kick
-from assessments.services.periods import current_quarter, period_get_or_create
+from assessments.services.periods import period_get_or_create
 
 
 def checkups_open(*, today: dt.date | None = None) -> int:
@@ -34,7 +34,7 @@ def checkups_open(*, today: dt.date | None = None) -> int:
     when two workers run it together: both may try, one insert wins.
     """
     today = today or timezone.localdate()
-    period = period_get_or_create(quarter=current_quarter(today=today))
+    period = period_get_or_create(quarter=current_quarter(today=today or timezone.localdate()))
     version = rubric_version_current()
     wanted = set(
         Partner.owners.through.objects.filter(partner__is_active=True, user__is_active=True).values_list(
@@ -88,7 +88,7 @@ def reminders_queue(*, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    quarter = current_quarter(today=today)
+    quarter = current_quarter(today=today or timezone.localdate())
     codes = [quarter.code, quarter.previous().code]
     checkups = list(
         Assessment.objects.filter(period__code__in=codes, partner__is_active=True, rater__is_active=True)

@@ -5,15 +5,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.display import value_label
 from assessments.models import Assessment, Partner
 from assessments.selectors.checkups import (
     CheckupState,
     checkup_result,
     my_checkups,
     partner_list,
-    partner_overview,
-    value_label,
 )
+from assessments.selectors.partners import partner_overview
 from assessments.services.checkups import CheckupInput, assessment_amend
 from assessments.services.demo import demo_seed
 from assessments.services.snapshots import snapshots_recompute
@@ -272,7 +272,7 @@ def test_the_partner_list_shows_each_visible_partners_latest_snapshot(manager, i
     rows = partner_list(user=manager)
 
     assert [(r["partner"].name, r["snapshot"].period.code, r["band_label"]) for r in rows] == [
-        ("Acme", "2026-Q3", "At Risk")
+        ("Acme", "2026-Q3", "At risk")
     ]
     assert len(partner_list(user=UserFactory(username="lena", role="leadership"))) == 2
 

@@ -16,13 +16,14 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
+from django.utils.timezone import localdate
 
 from assessments.models import Alert, AlertDelivery, Assessment, Partner, Period, Reminder
 from assessments.models.alerts import OutboxStatus
+from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services import alerts, outbox, schedule
 from assessments.services.alerts import alert_recipients
-from assessments.services.periods import current_quarter
 from assessments.tests.alerting import (
     DECLINING,
     ONE_DIP,
@@ -73,7 +74,7 @@ def _portfolio(items) -> list[Partner]:
     """Partners in every state, all their history submitted and not yet evaluated, plus one overdue draft."""
     ana, ben, chloe = manager("ana"), manager("ben"), manager("chloe")
     leader("lena")
-    last = current_quarter().previous()
+    last = current_quarter(today=localdate()).previous()
     partners = [
         partner_with_history(items=items, name="Oakline Logistics", owners=[ana, ben], levels=DECLINING, last=last),
         partner_with_history(items=items, name="Cedar Digital", owners=[chloe], levels=SLIPPING, last=last),
@@ -100,7 +101,7 @@ def _stored_alerts() -> Counter:
 
 
 def _expected_deliveries(partners) -> int:
-    last = current_quarter().previous().code
+    last = current_quarter(today=localdate()).previous().code
     return sum(
         len(alert_recipients(partner=a.partner, severity=a.severity))
         for a in Alert.objects.filter(period__code=last).select_related("partner")
@@ -109,7 +110,7 @@ def _expected_deliveries(partners) -> int:
 
 def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
     owners = sum(p.owners.count() for p in partners)
-    now = current_quarter().code
+    now = current_quarter(today=localdate()).code
     assert Assessment.objects.filter(period__code=now).count() == owners, "one check-up per owner, exactly once"
     assert _stored_alerts() == _expected_alerts(partners), "every alert once, none missing"
     assert AlertDelivery.objects.count() == _expected_deliveries(partners)
@@ -237,7 +238,7 @@ def test_a_sender_waits_for_the_group_another_sender_is_claiming_then_finds_it_t
 
     ana = manager("ana")
     partner = partner_with_history(
-        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter().previous()
+        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
     alerts.partner_evaluate(partner_id=partner.id)
     group = list(AlertDelivery.objects.filter(recipient=ana).order_by("id"))

@@ -9,12 +9,13 @@ import threading
 import time
 
 import pytest
+from django.utils.timezone import localdate
 
 from assessments.forms.checkups import answer_name
 from assessments.models import Alert, AlertDelivery, Assessment
+from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services.checkups import assessment_open
-from assessments.services.periods import current_quarter
 from assessments.tests.alerting import CRASH, STEADY, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.celery_harness import (
     Worker,
@@ -58,7 +59,7 @@ def worker(redis_server, django_db_setup):
 def _declining_partner_with_open_checkup(items, name: str):
     ana = manager("ana", first_name="Ana")
     leader("lena")
-    now = current_quarter()
+    now = current_quarter(today=localdate())
     # Six good quarters and one bad: this quarter's bad check-up confirms the decline.
     partner = partner_with_history(
         items=items, name=name, owners=[ana], levels=[STEADY] * 6 + [CRASH], last=now.previous()
@@ -110,7 +111,7 @@ def test_a_check_up_submitted_while_redis_is_stopped_succeeds_at_once_and_is_eva
         what="the scan to evaluate the submission",
     )
 
-    alerts = Alert.objects.filter(partner=partner, period__code=current_quarter().code)
+    alerts = Alert.objects.filter(partner=partner, period__code=current_quarter(today=localdate()).code)
     assert {(a.rule, a.severity) for a in alerts} == _expected_findings(partner)
     assert ("health_decline", "critical") in {(a.rule, a.severity) for a in alerts}
     deliveries = AlertDelivery.objects.filter(alert__partner=partner)

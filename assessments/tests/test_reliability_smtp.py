@@ -12,11 +12,12 @@ from collections import Counter
 
 import pytest
 from django.utils import timezone
+from django.utils.timezone import localdate
 
 from assessments.models import Alert, AlertDelivery, Period, Reminder
 from assessments.models.alerts import OutboxStatus
+from assessments.periods import current_quarter
 from assessments.services.alerts import trends_scan
-from assessments.services.periods import current_quarter
 from assessments.services.schedule import reminders_queue
 from assessments.tests.alerting import (
     DECLINING,
@@ -95,7 +96,7 @@ def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each
 ):
     ana, ben = manager("ana", first_name="Ana"), manager("ben", first_name="Ben")
     leader("lena")
-    last = current_quarter().previous()
+    last = current_quarter(today=localdate()).previous()
     partner_with_history(items=items, name="Oakline Logistics", owners=[ana, ben], levels=DECLINING, last=last)
     partner_with_history(items=items, name="Cedar Digital", owners=[ana], levels=SLIPPING, last=last)
     # Ben has not submitted last quarter's check-up of another partner: overdue and escalated.

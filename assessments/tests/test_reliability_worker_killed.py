@@ -21,10 +21,11 @@ from collections import Counter
 
 import pytest
 from django.db import connection, transaction
+from django.utils.timezone import localdate
 
 from assessments.models import Alert, Assessment, Partner
+from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
-from assessments.services.periods import current_quarter
 from assessments.tests.alerting import DECLINING, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.celery_harness import Worker, publish, redis_for_tests, wait_for, worker_database_url
 from assessments.trends import replay
@@ -97,7 +98,7 @@ def _declining_partner(items):
     ana = manager("ana")
     leader("lena")
     partner = partner_with_history(
-        items=items, name="Pinnacle Analytics", owners=[ana], levels=DECLINING, last=current_quarter().previous()
+        items=items, name="Pinnacle Analytics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
     checkup = Assessment.objects.filter(partner=partner).order_by("-period__year", "-period__quarter").first()
     return partner, checkup

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
 
 from assessments.selectors.access import is_account_manager, is_leadership
 
@@ -11,8 +10,5 @@ def home(request):
     if is_account_manager(request.user):
         return redirect("my_checkups")
     if is_leadership(request.user):
-        try:
-            return redirect(reverse("dashboard"))
-        except NoReverseMatch:  # the leadership dashboard ships separately
-            pass
+        return redirect("dashboard")
     return redirect("partner_list")

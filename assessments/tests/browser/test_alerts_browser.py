@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.timezone import localdate
 
 from assessments.models import Alert
+from assessments.periods import current_quarter
 from assessments.services import dispatch
 from assessments.services.alerts import partner_evaluate
-from assessments.services.periods import current_quarter
 from assessments.tests.alerting import DECLINING, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.browser.conftest import axe_violations, login, screenshot
 
@@ -28,7 +29,7 @@ def test_leadership_reviews_snoozes_and_acknowledges_an_alert_in_a_browser(page,
     leader("lena", first_name="Lena", last_name="Fischer")
     ana = manager("ana", first_name="Ana", last_name="Alvarez")
     partner = partner_with_history(
-        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter().previous()
+        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
     partner_evaluate(partner_id=partner.id)
     alert = Alert.objects.get(partner=partner, rule="health_decline", severity="critical")

@@ -4,10 +4,12 @@ import time
 
 import pytest
 from django.db import transaction
+from django.utils.timezone import localdate
 
 from assessments.models import Assessment, PartnerSnapshot
+from assessments.periods import current_quarter
 from assessments.selectors.rubrics import rubric_item_index, rubric_items, rubric_version_current
-from assessments.services.periods import current_quarter, period_get_or_create
+from assessments.services.periods import period_get_or_create
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import axe_violations, login, screenshot
@@ -33,7 +35,7 @@ def portfolio():
     theirs = PartnerFactory(name="Bluepeak Digital", owners=[ben])
     version = rubric_version_current()
     items = rubric_item_index(version_id=version.id)
-    quarter = current_quarter()
+    quarter = current_quarter(today=localdate())
     last = period_get_or_create(quarter=quarter.previous())
     submitted_assessment(items=items, answers=answers_for(items, rating=4), partner=mine, period=last, rater=ana)
     with transaction.atomic():
@@ -108,7 +110,7 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     slot = page.get_by_role("group", name="Action item 1")
     slot.get_by_label("What will be done").fill("Hold the next QBR at their office")
     slot.get_by_label("Owner").fill("Ana Alvarez")
-    slot.get_by_label("Due date").fill(f"{current_quarter().next().ends_on:%Y-%m-%d}")
+    slot.get_by_label("Due date").fill(f"{current_quarter(today=localdate()).next().ends_on:%Y-%m-%d}")
     page.get_by_label("Overall notes").fill("Solid quarter; trust dented by one escalation.")
     screenshot(page, "checkup-form")
 
@@ -118,8 +120,8 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     assert page.get_by_text("Check-up submitted.").is_visible()
     snapshot = PartnerSnapshot.objects.get(partner=portfolio["mine"], period=portfolio["checkup"].period)
     assert page.get_by_test_id("health").inner_text().startswith(f"{snapshot.health:.1f}")
-    assert page.get_by_text(f"points since {current_quarter().previous().code} (75.0)").is_visible()
-    assert page.get_by_role("heading", name=f"What moved most since {current_quarter().previous().code}").is_visible()
+    assert page.get_by_text(f"points since {current_quarter(today=localdate()).previous().code} (75.0)").is_visible()
+    assert page.get_by_role("heading", name=f"What moved most since {current_quarter(today=localdate()).previous().code}").is_visible()
     assert page.get_by_text("22 days late").is_visible()
     screenshot(page, "checkup-result")
     result_violations = axe_violations(page)
