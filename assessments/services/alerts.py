@@ -27,13 +27,14 @@ from assessments.models import Alert, AlertAction, AlertDelivery, Assessment, Pa
 from assessments.roles import Role
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
 from assessments.services.dispatch import outbox_kick
-from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate, severity_rank
+from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate
+from assessments.vocabulary import Severity
 
 logger = logging.getLogger(__name__)
 
 # Watch findings are recorded (the app shows them) but never e-mailed: one bad
 # quarter is not yet a trend (002).
-EMAILED = (Alert.Severity.WARNING.value, Alert.Severity.CRITICAL.value)
+EMAILED = (Severity.WARNING.value, Severity.CRITICAL.value)
 
 
 class AlertActionError(Exception):
@@ -77,7 +78,7 @@ def alert_recipients(*, partner: Partner, severity: str) -> list:
     if severity not in EMAILED:
         return []
     recipients = {u.id: u for u in _owners(partner)}
-    if severity == Alert.Severity.CRITICAL:
+    if severity == Severity.CRITICAL:
         recipients.update({u.id: u for u in leadership_users()})
     return list(recipients.values())
 
@@ -102,28 +103,25 @@ def _deliveries_create(alert: Alert, partner: Partner, *, now: dt.datetime) -> i
 def _record(
     finding: Finding, *, partner: Partner, period: Period, notify: bool, now: dt.datetime, report: EvaluationReport
 ) -> Alert:
+    # The explanation and the numbers behind it are stored together and only
+    # ever replaced together, so the text and every table of an alert agree.
+    told = {"explanation": finding.explanation, "items": list(finding.items), "evidence": finding.evidence.to_json()}
     alert, created = Alert.objects.get_or_create(
-        partner=partner,
-        rule=finding.rule,
-        period=period,
-        defaults={"severity": finding.severity, "explanation": finding.explanation, "items": list(finding.items)},
+        partner=partner, rule=finding.rule, period=period, defaults={"severity": finding.severity, **told}
     )
     if created:
         report.alerts_created += 1
-    elif severity_rank(finding.severity) > severity_rank(alert.severity):
+    elif finding.severity.rank > Severity(alert.severity).rank:
         # Worse news for the same quarter (an amendment, a second rater): raise
         # the alert, and reopen it if someone had already dealt with it.
         raised = Alert.objects.filter(pk=alert.pk, severity=alert.severity).update(
-            severity=finding.severity,
-            explanation=finding.explanation,
-            items=list(finding.items),
-            status=Alert.Status.OPEN,
+            severity=finding.severity, status=Alert.Status.OPEN, **told
         )
         if raised:
             report.alerts_raised += 1
             if alert.status != Alert.Status.OPEN:
                 AlertAction.objects.create(
-                    alert=alert, kind=AlertAction.Kind.REOPENED, note=f"Severity rose to {finding.severity}."
+                    alert=alert, kind=AlertAction.Kind.REOPENED, note=f"Severity rose to {finding.severity.label}."
                 )
         alert.refresh_from_db()
     if notify:

@@ -272,7 +272,7 @@ def test_the_partner_list_shows_each_visible_partners_latest_snapshot(manager, i
     rows = partner_list(user=manager)
 
     assert [(r["partner"].name, r["snapshot"].period.code, r["band_label"]) for r in rows] == [
-        ("Acme", "2026-Q3", "At Risk")
+        ("Acme", "2026-Q3", "At risk")
     ]
     assert len(partner_list(user=UserFactory(username="lena", role="leadership"))) == 2
 
