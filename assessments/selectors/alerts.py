@@ -1,6 +1,8 @@
-"""Reads for decline detection and alerts: the snapshot series, scoped alert lists, e-mail context.
+"""Reads for decline detection and alerts: the snapshot series, scoped alert lists, an alert's numbers.
 
-Scoping comes from ``assessments.selectors.access``: an account manager sees
+An alert's numbers (``alert_numbers``) are the ones its detector stored with
+it (``Alert.evidence``); the page and the e-mail read them here and never
+recompute them from snapshots. Scoping comes from ``assessments.selectors.access``: an account manager sees
 the alerts of partners they own, leadership sees all, so another manager's
 alert is a 404, never a leak.
 """

@@ -1,5 +1,8 @@
 """Decline detection against stored snapshots: findings become alerts, alerts become deliveries.
 
+An alert keeps the finding's explanation and the numbers behind it (``evidence``)
+together; pages and e-mails read both back, never recomputing them.
+
 The maths is ``assessments.trends`` (pure); this module feeds it a partner's
 snapshot series and the alerts already raised (the cooldown's ``prior``), and
 records what it finds. Everything here is safe to run twice or at the same
