@@ -14,18 +14,19 @@ import logging
 from celery import shared_task
 
 from assessments.services import alerts, digest, outbox, schedule
+from assessments.task_names import TaskName
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="assessments.tasks.evaluate_assessment")
+@shared_task(name=TaskName.EVALUATE_ASSESSMENT.value)
 def evaluate_assessment(assessment_id: int) -> None:
     """Decline detection for one submitted check-up (queued after the submission commits)."""
     report = alerts.assessment_evaluate(assessment_id=assessment_id)
     logger.info("evaluated check-up %s: %s", assessment_id, report)
 
 
-@shared_task(name="assessments.tasks.scan_unevaluated")
+@shared_task(name=TaskName.SCAN_UNEVALUATED.value)
 def scan_unevaluated() -> None:
     """Evaluate submissions whose task never ran (broker down, worker killed)."""
     report = alerts.evaluations_pending_run()
@@ -33,34 +34,34 @@ def scan_unevaluated() -> None:
         logger.info("evaluated %s partners with waiting check-ups: %s", report.partners, report)
 
 
-@shared_task(name="assessments.tasks.scan_trends")
+@shared_task(name=TaskName.SCAN_TRENDS.value)
 def scan_trends() -> None:
     """Evaluate every active partner's latest quarter; the same code as ``manage.py scan_trends``."""
     logger.info("trend scan: %s", alerts.trends_scan())
 
 
-@shared_task(name="assessments.tasks.open_checkups")
+@shared_task(name=TaskName.OPEN_CHECKUPS.value)
 def open_checkups() -> None:
     created = schedule.checkups_open()
     if created:
         logger.info("opened %s check-ups", created)
 
 
-@shared_task(name="assessments.tasks.queue_reminders")
+@shared_task(name=TaskName.QUEUE_REMINDERS.value)
 def queue_reminders() -> None:
     created = schedule.reminders_queue()
     if created:
         logger.info("queued %s reminders", created)
 
 
-@shared_task(name="assessments.tasks.queue_weekly_digest")
+@shared_task(name=TaskName.QUEUE_WEEKLY_DIGEST.value)
 def queue_weekly_digest() -> None:
     created = digest.digest_queue()
     if created:
         logger.info("queued %s weekly digests", created)
 
 
-@shared_task(name="assessments.tasks.send_outbox")
+@shared_task(name=TaskName.SEND_OUTBOX.value)
 def send_outbox() -> None:
     report = outbox.outbox_send_due()
     if report.sent or report.retrying or report.failed or report.skipped:

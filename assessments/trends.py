@@ -22,19 +22,28 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from assessments.display import number
+from assessments.evidence import (
+    HEALTH,
+    ITEM_DIGITS,
+    SCORE_DIGITS,
+    Baseline,
+    Evidence,
+    FlagEvidence,
+    ItemEvidence,
+    Reading,
+    ScoreEvidence,
+)
 from assessments.periods import Quarter
-
-SEVERITIES = ("watch", "warning", "critical")
-# Band rank order, healthiest first (the values of assessments.scoring.Band).
-BANDS = ("healthy", "watch", "at_risk", "critical")
-RULES = ("health_decline", "rubric_decline", "band_downgrade", "symptom_persistent", "red_flag")
+from assessments.scoring import Band, Scale, normalise
+from assessments.vocabulary import BAND_LABELS, Rule, Severity
 
 
 @dataclass(frozen=True)
 class SnapshotPoint:
     period: str  # "YYYY-Qn"; a series is sorted oldest first and may have gaps
     health: float  # 0-100
-    band: str  # "healthy" | "watch" | "at_risk" | "critical"
+    band: str  # a scoring.Band value
     rubric_scores: Mapping[str, float]  # rubric key -> 0-100
     items: Mapping[str, float]  # "rubric.item" -> mean on the native scale (1-5 rating, 0-3 symptom)
     # {"days_late": int | None, "info_withheld": bool, "abusive": bool}; days_late
@@ -44,11 +53,14 @@ class SnapshotPoint:
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str  # one of RULES; stable, stored with alerts
-    severity: str  # "watch" | "warning" | "critical"
+    rule: Rule  # stable, stored with alerts
+    severity: Severity
     period: str
-    explanation: str
+    explanation: str  # plain language: item titles and band labels, never keys
     items: tuple[str, ...]  # addresses of the items that moved, or the symptoms / flags concerned
+    # The numbers the rule decided on (baseline, window, each named item's before and
+    # after); the alert stores them and every page and e-mail reads them back.
+    evidence: Evidence = field(default_factory=Evidence)
 
 
 @dataclass(frozen=True)
@@ -159,7 +171,8 @@ class TrendConfig:
 
     # Rubrics scored on the 0-3 intensity scale (higher is sicker).
     symptom_rubrics: tuple[str, ...] = ("symptoms",)
-    # Display names for addresses and rubric keys; the address is used otherwise.
+    # Display names for addresses and rubric keys; without one, the key's last
+    # part is written out in words ("characteristics.client_first" -> "Client first").
     titles: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -184,7 +197,12 @@ def evaluate(
     return kept
 
 
-def replay(series: Sequence[SnapshotPoint], config: TrendConfig = DEFAULT_CONFIG) -> list[Finding]:
+def replay(
+    series: Sequence[SnapshotPoint],
+    config: TrendConfig = DEFAULT_CONFIG,
+    *,
+    titles: Mapping[str, str] | None = None,
+) -> list[Finding]:
     """Every finding a scan at the close of each quarter would have produced.
 
     Each quarter's warnings and criticals become the next quarters' prior
@@ -193,24 +211,21 @@ def replay(series: Sequence[SnapshotPoint], config: TrendConfig = DEFAULT_CONFIG
     findings: list[Finding] = []
     prior: list[PriorAlert] = []
     for end in range(1, len(series) + 1):
-        now = evaluate(series[:end], config=config, prior=prior)
+        now = evaluate(series[:end], config=config, prior=prior, titles=titles)
         findings.extend(now)
-        prior.extend(
-            PriorAlert(f.rule, f.period, f.severity)
-            for f in now
-            if severity_rank(f.severity) >= severity_rank("warning")
-        )
+        prior.extend(PriorAlert(f.rule, f.period, f.severity) for f in now if f.severity.rank >= Severity.WARNING.rank)
     return findings
-
-
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
 
 
 def worst_first(severity: str, rule: str) -> tuple[int, int, str]:
     """Sort key for findings and alerts: the worst severity first, then the detector's order of rules."""
-    rank = severity_rank(severity) if severity in SEVERITIES else -1
-    return (-rank, RULES.index(rule) if rule in RULES else len(RULES), rule)
+    rank = Severity(severity).rank if severity in _SEVERITY_VALUES else -1
+    order = _RULE_ORDER.get(rule, len(_RULE_ORDER))
+    return (-rank, order, rule)
+
+
+_SEVERITY_VALUES = frozenset(Severity)
+_RULE_ORDER = {rule.value: index for index, rule in enumerate(Rule)}
 
 
 def quarters_between(earlier: str, later: str) -> int:
@@ -249,11 +264,14 @@ class _Context:
         return statistics.median(values) if values else None
 
     def title(self, key: str) -> str:
-        name = self.titles.get(key)
-        return f"{name} ({key})" if name else key
+        """What people call a rubric or an item: its title, never its key."""
+        return self.titles.get(key) or key.rpartition(".")[2].replace("_", " ").capitalize()
 
     def is_symptom(self, address: str) -> bool:
         return address.partition(".")[0] in self.config.symptom_rubrics
+
+    def scale(self, address: str) -> Scale:
+        return Scale.INTENSITY if self.is_symptom(address) else Scale.RATING
 
     def move_points(self, address: str) -> float:
         """How far an item must move, in 0-100 points, to be named."""
@@ -261,9 +279,21 @@ class _Context:
 
     def goodness(self, address: str, value: float) -> float:
         """An item value as 0-100 health points, so ratings and symptoms compare."""
-        if self.is_symptom(address):
-            return 100 * (1 - value / 3)
-        return 100 * (value - 1) / 4
+        return normalise(self.scale(address), value)
+
+    def item_evidence(self, address: str, path: Sequence[SnapshotPoint] = ()) -> ItemEvidence:
+        """An item's baseline and latest value, as the rules compare them (and the quarters judged, if any)."""
+        before = self.baseline(lambda p: p.items.get(address))
+        after = self.last.items[address]
+        return ItemEvidence(
+            address=address,
+            scale=self.scale(address).value,
+            after=after,
+            after_points=self.goodness(address, after),
+            before=before,
+            before_points=None if before is None else self.goodness(address, before),
+            path=tuple(Reading(p.period, p.items[address]) for p in path),
+        )
 
 
 def _check_order(series: Sequence[SnapshotPoint]) -> None:
@@ -277,42 +307,73 @@ def _consecutive(points: Sequence[SnapshotPoint], config: TrendConfig) -> bool:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.0f}"
+    """A 0-100 score as the page and the e-mail print it too."""
+    return number(value, SCORE_DIGITS)
 
 
 def _fmt_item(value: float) -> str:
-    return f"{value:.1f}"
+    """An item on its own scale as the page and the e-mail print it too."""
+    return number(value, ITEM_DIGITS)
+
+
+def _band(band: str) -> str:
+    return BAND_LABELS[Band(band)]
 
 
 def _quarters(n: int) -> str:
     return f"{n} quarter" if n == 1 else f"{n} quarters"
 
 
-def _moved_items(ctx: _Context, addresses: Sequence[str]) -> list[tuple[str, float, float]]:
-    """(address, baseline, now) for items that worsened most, worst first."""
+def _moved_items(ctx: _Context, addresses: Sequence[str]) -> list[ItemEvidence]:
+    """The items that worsened most against their baseline, worst first."""
     moves = []
     for address in addresses:
-        before = ctx.baseline(lambda p, a=address: p.items.get(a))
-        after = ctx.last.items.get(address)
-        if before is None or after is None:
+        if ctx.last.items.get(address) is None:
             continue
-        loss = ctx.goodness(address, before) - ctx.goodness(address, after)
+        item = ctx.item_evidence(address)
+        if item.before_points is None:
+            continue
+        loss = item.before_points - item.after_points
         if loss >= ctx.move_points(address):
-            moves.append((loss, address, before, after))
-    moves.sort(key=lambda m: (-m[0], m[1]))
-    return [(address, before, after) for _, address, before, after in moves[: ctx.config.max_items_named]]
+            moves.append((loss, item))
+    moves.sort(key=lambda m: (-m[0], m[1].address))
+    return [item for _, item in moves[: ctx.config.max_items_named]]
 
 
-def _list_moves(ctx: _Context, moves: Sequence[tuple[str, float, float]]) -> str:
-    return ", ".join(f"{ctx.title(a)} {_fmt_item(b)}→{_fmt_item(n)}" for a, b, n in moves)
+def _list_moves(ctx: _Context, moves: Sequence[ItemEvidence]) -> str:
+    return ", ".join(f"{ctx.title(m.address)} {_fmt_item(m.before)}→{_fmt_item(m.after)}" for m in moves)  # type: ignore[arg-type]
 
 
-def _moves_sentence(ctx: _Context, moves: Sequence[tuple[str, float, float]]) -> str:
+def _moves_sentence(ctx: _Context, moves: Sequence[ItemEvidence]) -> str:
     """' Biggest drops: ... Symptoms up: ...' or '' when nothing moved enough."""
-    drops = [m for m in moves if not ctx.is_symptom(m[0])]
-    rises = [m for m in moves if ctx.is_symptom(m[0])]
+    drops = [m for m in moves if not ctx.is_symptom(m.address)]
+    rises = [m for m in moves if ctx.is_symptom(m.address)]
     text = f" Biggest drops: {_list_moves(ctx, drops)}." if drops else ""
     return text + (f" Symptoms up: {_list_moves(ctx, rises)}." if rises else "")
+
+
+def _addresses(items: Sequence[ItemEvidence]) -> tuple[str, ...]:
+    return tuple(i.address for i in items)
+
+
+def _merge_items(*groups: Sequence[ItemEvidence]) -> tuple[ItemEvidence, ...]:
+    """Each address once, the first mention kept unless a later one lists the quarters judged."""
+    merged: dict[str, ItemEvidence] = {}
+    for group in groups:
+        for item in group:
+            if item.address not in merged or (item.path and not merged[item.address].path):
+                merged[item.address] = item
+    return tuple(merged.values())
+
+
+def _health_evidence(ctx: _Context, points: Sequence[SnapshotPoint], baseline: float) -> ScoreEvidence:
+    """Health against its baseline, with the bands, over ``points``."""
+    base_rank = statistics.median_low(Band(p.band).rank for p in ctx.baseline_points)
+    return ScoreEvidence(
+        key=HEALTH,
+        baseline=Baseline(baseline, tuple(p.period for p in ctx.baseline_points), list(Band)[base_rank].value),
+        window=tuple(Reading(p.period, p.health, p.band) for p in points),
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -330,10 +391,18 @@ class _Limits:
 
 @dataclass(frozen=True)
 class _Decline:
-    severity: str
+    severity: Severity
     baseline: float
-    values: tuple[float, ...]  # the recent window, oldest first
+    baseline_periods: tuple[str, ...]  # the quarters ``baseline`` is the median of
+    window: tuple[Reading, ...]  # the recent window's values, oldest first
     confirmed: bool
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        return tuple(r.value for r in self.window)
+
+    def evidence(self, key: str) -> ScoreEvidence:
+        return ScoreEvidence(key, Baseline(self.baseline, self.baseline_periods), self.window)
 
 
 def _health_limits(config: TrendConfig) -> _Limits:
@@ -379,7 +448,8 @@ def _decline(ctx: _Context, value: Callable[[SnapshotPoint], float | None], limi
     """
     if not ctx.enough_history:
         return None
-    history = [v for p in ctx.baseline_points if (v := value(p)) is not None]
+    known = [(p.period, v) for p in ctx.baseline_points if (v := value(p)) is not None]
+    history = [v for _, v in known]
     values = [value(p) for p in ctx.recent]
     if not history or values[-1] is None:
         return None
@@ -399,10 +469,11 @@ def _decline(ctx: _Context, value: Callable[[SnapshotPoint], float | None], limi
         and last_drop - min(drops[:-1], default=last_drop) <= ctx.config.jump_z * noise
     )
     if not confirmed:
-        severity = "watch"
+        severity = Severity.WATCH
     else:
-        severity = "critical" if last_drop >= limits.critical else "warning"
-    return _Decline(severity, baseline, tuple(v for v in values if v is not None), confirmed)
+        severity = Severity.CRITICAL if last_drop >= limits.critical else Severity.WARNING
+    window = tuple(Reading(p.period, v) for p, v in zip(ctx.recent, values, strict=True) if v is not None)
+    return _Decline(severity, baseline, tuple(period for period, _ in known), window, confirmed)
 
 
 def _all_addresses(ctx: _Context) -> list[str]:
@@ -414,47 +485,65 @@ def _health_decline(ctx: _Context) -> Finding | None:
     decline = _decline(ctx, lambda p: p.health, _health_limits(c))
     if decline is None:
         return None
+    score = _health_evidence(ctx, ctx.recent, decline.baseline)
     moves = _moved_items(ctx, _all_addresses(ctx))
-    n = len(ctx.baseline_points)
+    n = len(score.baseline.periods)
     if decline.confirmed:
-        path = ", ".join(f"{p.period}: {_fmt(p.health)}" for p in ctx.recent)
+        path = ", ".join(f"{r.period}: {_fmt(r.value)}" for r in score.window)
         text = (
             f"Overall health fell from {_fmt(decline.baseline)} to {_fmt(ctx.last.health)} over "
-            f"{_quarters(len(ctx.recent))} ({path}; baseline {_fmt(decline.baseline)}, the median of "
+            f"{_quarters(len(score.window))} ({path}; baseline {_fmt(decline.baseline)}, the median of "
             f"{_quarters(n)} before)."
         )
     else:
+        below = -score.change(score.window[-1])  # type: ignore[operator]
         text = (
             f"Overall health dipped to {_fmt(ctx.last.health)} in {ctx.last.period}, "
-            f"{_fmt(decline.baseline - ctx.last.health)} points below its baseline of {_fmt(decline.baseline)} "
+            f"{below} points below its baseline of {_fmt(decline.baseline)} "
             f"(median of {_quarters(n)}); not yet a confirmed decline."
         )
     text += _moves_sentence(ctx, moves)
-    return Finding("health_decline", decline.severity, ctx.last.period, text, tuple(a for a, _, _ in moves))
+    evidence = Evidence(scores=(score,), items=tuple(moves))
+    return Finding(Rule.HEALTH_DECLINE, decline.severity, ctx.last.period, text, _addresses(moves), evidence)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What rule 2 found in one rubric."""
+
+    severity: Severity
+    sentence: str
+    scores: tuple[ScoreEvidence, ...] = ()
+    items: tuple[ItemEvidence, ...] = ()
 
 
 def _rubric_decline(ctx: _Context) -> Finding | None:
-    parts: list[tuple[str, str, str, tuple[str, ...]]] = []  # (severity, rubric, sentence, items)
+    parts: list[_Part] = []
     for rubric in sorted(ctx.last.rubric_scores):
         addresses = sorted(a for a in ctx.last.items if a.partition(".")[0] == rubric)
         part = _rubric_score_decline(ctx, rubric, addresses)
         falling = _rubric_items_falling(ctx, rubric, addresses)
         if part is None:
             part = falling
-        elif falling is not None and part[0] == "watch":
-            part = ("watch", rubric, f"{part[2]} {falling[2]}", tuple(dict.fromkeys(part[3] + falling[3])))
+        elif falling is not None and part.severity == Severity.WATCH:
+            part = _Part(
+                Severity.WATCH,
+                f"{part.sentence} {falling.sentence}",
+                part.scores,
+                _merge_items(part.items, falling.items),
+            )
         if part is not None:
             parts.append(part)
     if not parts:
         return None
-    parts.sort(key=lambda part: -severity_rank(part[0]))
-    items = tuple(dict.fromkeys(a for *_, addresses in parts for a in addresses))
-    return Finding("rubric_decline", parts[0][0], ctx.last.period, " ".join(p[2] for p in parts), items)
+    parts.sort(key=lambda part: -part.severity.rank)
+    items = _merge_items(*(part.items for part in parts))
+    evidence = Evidence(scores=tuple(s for part in parts for s in part.scores), items=items)
+    text = " ".join(part.sentence for part in parts)
+    return Finding(Rule.RUBRIC_DECLINE, parts[0].severity, ctx.last.period, text, _addresses(items), evidence)
 
 
-def _rubric_score_decline(
-    ctx: _Context, rubric: str, addresses: Sequence[str]
-) -> tuple[str, str, str, tuple[str, ...]] | None:
+def _rubric_score_decline(ctx: _Context, rubric: str, addresses: Sequence[str]) -> _Part | None:
     decline = _decline(ctx, lambda p: p.rubric_scores.get(rubric), _rubric_limits(ctx.config))
     if decline is None:
         return None
@@ -463,7 +552,7 @@ def _rubric_score_decline(
         # The symptom rubric sits on a floor (100 = no symptoms at all), so its
         # spread says little about its noise; rule 4 follows each symptom's
         # recurrence instead, as seed 002 advises. A broad rise is a watch.
-        severity = "watch"
+        severity = Severity.WATCH
     moves = _moved_items(ctx, addresses)
     span = _quarters(len(decline.values)) if decline.confirmed else "1 quarter"
     sentence = (
@@ -472,12 +561,10 @@ def _rubric_score_decline(
     )
     if moves:
         sentence += f": {_list_moves(ctx, moves)}"
-    return severity, rubric, sentence + ".", tuple(a for a, _, _ in moves)
+    return _Part(severity, sentence + ".", (decline.evidence(rubric),), tuple(moves))
 
 
-def _rubric_items_falling(
-    ctx: _Context, rubric: str, addresses: Sequence[str]
-) -> tuple[str, str, str, tuple[str, ...]] | None:
+def _rubric_items_falling(ctx: _Context, rubric: str, addresses: Sequence[str]) -> _Part | None:
     """Several items of one rubric worse every quarter of the window, before the
     rubric score itself has crossed its bar: the early shape of a slide."""
     c = ctx.config
@@ -486,26 +573,27 @@ def _rubric_items_falling(
     points = ctx.series[-(c.confirm_quarters + 1) :]
     if len(points) <= c.confirm_quarters or not _consecutive(points, c):
         return None
-    falling = []
+    falling: list[ItemEvidence] = []
     for address in addresses:
-        values = [p.items.get(address) for p in points]
-        before = ctx.baseline(lambda p, a=address: p.items.get(a))
-        if before is None or any(v is None for v in values):
+        if any(p.items.get(address) is None for p in points):
             continue
-        goods = [ctx.goodness(address, v) for v in values]  # type: ignore[arg-type]
-        below = ctx.goodness(address, before) - goods[-1] >= c.item_move_points
+        item = ctx.item_evidence(address, points)
+        if item.before_points is None:
+            continue
+        goods = [ctx.goodness(address, r.value) for r in item.path]
+        below = item.before_points - item.after_points >= c.item_move_points
         if below and all(b < a for a, b in itertools.pairwise(goods)):
-            falling.append((address, values))
+            falling.append(item)
     if len(falling) < c.item_run_min:
         return None
-    listed = ", ".join(f"{ctx.title(a)} {'→'.join(_fmt_item(v) for v in values)}" for a, values in falling)
+    listed = ", ".join(f"{ctx.title(i.address)} {'→'.join(_fmt_item(r.value) for r in i.path)}" for i in falling)
     sentence = (
         f"In {ctx.title(rubric)}, {len(falling)} items fell in each of the last "
         f"{_quarters(c.confirm_quarters)}: {listed}."
     )
     # Only a watch: in the backtest, promoting this to a warning caught no
     # decline the rubric score missed and added false alarms.
-    return "watch", rubric, sentence, tuple(a for a, _ in falling)
+    return _Part(Severity.WATCH, sentence, (), tuple(falling))
 
 
 # --------------------------------------------------------------------------- #
@@ -513,7 +601,7 @@ def _rubric_items_falling(
 
 
 def _band_rank(band: str) -> int:
-    return BANDS.index(band)
+    return Band(band).rank
 
 
 def _band_downgrade(ctx: _Context) -> Finding | None:
@@ -536,23 +624,24 @@ def _band_downgrade(ctx: _Context) -> Finding | None:
     held = decline is not None and decline.confirmed and all(_band_rank(p.band) > base_rank for p in ctx.recent)
     if not (fresh or held):
         return None
-    base_band = BANDS[base_rank]
+    base_band = _band(list(Band)[base_rank])
     if held:
-        severe = last.band == "critical" or _band_rank(last.band) - base_rank >= 2
-        severity = "critical" if severe else "warning"
+        severe = last.band == Band.CRITICAL or _band_rank(last.band) - base_rank >= 2
+        severity = Severity.CRITICAL if severe else Severity.WARNING
         text = (
-            f"Band fell from {base_band} to {last.band} and has stayed below {base_band} for "
-            f"{_quarters(len(ctx.recent))} ({', '.join(f'{p.period}: {p.band}' for p in ctx.recent)})."
+            f"Band fell from {base_band} to {_band(last.band)} and has stayed below {base_band} for "
+            f"{_quarters(len(ctx.recent))} ({', '.join(f'{p.period}: {_band(p.band)}' for p in ctx.recent)})."
         )
     else:
-        severity = "watch"
+        severity = Severity.WATCH
         text = (
-            f"Band fell from {previous.band} ({previous.period}) to {last.band} ({last.period}); "
+            f"Band fell from {_band(previous.band)} ({previous.period}) to {_band(last.band)} ({last.period}); "
             f"health {_fmt(previous.health)}→{_fmt(last.health)}. One quarter is not yet a trend."
         )
     moves = _moved_items(ctx, _all_addresses(ctx))
     text += _moves_sentence(ctx, moves)
-    return Finding("band_downgrade", severity, last.period, text, tuple(a for a, _, _ in moves))
+    evidence = Evidence(scores=(_health_evidence(ctx, [previous, last], baseline_health),), items=tuple(moves))
+    return Finding(Rule.BAND_DOWNGRADE, severity, last.period, text, _addresses(moves), evidence)
 
 
 # --------------------------------------------------------------------------- #
@@ -572,7 +661,8 @@ def _trailing_run(ctx: _Context, address: str, threshold: float) -> list[Snapsho
     return run[::-1]
 
 
-def _symptom_verdict(ctx: _Context, address: str) -> tuple[str, str] | None:
+def _symptom_verdict(ctx: _Context, address: str) -> tuple[Severity, str, list[SnapshotPoint]] | None:
+    """(severity, sentence, the quarters judged) for one symptom, or None."""
     c = ctx.config
     last = ctx.last.items.get(address)
     if last is None:
@@ -582,39 +672,40 @@ def _symptom_verdict(ctx: _Context, address: str) -> tuple[str, str] | None:
     values = ", ".join(f"{p.period}: {_fmt_item(p.items[address])}" for p in run)
     if len(run) >= 2:
         severe = len(_trailing_run(ctx, address, c.symptom_severe)) >= 2
-        severity = "critical" if severe or len(run) >= c.symptom_critical_quarters else "warning"
-        return severity, f"{name} has been moderate or worse for {_quarters(len(run))} in a row ({values})."
+        severity = Severity.CRITICAL if severe or len(run) >= c.symptom_critical_quarters else Severity.WARNING
+        return severity, f"{name} has been moderate or worse for {_quarters(len(run))} in a row ({values}).", run
 
     window = ctx.series[-c.symptom_recur_window :]
     hits = [p for p in window if p.items.get(address, 0.0) >= c.symptom_moderate]
     if last >= c.symptom_moderate and len(hits) >= c.symptom_recur_count:
         listed = ", ".join(f"{p.period}: {_fmt_item(p.items[address])}" for p in hits)
-        return "warning", (
+        sentence = (
             f"{name} keeps recurring: moderate or worse in {len(hits)} of the last {_quarters(len(window))} ({listed})."
         )
+        return Severity.WARNING, sentence, hits
 
     rise = _rise(ctx, address)
     if len(rise) >= c.symptom_rise_points:
         steady = len(rise) >= c.symptom_rise_warning_points and last >= c.symptom_moderate
-        path = "→".join(_fmt_item(v) for v in rise)
-        return ("warning" if steady else "watch"), f"{name} has risen for {_quarters(len(rise) - 1)} in a row ({path})."
+        path = "→".join(_fmt_item(p.items[address]) for p in rise)
+        severity = Severity.WARNING if steady else Severity.WATCH
+        return severity, f"{name} has risen for {_quarters(len(rise) - 1)} in a row ({path}).", rise
     return None
 
 
-def _rise(ctx: _Context, address: str) -> list[float]:
+def _rise(ctx: _Context, address: str) -> list[SnapshotPoint]:
     """The strictly rising run of a symptom ending with the last point, if it rose enough."""
-    run: list[float] = []
-    previous: SnapshotPoint | None = None
+    run: list[SnapshotPoint] = []
     for point in reversed(ctx.series):
         value = point.items.get(address)
-        if value is None or (run and value >= run[-1]):
+        if value is None or (run and value >= run[-1].items[address]):
             break
-        if previous is not None and quarters_between(point.period, previous.period) > ctx.config.max_gap_quarters:
+        if run and quarters_between(point.period, run[-1].period) > ctx.config.max_gap_quarters:
             break
-        run.append(value)
-        previous = point
+        run.append(point)
     run.reverse()
-    return run if len(run) >= 2 and run[-1] - run[0] >= ctx.config.symptom_rise_min else []
+    rose = len(run) >= 2 and run[-1].items[address] - run[0].items[address] >= ctx.config.symptom_rise_min
+    return run if rose else []
 
 
 def _symptom_persistent(ctx: _Context) -> Finding | None:
@@ -622,16 +713,19 @@ def _symptom_persistent(ctx: _Context) -> Finding | None:
     for address in sorted(a for a in ctx.last.items if ctx.is_symptom(a)):
         verdict = _symptom_verdict(ctx, address)
         if verdict is not None:
-            verdicts.append((severity_rank(verdict[0]), address, verdict[1]))
+            severity, sentence, path = verdict
+            verdicts.append((severity, sentence, ctx.item_evidence(address, path)))
     if not verdicts:
         return None
-    verdicts.sort(key=lambda v: (-v[0], v[1]))
+    verdicts.sort(key=lambda v: (-v[0].rank, v[2].address))
+    items = tuple(item for _, _, item in verdicts)
     return Finding(
-        "symptom_persistent",
-        SEVERITIES[verdicts[0][0]],
+        Rule.SYMPTOM_PERSISTENT,
+        verdicts[0][0],
         ctx.last.period,
-        " ".join(text for _, _, text in verdicts),
-        tuple(address for _, address, _ in verdicts),
+        " ".join(sentence for _, sentence, _ in verdicts),
+        _addresses(items),
+        Evidence(items=items),
     )
 
 
@@ -642,25 +736,38 @@ def _symptom_persistent(ctx: _Context) -> Finding | None:
 def _red_flag(ctx: _Context) -> Finding | None:
     c = ctx.config
     flags = ctx.last.red_flags
-    raised: list[tuple[int, str, str]] = []
+    raised: list[tuple[Severity, FlagEvidence, str]] = []
     days = flags.get("days_late")
     if isinstance(days, int | float) and not isinstance(days, bool) and days > c.late_watch_days:
         if days > c.late_critical_days:
-            severity = "critical"
+            severity = Severity.CRITICAL
         elif days > c.late_warning_days:
-            severity = "warning"
+            severity = Severity.WARNING
         else:
-            severity = "watch"
-        raised.append((severity_rank(severity), "red_flags.days_late", f"paid {days:.0f} days beyond the agreed terms"))
+            severity = Severity.WATCH
+        raised.append(
+            (severity, FlagEvidence("red_flags.days_late", days), f"paid {days:.0f} days beyond the agreed terms")
+        )
     if flags.get("info_withheld"):
-        raised.append((severity_rank("warning"), "red_flags.info_withheld", "withholds information about its problems"))
+        raised.append(
+            (
+                Severity.WARNING,
+                FlagEvidence("red_flags.info_withheld", True),
+                "withholds information about its problems",
+            )
+        )
     if flags.get("abusive"):
-        raised.append((severity_rank("critical"), "red_flags.abusive", "rude or abusive towards our people"))
+        raised.append(
+            (Severity.CRITICAL, FlagEvidence("red_flags.abusive", True), "rude or abusive towards our people")
+        )
     if not raised:
         return None
-    raised.sort(key=lambda r: -r[0])
+    raised.sort(key=lambda r: -r[0].rank)
     text = f"Red flags in {ctx.last.period}: the partner " + "; ".join(r[2] for r in raised) + "."
-    return Finding("red_flag", SEVERITIES[raised[0][0]], ctx.last.period, text, tuple(r[1] for r in raised))
+    flagged = tuple(flag for _, flag, _ in raised)
+    return Finding(
+        Rule.RED_FLAG, raised[0][0], ctx.last.period, text, tuple(f.key for f in flagged), Evidence(flags=flagged)
+    )
 
 
 _RULES: tuple[Callable[[_Context], Finding | None], ...] = (
@@ -678,6 +785,6 @@ def _cooling_down(finding: Finding, prior: Sequence[PriorAlert], config: TrendCo
         if alert.rule != finding.rule:
             continue
         age = quarters_between(alert.period, finding.period)
-        if 0 <= age <= config.cooldown_quarters and severity_rank(finding.severity) <= severity_rank(alert.severity):
+        if 0 <= age <= config.cooldown_quarters and finding.severity.rank <= Severity(alert.severity).rank:
             return True
     return False

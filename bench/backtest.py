@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assessments.periods import Quarter
 from assessments.scoring import ItemSpec, RubricSpec, Scale, ScoringModel, score
-from assessments.trends import DEFAULT_CONFIG, SnapshotPoint, TrendConfig, replay, severity_rank
+from assessments.trends import DEFAULT_CONFIG, SnapshotPoint, TrendConfig, replay
+from assessments.vocabulary import Severity
 
 CHARACTERISTICS = ("quality", "flexibility", "trust", "service_team", "leadership_access", "client_first")
 TRAITS = ("caring", "homework", "attention", "proactivity", "honesty", "goal_direction", "face_to_face")
@@ -246,8 +247,8 @@ def generate_portfolio(
 def ours_alert_indices(partner: Partner, config: TrendConfig = DEFAULT_CONFIG) -> list[int]:
     """Indices of the quarters in which the detector raised a warning or worse."""
     index = {p.period: i for i, p in enumerate(partner.series)}
-    warning = severity_rank("warning")
-    return sorted({index[f.period] for f in replay(partner.series, config) if severity_rank(f.severity) >= warning})
+    warning = Severity.WARNING.rank
+    return sorted({index[f.period] for f in replay(partner.series, config) if f.severity.rank >= warning})
 
 
 def naive_alert_indices(partner: Partner, drop: float = NAIVE_DROP) -> list[int]:

@@ -13,6 +13,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from assessments.task_names import TaskName
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnerhealth.settings")
 
 app = Celery("partnerhealth")
@@ -20,22 +22,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def _every(schedule, task: str, *, expires: float) -> dict:
+def _every(schedule, task: TaskName, *, expires: float) -> dict:
     # A tick nobody consumed in time is dropped, not piled up: when workers
     # come back after an outage they run the work once, not once per tick.
-    return {"task": task, "schedule": schedule, "options": {"expires": expires}}
+    return {"task": task.value, "schedule": schedule, "options": {"expires": expires}}
 
 
 MINUTE = 60
 HOUR = 60 * MINUTE
 
 app.conf.beat_schedule = {
-    "send-outbox": _every(1 * MINUTE, "assessments.tasks.send_outbox", expires=50),
-    "scan-unevaluated": _every(5 * MINUTE, "assessments.tasks.scan_unevaluated", expires=4 * MINUTE),
-    "open-checkups": _every(crontab(minute=5), "assessments.tasks.open_checkups", expires=50 * MINUTE),
-    "queue-reminders": _every(crontab(minute=20), "assessments.tasks.queue_reminders", expires=50 * MINUTE),
-    "scan-trends": _every(crontab(hour=5, minute=30), "assessments.tasks.scan_trends", expires=12 * HOUR),
-    "queue-weekly-digest": _every(
-        crontab(hour=7, minute=0), "assessments.tasks.queue_weekly_digest", expires=12 * HOUR
-    ),
+    "send-outbox": _every(1 * MINUTE, TaskName.SEND_OUTBOX, expires=50),
+    "scan-unevaluated": _every(5 * MINUTE, TaskName.SCAN_UNEVALUATED, expires=4 * MINUTE),
+    "open-checkups": _every(crontab(minute=5), TaskName.OPEN_CHECKUPS, expires=50 * MINUTE),
+    "queue-reminders": _every(crontab(minute=20), TaskName.QUEUE_REMINDERS, expires=50 * MINUTE),
+    "scan-trends": _every(crontab(hour=5, minute=30), TaskName.SCAN_TRENDS, expires=12 * HOUR),
+    "queue-weekly-digest": _every(crontab(hour=7, minute=0), TaskName.QUEUE_WEEKLY_DIGEST, expires=12 * HOUR),
 }

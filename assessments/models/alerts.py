@@ -5,15 +5,14 @@ from django.db import models
 
 from assessments.models.assessments import Assessment
 from assessments.models.partners import Partner, Period
+from assessments.vocabulary import Rule, Severity, choices
 
 
 class Alert(models.Model):
-    """A finding of decline detection worth telling people about."""
+    """A finding of decline detection worth telling people about, with the numbers it rests on."""
 
-    class Severity(models.TextChoices):
-        WATCH = "watch", "Watch"
-        WARNING = "warning", "Warning"
-        CRITICAL = "critical", "Critical"
+    # The vocabulary's enum, reachable from the model as before (Alert.Severity.CRITICAL).
+    Severity = Severity
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -22,10 +21,14 @@ class Alert(models.Model):
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="alerts")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="alerts")
-    rule = models.CharField(max_length=40)
-    severity = models.CharField(max_length=10, choices=Severity.choices)
+    rule = models.CharField(max_length=40, choices=choices(Rule))
+    severity = models.CharField(max_length=10, choices=choices(Severity))
     explanation = models.TextField()
     items = models.JSONField(default=list)
+    # The detector's numbers (assessments.evidence.Evidence.to_json): baseline, window and
+    # each named item's before and after. Pages and e-mails read them back, never recompute.
+    # Empty for alerts recorded before it was stored.
+    evidence = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledged_by = models.ForeignKey(

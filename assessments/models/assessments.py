@@ -6,6 +6,7 @@ from django.db import models
 from assessments.models.partners import Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 from assessments.scoring import Band, Scale
+from assessments.vocabulary import BAND_LABELS
 
 
 class Assessment(models.Model):
@@ -146,7 +147,7 @@ class PartnerSnapshot(models.Model):
     recomputed in the same transaction as any write that changes its inputs.
     """
 
-    BAND_CHOICES = [(band.value, band.value.replace("_", " ").title()) for band in Band]
+    BAND_CHOICES = [(band.value, BAND_LABELS[band]) for band in Band]
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="snapshots")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="snapshots")

@@ -1,6 +1,8 @@
-"""Reads for decline detection and alerts: the snapshot series, scoped alert lists, e-mail context.
+"""Reads for decline detection and alerts: the snapshot series, scoped alert lists, an alert's numbers.
 
-Scoping comes from ``assessments.selectors.access``: an account manager sees
+An alert's numbers (``alert_numbers``) are the ones its detector stored with
+it (``Alert.evidence``); the page and the e-mail read them here and never
+recompute them from snapshots. Scoping comes from ``assessments.selectors.access``: an account manager sees
 the alerts of partners they own, leadership sees all, so another manager's
 alert is a 404, never a leak.
 """
@@ -8,21 +10,28 @@ alert is a 404, never a leak.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from assessments.evidence import (
+    FLAG_TITLES,
+    HEALTH,
+    Baseline,
+    Evidence,
+    FlagEvidence,
+    ItemEvidence,
+    Reading,
+    ScoreEvidence,
+)
 from assessments.models import Alert, AlertAction, AlertDelivery, PartnerSnapshot, RubricItem
 from assessments.scoring import Scale
 from assessments.selectors.access import is_leadership, partners_visible_to
-from assessments.selectors.rubrics import rubric_version_current
-from assessments.trends import SnapshotPoint, severity_rank, worst_first
-
-# How many quarters before an alert's period form the "before" column of the
-# e-mail's table (the detector's own baseline is a median over up to 8).
-BEFORE_QUARTERS = 4
+from assessments.trends import SnapshotPoint, worst_first
+from assessments.vocabulary import Severity
 
 
 class AlertFilter:
@@ -57,16 +66,6 @@ def partner_snapshot_series(*, partner_id: int) -> list[SnapshotPoint]:
     return [snapshot_point(s) for s in snapshots]
 
 
-def trend_titles() -> dict[str, str]:
-    """Display names for rubric keys and item addresses, so explanations read in words."""
-    version = rubric_version_current()
-    titles: dict[str, str] = {}
-    for item in RubricItem.objects.filter(rubric__version=version).select_related("rubric"):
-        titles[item.rubric.key] = item.rubric.title
-        titles[item.address] = item.title
-    return titles
-
-
 # --- scoped alert lists ------------------------------------------------------
 
 
@@ -98,9 +97,9 @@ def alerts_list(*, user, show: str = AlertFilter.OPEN, today: dt.date | None = N
 
 
 def _severity_order() -> Case:
-    """The SQL form of ``trends.severity_rank``, worst first."""
+    """The SQL form of ``Severity.rank``, worst first."""
     return Case(
-        *(When(severity=severity, then=Value(-severity_rank(severity))) for severity in Alert.Severity.values),
+        *(When(severity=severity.value, then=Value(-severity.rank)) for severity in Severity),
         default=Value(1),
         output_field=IntegerField(),
     )
@@ -148,16 +147,47 @@ def alert_is_open(alert: Alert, *, today: dt.date | None = None) -> bool:
     return alert.status == Alert.Status.SNOOZED and alert.snoozed_until is not None and alert.snoozed_until < today
 
 
-# --- what an alert e-mail shows ----------------------------------------------
+# --- what an alert shows: its stored numbers ---------------------------------
 
 
 @dataclass(frozen=True)
-class ItemMove:
+class ScoreRow:
+    period: str
+    value: float
+    band: str | None
+    change: Decimal | None  # from the baseline, as the shown figures differ
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """One score the rule judged: its baseline and the recent window."""
+
+    key: str
+    title: str
+    baseline: Baseline
+    rows: list[ScoreRow]
+
+    @property
+    def baseline_quarters(self) -> str:
+        periods = self.baseline.periods
+        if not periods:
+            return ""
+        span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+        return f"median of {len(periods)} quarter{'s' if len(periods) != 1 else ''}, {span}"
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item an alert names, with the detector's before (baseline) and after."""
+
     address: str
     title: str
     scale: str
     before: float | None
-    now: float | None
+    after: float
+    change: Decimal | None
+    worse: bool
+    path: tuple[Reading, ...]
     next_step: str
 
     @property
@@ -166,73 +196,128 @@ class ItemMove:
             return "symptom 0-3, higher is worse"
         return "rating 1-5"
 
+
+@dataclass(frozen=True)
+class FlagRow:
+    title: str
+    value: float | bool
+
+
+@dataclass(frozen=True)
+class AlertNumbers:
+    """What one alert, or the alerts of one partner and quarter, rest on: read from ``Alert.evidence``."""
+
+    scores: list[ScoreTable]
+    items: list[ItemRow]
+    flags: list[FlagRow]
+    # False when an alert was recorded before its numbers were stored; pages say so.
+    stored: bool
+
     @property
-    def change(self) -> float | None:
-        if self.before is None or self.now is None:
-            return None
-        return self.now - self.before
+    def dropped(self) -> list[ItemRow]:
+        """Items that moved the unhealthy way: a rating down, a symptom up. Never a change of 0."""
+        return [item for item in self.items if item.worse]
+
+    @property
+    def also_named(self) -> list[ItemRow]:
+        return [item for item in self.items if not item.worse]
+
+    @property
+    def has_paths(self) -> bool:
+        """Some item lists the quarters a rule judged one by one (tables add a column for them)."""
+        return any(item.path for item in self.items)
 
 
-def _next_step(item: RubricItem) -> str:
+def _next_step(item: RubricItem | None) -> str:
     # The healthy end of the item's scale is the goal: high for a rating, none
     # (the "low" guidance) for a symptom, whose high end describes the illness.
+    if item is None:
+        return ""
     return item.guidance_low if item.rubric.scale == Scale.INTENSITY.value else item.guidance_high
 
 
-def alert_item_moves(*, alert: Alert) -> list[ItemMove]:
-    """The items an alert names, with their level before and in the alert's quarter."""
-    addresses = [a for a in alert.items if not a.startswith("red_flags.")]
-    if not addresses:
-        return []
-    quarter = alert.period.value
-    window = {q.code for q in quarter.shift(-1).window(BEFORE_QUARTERS)}
-    snapshots = {
-        s.period.code: s.item_means
-        for s in PartnerSnapshot.objects.filter(partner_id=alert.partner_id, period__code__in=window | {quarter.code})
-        .select_related("period")
-        .only("item_means", "period__code")
-    }
-    index = {
-        item.address: item
-        for item in RubricItem.objects.filter(rubric__version=rubric_version_current()).select_related("rubric")
-    }
-    moves = []
-    for address in addresses:
-        item = index.get(address)
-        if item is None:
-            continue
-        earlier = [means[address] for code, means in snapshots.items() if code in window and address in means]
-        moves.append(
-            ItemMove(
-                address=address,
-                title=item.title,
-                scale=item.rubric.scale,
-                before=round(statistics.median(earlier), 1) if earlier else None,
-                now=round(v, 1) if (v := snapshots.get(quarter.code, {}).get(address)) is not None else None,
-                next_step=_next_step(item),
+def _rubric_index() -> tuple[dict[str, RubricItem], dict[str, str]]:
+    """Items by address and rubric titles by key, the current version's over any older one's."""
+    items: dict[str, RubricItem] = {}
+    rubrics: dict[str, str] = {}
+    for item in RubricItem.objects.select_related("rubric").order_by(
+        "rubric__version__is_current", "rubric__version__number"
+    ):
+        items[item.address] = item
+        rubrics[item.rubric.key] = item.rubric.title
+    return items, rubrics
+
+
+def trend_titles() -> dict[str, str]:
+    """Display names for rubric keys and item addresses, so explanations read in words, never keys."""
+    items, rubrics = _rubric_index()
+    return {**rubrics, **{address: item.title for address, item in items.items()}}
+
+
+def alert_numbers(*, alerts: Sequence[Alert]) -> AlertNumbers:
+    """The stored numbers of ``alerts`` (worst first), each score and each item once.
+
+    Alerts of one partner and quarter were judged on the same series, so a score
+    or an item named by two of them carries the same numbers; the first is kept,
+    or the one that lists the quarters it judged.
+    """
+    evidences = [Evidence.from_json(alert.evidence) for alert in alerts]
+    scores: dict[str, ScoreEvidence] = {}
+    items: dict[str, ItemEvidence] = {}
+    flags: dict[str, FlagEvidence] = {}
+    for evidence in evidences:
+        for score in evidence.scores:
+            scores.setdefault(score.key, score)
+        for item in evidence.items:
+            if item.address not in items or (item.path and not items[item.address].path):
+                items[item.address] = item
+        for flag in evidence.flags:
+            flags.setdefault(flag.key, flag)
+    index, rubrics = _rubric_index() if (scores or items) else ({}, {})
+    return AlertNumbers(
+        scores=[
+            ScoreTable(
+                key=score.key,
+                title="Overall health" if score.key == HEALTH else f"{rubrics.get(score.key, score.key)} score",
+                baseline=score.baseline,
+                rows=[ScoreRow(r.period, r.value, r.band, score.change(r)) for r in score.window],
             )
-        )
-    return moves
-
-
-def alert_health_path(*, alert: Alert, quarters: int = 4) -> list[PartnerSnapshot]:
-    """The partner's last few snapshots up to the alert's quarter: how it moved."""
-    codes = [q.code for q in alert.period.value.window(quarters)]
-    return list(
-        PartnerSnapshot.objects.filter(partner_id=alert.partner_id, period__code__in=codes)
-        .select_related("period")
-        .order_by("period__year", "period__quarter")
+            for score in scores.values()
+        ],
+        items=[
+            ItemRow(
+                address=item.address,
+                title=index[item.address].title if item.address in index else item.address,
+                scale=item.scale,
+                before=item.before,
+                after=item.after,
+                change=item.change,
+                worse=item.worse,
+                path=item.path,
+                next_step=_next_step(index.get(item.address)),
+            )
+            for item in items.values()
+        ],
+        flags=[FlagRow(FLAG_TITLES.get(flag.key, flag.key), flag.value) for flag in flags.values()],
+        stored=any(evidences),
     )
 
 
 def alert_records() -> list[dict]:
     """Every stored alert as plain data (``scan_trends --json``), by partner, period and rule."""
     rows = Alert.objects.order_by("partner__name", "period__year", "period__quarter", "rule").values_list(
-        "partner__name", "period__code", "rule", "severity", "explanation"
+        "partner__name", "period__code", "rule", "severity", "explanation", "evidence"
     )
     return [
-        {"partner": partner, "period": period, "rule": rule, "severity": severity, "explanation": explanation}
-        for partner, period, rule, severity, explanation in rows
+        {
+            "partner": partner,
+            "period": period,
+            "rule": rule,
+            "severity": severity,
+            "explanation": explanation,
+            "evidence": evidence,
+        }
+        for partner, period, rule, severity, explanation, evidence in rows
     ]
 
 
@@ -240,16 +325,10 @@ def alert_records() -> list[dict]:
 class AlertPage:
     alert: Alert
     is_open: bool
-    moves: list[ItemMove]
-    path: list[PartnerSnapshot]
+    numbers: AlertNumbers
 
 
 def alert_page(*, user, alert_id: int, today: dt.date | None = None) -> AlertPage:
     """Everything the alert page shows, through the user's scope (Alert.DoesNotExist otherwise)."""
     alert = alert_detail(user=user, alert_id=alert_id)
-    return AlertPage(
-        alert=alert,
-        is_open=alert_is_open(alert, today=today),
-        moves=alert_item_moves(alert=alert),
-        path=alert_health_path(alert=alert),
-    )
+    return AlertPage(alert=alert, is_open=alert_is_open(alert, today=today), numbers=alert_numbers(alerts=[alert]))

@@ -1,5 +1,8 @@
 """Decline detection against stored snapshots: findings become alerts, alerts become deliveries.
 
+An alert keeps the finding's explanation and the numbers behind it (``evidence``)
+together; pages and e-mails read both back, never recomputing them.
+
 The maths is ``assessments.trends`` (pure); this module feeds it a partner's
 snapshot series and the alerts already raised (the cooldown's ``prior``), and
 records what it finds. Everything here is safe to run twice or at the same
@@ -26,13 +29,14 @@ from assessments.models import Alert, AlertAction, AlertDelivery, Assessment, Pa
 from assessments.selectors.access import leadership_users
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
 from assessments.services.dispatch import outbox_kick
-from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate, severity_rank
+from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate
+from assessments.vocabulary import Severity
 
 logger = logging.getLogger(__name__)
 
 # Watch findings are recorded (the app shows them) but never e-mailed: one bad
 # quarter is not yet a trend (002).
-EMAILED = (Alert.Severity.WARNING.value, Alert.Severity.CRITICAL.value)
+EMAILED = (Severity.WARNING.value, Severity.CRITICAL.value)
 
 
 class AlertActionError(Exception):
@@ -69,7 +73,7 @@ def alert_recipients(*, partner: Partner, severity: str) -> list:
     if severity not in EMAILED:
         return []
     recipients = {u.id: u for u in _owners(partner)}
-    if severity == Alert.Severity.CRITICAL:
+    if severity == Severity.CRITICAL:
         recipients.update({u.id: u for u in leadership_users()})
     return list(recipients.values())
 
@@ -94,28 +98,25 @@ def _deliveries_create(alert: Alert, partner: Partner, *, now: dt.datetime) -> i
 def _record(
     finding: Finding, *, partner: Partner, period: Period, notify: bool, now: dt.datetime, report: EvaluationReport
 ) -> Alert:
+    # The explanation and the numbers behind it are stored together and only
+    # ever replaced together, so the text and every table of an alert agree.
+    told = {"explanation": finding.explanation, "items": list(finding.items), "evidence": finding.evidence.to_json()}
     alert, created = Alert.objects.get_or_create(
-        partner=partner,
-        rule=finding.rule,
-        period=period,
-        defaults={"severity": finding.severity, "explanation": finding.explanation, "items": list(finding.items)},
+        partner=partner, rule=finding.rule, period=period, defaults={"severity": finding.severity, **told}
     )
     if created:
         report.alerts_created += 1
-    elif severity_rank(finding.severity) > severity_rank(alert.severity):
+    elif finding.severity.rank > Severity(alert.severity).rank:
         # Worse news for the same quarter (an amendment, a second rater): raise
         # the alert, and reopen it if someone had already dealt with it.
         raised = Alert.objects.filter(pk=alert.pk, severity=alert.severity).update(
-            severity=finding.severity,
-            explanation=finding.explanation,
-            items=list(finding.items),
-            status=Alert.Status.OPEN,
+            severity=finding.severity, status=Alert.Status.OPEN, **told
         )
         if raised:
             report.alerts_raised += 1
             if alert.status != Alert.Status.OPEN:
                 AlertAction.objects.create(
-                    alert=alert, kind=AlertAction.Kind.REOPENED, note=f"Severity rose to {finding.severity}."
+                    alert=alert, kind=AlertAction.Kind.REOPENED, note=f"Severity rose to {finding.severity.label}."
                 )
         alert.refresh_from_db()
     if notify:

@@ -12,19 +12,17 @@ import logging
 
 from django.db import transaction
 
+from assessments.task_names import TaskName
+
 logger = logging.getLogger(__name__)
 
-# Task names are the contract between the web side and the worker side.
-EVALUATE_ASSESSMENT = "assessments.tasks.evaluate_assessment"
-SEND_OUTBOX = "assessments.tasks.send_outbox"
 
-
-def publish(task_name: str, *, args: tuple = (), countdown: float | None = None) -> bool:
+def publish(task_name: TaskName, *, args: tuple = (), countdown: float | None = None) -> bool:
     """Publish a task now; False (and a log line) if the broker cannot take it in ~2 s."""
     from partnerhealth.celery import app
 
     try:
-        app.send_task(task_name, args=args, countdown=countdown)
+        app.send_task(str(task_name), args=args, countdown=countdown)
     except Exception:  # kombu/redis raise many types; the scan is the safety net
         logger.warning("could not publish %s%r; the periodic scan will pick it up", task_name, args, exc_info=True)
         return False
@@ -33,9 +31,9 @@ def publish(task_name: str, *, args: tuple = (), countdown: float | None = None)
 
 def evaluation_enqueue(*, assessment_id: int) -> None:
     """Queue decline detection for a submitted check-up once the submission has committed."""
-    transaction.on_commit(lambda: publish(EVALUATE_ASSESSMENT, args=(assessment_id,)))
+    transaction.on_commit(lambda: publish(TaskName.EVALUATE_ASSESSMENT, args=(assessment_id,)))
 
 
 def outbox_kick() -> None:
     """Ask a worker to send the outbox now rather than at the next beat tick (after commit)."""
-    transaction.on_commit(lambda: publish(SEND_OUTBOX))
+    transaction.on_commit(lambda: publish(TaskName.SEND_OUTBOX))

@@ -44,7 +44,7 @@ from django.utils import timezone
 from assessments import emails
 from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
 from assessments.models.alerts import OutboxStatus
-from assessments.selectors.alerts import alert_health_path, alert_item_moves
+from assessments.selectors.alerts import alert_numbers
 from assessments.selectors.digest import digest_summary
 from assessments.trends import worst_first
 
@@ -91,11 +91,6 @@ def _alert_email(rows: list[AlertDelivery], now: dt.datetime) -> Outgoing | None
     """One e-mail for every alert of one partner and quarter in the batch, the worst first."""
     alerts = sorted((row.alert for row in rows), key=lambda alert: worst_first(alert.severity, alert.rule))
     lead = alerts[0]
-    # The items every alert names, once each: the same partner and quarter give the same numbers.
-    moves = {}
-    for alert in alerts:
-        for move in alert_item_moves(alert=alert):
-            moves.setdefault(move.address, move)
     return Outgoing(
         template="alert",
         to=rows[0].recipient.email,
@@ -106,9 +101,9 @@ def _alert_email(rows: list[AlertDelivery], now: dt.datetime) -> Outgoing | None
                 {"alert": alert, "url": emails.absolute_url(reverse("alert_detail", args=[alert.pk]))}
                 for alert in alerts
             ],
-            "moves": list(moves.values()),
+            # The numbers the alerts were raised on, as stored with them: never recomputed here.
+            "numbers": alert_numbers(alerts=alerts),
             "partner": lead.partner,
-            "path": alert_health_path(alert=lead),
             "partner_url": emails.partner_url(lead.partner_id),
             "alerts_url": emails.absolute_url(reverse("alert_list")),
         },

@@ -1,26 +1,19 @@
-"""Template helpers for alerts: rule names in words, severity badges, movement arrows."""
+"""Template helpers for alerts: severity badges. Rule names come from ``display_tags`` (``|rule_label``)."""
 
 from __future__ import annotations
 
 from django import template
 
+from assessments.vocabulary import Severity
+
 register = template.Library()
 
-RULE_TITLES = {
-    "health_decline": "Overall health declining",
-    "rubric_decline": "Rubric declining",
-    "band_downgrade": "Band downgraded",
-    "symptom_persistent": "Symptom persistent or rising",
-    "red_flag": "Cut-bait red flag",
-}
-
 # Bootstrap text-bg classes; the severity word is always printed beside the colour.
-SEVERITY_CLASSES = {"watch": "text-bg-secondary", "warning": "text-bg-warning", "critical": "text-bg-danger"}
-
-
-@register.filter
-def rule_title(rule: str) -> str:
-    return RULE_TITLES.get(rule, rule.replace("_", " ").capitalize())
+SEVERITY_CLASSES = {
+    Severity.WATCH: "text-bg-secondary",
+    Severity.WARNING: "text-bg-warning",
+    Severity.CRITICAL: "text-bg-danger",
+}
 
 
 @register.filter

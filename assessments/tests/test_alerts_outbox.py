@@ -56,7 +56,8 @@ def test_an_alert_email_names_the_partner_the_items_that_dropped_the_next_step_a
     assert message.subject == "[Partner Health] Critical: Oakline Logistics — Overall health declining (2026-Q3)"
     assert "Oakline Logistics has a critical alert for 2026-Q3: overall health declining." in message.body
     assert "Hello Ana," in message.body
-    assert "2026-Q2   25.0  Critical" in message.body, "how health moved, quarter by quarter"
+    assert "Overall health against its baseline (median of 6 quarters, 2024-Q4 to 2026-Q1):" in message.body
+    assert "  2026-Q2      25  Critical  (\u221250)" in message.body, "how health moved, quarter by quarter"
     assert "Quality of product or service (rating 1-5): 4.0 → 2.0 (\u22122.0)" in message.body
     assert "Their work is consistently excellent" in message.body, "the next step is the rubric's healthy end"
     assert f"{settings.SITE_URL}/partners/{partner.pk}/" in message.body
@@ -160,7 +161,7 @@ def test_one_decline_is_one_email_per_recipient_that_lists_every_alert_worst_fir
         assert f"{settings.SITE_URL}/alerts/{delivery.alert.pk}/" in to_ana.body
         assert f'href="{settings.SITE_URL}/alerts/{delivery.alert.pk}/"' in _html(to_ana)
     # What several alerts share is said once: the health path, and each item that dropped with its next step.
-    assert to_ana.body.count("How its health moved") == 1
+    assert to_ana.body.count("Overall health against its baseline") == 1
     assert to_ana.body.count("Quality of product or service (rating 1-5): 4.0 → 2.0") == 1
     assert to_ana.body.count("Caring (rating 1-5): 4.0 → 2.0") == 1, "an item only the rubric alert names"
     assert to_ana.body.count("* Quality of product or service: Their work is consistently excellent") == 1
@@ -281,5 +282,5 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_sums_up_the_portfolios_m
     assert "  * Critical: Oakline Logistics — Overall health declining (2026-Q3)" in body
     assert "  * Oakline Logistics — Band downgraded: acknowledged by Lena" in body and '("Called their COO")' in body
     assert "Check-ups submitted: 16. Overdue: 0." in body
-    assert "Bands in 2026-Q3: Healthy 0, Watch 1, At Risk 0, Critical 1." in body
+    assert "Bands in 2026-Q3: Healthy 0, Watch 1, At risk 0, Critical 1." in body
     assert "Biggest falls:\n  * Summit Systems: 61.6 (\u221213.4), Watch" in body

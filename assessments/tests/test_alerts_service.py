@@ -178,6 +178,7 @@ def test_worse_news_for_the_same_quarter_raises_the_alert_reopens_it_and_tells_l
     partner_evaluate(partner_id=partner.id)
     alert = Alert.objects.get(partner=partner, rule="red_flag", period__code=LAST.code)
     assert alert.severity == "warning"
+    assert alert.evidence["flags"] == [{"key": "red_flags.info_withheld", "value": True}]
     assert list(alert.deliveries.values_list("recipient__username", flat=True)) == ["ana"]
     Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.ACKNOWLEDGED)
 
@@ -189,7 +190,10 @@ def test_worse_news_for_the_same_quarter_raises_the_alert_reopens_it_and_tells_l
     assert report.alerts_raised == 1 and report.alerts_created == 0
     assert (alert.severity, alert.status) == ("critical", "open")
     assert "abusive" in alert.explanation
-    assert AlertAction.objects.filter(alert=alert, kind="reopened").exists()
+    assert [f["key"] for f in alert.evidence["flags"]] == ["red_flags.abusive", "red_flags.info_withheld"], (
+        "the numbers are replaced with the explanation"
+    )
+    assert AlertAction.objects.get(alert=alert, kind="reopened").note == "Severity rose to Critical."
     assert sorted(alert.deliveries.values_list("recipient__username", flat=True)) == ["ana", "lena"]
 
 

@@ -26,8 +26,8 @@ from assessments.services.checkups import (
     assessment_submit,
     interaction_create,
 )
-from assessments.services.dispatch import EVALUATE_ASSESSMENT
 from assessments.services.rubrics import rubric_version_publish
+from assessments.task_names import TaskName
 from assessments.tests.factories import (
     ActionItemFactory,
     AssessmentFactory,
@@ -147,7 +147,7 @@ def test_evaluation_is_published_only_after_the_submission_commits(
         for callback in callbacks:
             callback()
 
-    publish.assert_called_once_with(EVALUATE_ASSESSMENT, args=(checkup.id,))
+    publish.assert_called_once_with(TaskName.EVALUATE_ASSESSMENT, args=(checkup.id,))
 
 
 def test_a_refused_submission_queues_no_evaluation(manager, checkup, django_capture_on_commit_callbacks):

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, PartnerSnapshot
-from assessments.services.dispatch import EVALUATE_ASSESSMENT
 from assessments.services.snapshots import snapshots_recompute
+from assessments.task_names import TaskName
 from assessments.tests.factories import (
     AssessmentFactory,
     PartnerFactory,
@@ -268,7 +268,7 @@ def test_submitting_queues_the_trend_evaluation_after_commit(ana, checkup, items
     ):
         ana.post(edit_url(checkup), checkup_form_data(answers_for(items), action="submit"))
 
-    publish.assert_called_once_with(EVALUATE_ASSESSMENT, args=(checkup.id,))
+    publish.assert_called_once_with(TaskName.EVALUATE_ASSESSMENT, args=(checkup.id,))
 
 
 def test_saving_a_draft_queues_no_evaluation(ana, checkup, django_capture_on_commit_callbacks):

@@ -24,6 +24,7 @@ from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services import alerts, outbox, schedule
 from assessments.services.alerts import alert_recipients
+from assessments.task_names import TaskName
 from assessments.tests.alerting import (
     DECLINING,
     ONE_DIP,
@@ -186,11 +187,11 @@ def two_workers(redis_server, smtp, django_db_setup):
 
 
 BURST = [
-    "assessments.tasks.open_checkups",
-    "assessments.tasks.scan_trends",
-    "assessments.tasks.scan_unevaluated",
-    "assessments.tasks.queue_reminders",
-    "assessments.tasks.send_outbox",
+    TaskName.OPEN_CHECKUPS,
+    TaskName.SCAN_TRENDS,
+    TaskName.SCAN_UNEVALUATED,
+    TaskName.QUEUE_REMINDERS,
+    TaskName.SEND_OUTBOX,
 ]
 
 
@@ -206,7 +207,7 @@ def test_two_real_workers_running_every_periodic_task_twice_at_once_create_and_s
             published += 1
     # Evaluations of the same submissions, twice, as if queued and then re-delivered.
     for pk in submitted[:8] * 2:
-        publish(redis_server.url, "assessments.tasks.evaluate_assessment", pk)
+        publish(redis_server.url, TaskName.EVALUATE_ASSESSMENT, pk)
         published += 1
 
     def finished() -> int:
@@ -218,7 +219,7 @@ def test_two_real_workers_running_every_periodic_task_twice_at_once_create_and_s
         rows = list(AlertDelivery.objects.all()) + list(Reminder.objects.all())
         if rows and all(r.status == OutboxStatus.SENT for r in rows):
             return True
-        publish(redis_server.url, "assessments.tasks.send_outbox")  # beat's next tick
+        publish(redis_server.url, TaskName.SEND_OUTBOX)  # beat's next tick
         return False
 
     wait_for(done, timeout=120, interval=0.5, what="both workers to finish the burst")

@@ -16,6 +16,7 @@ from assessments.models import Alert, AlertDelivery, Assessment
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services.checkups import assessment_open
+from assessments.task_names import TaskName
 from assessments.tests.alerting import CRASH, STEADY, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.celery_harness import (
     Worker,
@@ -31,8 +32,8 @@ from assessments.trends import evaluate
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-SCAN = "assessments.tasks.scan_unevaluated"
-EVALUATE = "assessments.tasks.evaluate_assessment"
+SCAN = TaskName.SCAN_UNEVALUATED
+EVALUATE = TaskName.EVALUATE_ASSESSMENT
 # A request may wait for the broker about 2 s (socket timeout), never more.
 MAX_SUBMIT_SECONDS = 3.5
 

@@ -19,6 +19,7 @@ from assessments.models.alerts import OutboxStatus
 from assessments.periods import current_quarter
 from assessments.services.alerts import trends_scan
 from assessments.services.schedule import reminders_queue
+from assessments.task_names import TaskName
 from assessments.tests.alerting import (
     DECLINING,
     SLIPPING,
@@ -41,7 +42,7 @@ from assessments.tests.factories import AssessmentFactory, PartnerFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-SEND = "assessments.tasks.send_outbox"
+SEND = TaskName.SEND_OUTBOX
 
 
 @pytest.fixture(autouse=True)

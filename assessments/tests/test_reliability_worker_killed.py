@@ -26,14 +26,15 @@ from django.utils.timezone import localdate
 from assessments.models import Alert, Assessment, Partner
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
+from assessments.task_names import TaskName
 from assessments.tests.alerting import DECLINING, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.celery_harness import Worker, publish, redis_for_tests, wait_for, worker_database_url
 from assessments.trends import replay
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-EVALUATE = "assessments.tasks.evaluate_assessment"
-SCAN = "assessments.tasks.scan_unevaluated"
+EVALUATE = TaskName.EVALUATE_ASSESSMENT
+SCAN = TaskName.SCAN_UNEVALUATED
 
 
 @pytest.fixture(autouse=True)

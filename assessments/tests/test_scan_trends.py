@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import defaultdict
 
 import pytest
@@ -13,7 +14,7 @@ from assessments.models import Alert, AlertDelivery
 from assessments.periods import Quarter
 from assessments.services.demo import demo_plan
 from assessments.tests.alerting import CRASH, DECLINING, STABLE, STEADY, leader, manager, partner_with_history
-from assessments.trends import severity_rank
+from assessments.vocabulary import Severity
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +44,16 @@ def test_json_prints_every_alert_as_one_object_per_line_and_a_second_run_changes
     assert "0 new alerts" in second_summary and "0 e-mails queued" in second_summary
     assert "new alerts" in summary
     for record in first:
-        assert set(record) == {"partner", "period", "rule", "severity", "explanation"}
+        assert set(record) == {"partner", "period", "rule", "severity", "explanation", "evidence"}
         assert record["severity"] in {"watch", "warning", "critical"}
         assert Quarter.parse(record["period"])
     critical = next(r for r in first if r["rule"] == "health_decline" and r["period"] == LAST.code)
     assert critical["partner"] == "Oakline Logistics" and critical["severity"] == "critical"
     assert "Overall health fell from 75 to 25" in critical["explanation"]
+    # Keys stay in the JSON: the evidence names items by address, scores by key.
+    assert critical["evidence"]["scores"][0]["key"] == "health"
+    assert critical["evidence"]["scores"][0]["baseline"]["value"] == 75.0
+    assert {i["address"] for i in critical["evidence"]["items"]} >= {"characteristics.quality"}
     assert not any(r["partner"] == "Summit Systems" for r in first)
 
 
@@ -82,12 +87,12 @@ def demo_alerts(rubric_version) -> dict[str, int]:
     records, _ = scan("--all-periods", "--json")
     worst: dict[str, int] = defaultdict(lambda: -1)
     for record in records:
-        worst[record["partner"]] = max(worst[record["partner"]], severity_rank(record["severity"]))
+        worst[record["partner"]] = max(worst[record["partner"]], Severity(record["severity"]).rank)
     return worst
 
 
 def test_on_the_demo_data_every_declining_partner_is_alerted_and_no_one_quarter_dip_or_stable_one_is(demo_alerts):
-    warning = severity_rank("warning")
+    warning = Severity.WARNING.rank
     plan = {p.name: p.pattern for p in demo_plan()}
 
     missed = sorted(
@@ -100,3 +105,18 @@ def test_on_the_demo_data_every_declining_partner_is_alerted_and_no_one_quarter_
     assert missed == [], f"declining demo partners without a warning: {missed}"
     assert false_alarms == [], f"one-dip or stable demo partners alerted: {false_alarms}"
     assert sum(1 for p in plan.values() if p in DECLINING_PATTERNS) == 11
+
+
+KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
+RAW_WORDS = re.compile(r"\b(?:at_risk|health_decline|rubric_decline|band_downgrade|symptom_persistent|red_flag)\b")
+
+
+def test_on_the_demo_data_no_explanation_contains_an_item_key_or_a_raw_enum_value(rubric_version):
+    call_command("seed_demo", stdout=io.StringIO())
+    records, _ = scan("--all-periods", "--json")
+
+    assert records
+    leaks = [r["explanation"] for r in records if KEY.search(r["explanation"]) or RAW_WORDS.search(r["explanation"])]
+    assert leaks == []
+    assert any("Trust between the organisations" in r["explanation"] for r in records)
+    assert any("At risk" in r["explanation"] for r in records)

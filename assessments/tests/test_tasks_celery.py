@@ -17,6 +17,7 @@ from assessments import tasks
 from assessments.models import Alert, AlertDelivery, Assessment
 from assessments.periods import Quarter
 from assessments.services import dispatch
+from assessments.task_names import TaskName
 from assessments.tests.alerting import DECLINING, leader, manager, partner_with_history
 from assessments.tests.celery_harness import free_port, publishing_to
 from assessments.tests.factories import PartnerFactory
@@ -44,8 +45,10 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_its_next_ti
     }
 
 
-def test_the_task_name_the_web_side_publishes_is_the_one_the_worker_registers():
-    assert dispatch.EVALUATE_ASSESSMENT in app.tasks and dispatch.SEND_OUTBOX in app.tasks
+def test_every_task_name_is_one_the_worker_registers():
+    # The web side publishes, beat schedules and the worker registers the same TaskName values.
+    assert {str(name) for name in TaskName} <= set(app.tasks)
+    assert {entry["task"] for entry in app.conf.beat_schedule.values()} <= {str(name) for name in TaskName}
 
 
 def test_tasks_are_acknowledged_after_they_run_and_put_back_if_their_worker_dies():
@@ -69,7 +72,7 @@ def test_a_visibility_timeout_shorter_than_the_task_time_limit_stops_start_up():
 def test_publishing_to_a_broker_that_is_not_there_gives_up_quickly_and_does_not_raise():
     with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):
         started = time.monotonic()
-        published = dispatch.publish(dispatch.EVALUATE_ASSESSMENT, args=(1,))
+        published = dispatch.publish(TaskName.EVALUATE_ASSESSMENT, args=(1,))
         elapsed = time.monotonic() - started
     assert published is False and elapsed < 3
 
@@ -84,7 +87,7 @@ def test_an_evaluation_is_published_only_once_the_submission_commits(django_capt
     assert sent == []
     for callback in callbacks:
         callback()
-    assert sent == [(dispatch.EVALUATE_ASSESSMENT, (42,))]
+    assert sent == [(TaskName.EVALUATE_ASSESSMENT, (42,))]
 
 
 @pytest.mark.django_db

@@ -22,8 +22,8 @@ from assessments.trends import (
     TrendConfig,
     evaluate,
     replay,
-    severity_rank,
 )
+from assessments.vocabulary import Severity
 from bench.backtest import (
     FALSE_ALARM_TARGET,
     MODEL,
@@ -78,12 +78,12 @@ def theme_at(value: float) -> dict[str, float]:
 
 
 def worst(findings: Sequence[Finding]) -> str | None:
-    return max((f.severity for f in findings), key=severity_rank, default=None)
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
 
 
 def alerts(findings: Sequence[Finding]) -> list[Finding]:
     """Warning or worse: what would notify someone."""
-    return [f for f in findings if severity_rank(f.severity) >= severity_rank("warning")]
+    return [f for f in findings if f.severity.rank >= Severity.WARNING.rank]
 
 
 def by_rule(findings: Sequence[Finding], rule: str) -> Finding | None:
@@ -160,8 +160,8 @@ def test_a_gradual_decline_names_the_items_that_dropped_with_before_and_after() 
 
     assert finding is not None and finding.severity in {"warning", "critical"}
     assert set(finding.items) == set(THEME)
-    assert "Trust (characteristics.trust) 4.0→2.5" in finding.explanation
-    assert "characteristics score fell from" in finding.explanation
+    assert "Trust 4.0→2.5" in finding.explanation
+    assert "Characteristics score fell from" in finding.explanation
     assert "over 2 quarters" in finding.explanation
 
 
@@ -170,7 +170,7 @@ def test_titles_can_come_from_the_config() -> None:
 
     finding = by_rule(evaluate(gradual(onset=6, length=9), config=config), "rubric_decline")
 
-    assert finding is not None and "Quality (characteristics.quality)" in finding.explanation
+    assert finding is not None and "Quality 4.0→2.5" in finding.explanation
 
 
 def test_a_sudden_drop_is_a_watch_at_first_and_a_warning_or_worse_once_it_holds() -> None:
@@ -181,7 +181,7 @@ def test_a_sudden_drop_is_a_watch_at_first_and_a_warning_or_worse_once_it_holds(
     health = by_rule(held, "health_decline")
     assert health is not None and health.severity in {"warning", "critical"}
     assert "over 2 quarters" in health.explanation
-    assert "characteristics.trust 4.0→1.5" in health.explanation
+    assert "Trust 4.0→1.5" in health.explanation
 
 
 def test_a_collapse_that_holds_is_critical() -> None:
@@ -222,7 +222,7 @@ def test_items_sliding_quarter_after_quarter_are_named_before_the_rubric_crosses
     assert finding is not None and finding.severity == "watch"
     assert set(finding.items) == set(sliding)
     assert "fell in each of the last 2 quarters" in finding.explanation
-    assert "characteristics.trust 4.0→3.5→3.0" in finding.explanation
+    assert "Trust 4.0→3.5→3.0" in finding.explanation
 
 
 def test_a_broad_rise_in_mild_symptoms_is_only_a_watch_for_the_rubric_rule() -> None:
@@ -232,7 +232,7 @@ def test_a_broad_rise_in_mild_symptoms_is_only_a_watch_for_the_rubric_rule() -> 
     finding = by_rule(evaluate(series), "rubric_decline")
 
     assert finding is not None and finding.severity == "watch"
-    assert "symptoms score fell from 100 to 67" in finding.explanation
+    assert "Symptoms score fell from 100 to 67" in finding.explanation
 
 
 # --------------------------------------------------------------------------- #
@@ -249,9 +249,9 @@ def test_a_fresh_band_downgrade_is_a_watch_and_a_held_one_a_warning() -> None:
     held = by_rule(evaluate(healthy + lower), "band_downgrade")
 
     assert fresh is not None and fresh.severity == "watch"
-    assert "from healthy" in fresh.explanation and "to watch" in fresh.explanation
+    assert "from Healthy" in fresh.explanation and "to Watch" in fresh.explanation
     assert held is not None and held.severity == "warning"
-    assert "stayed below healthy for 2 quarters" in held.explanation
+    assert "stayed below Healthy for 2 quarters" in held.explanation
 
 
 def test_wobbling_across_a_band_threshold_is_not_a_downgrade() -> None:
@@ -273,7 +273,7 @@ def test_a_symptom_at_moderate_two_quarters_running_is_persistent() -> None:
 
     assert finding is not None and finding.severity == "warning"
     assert finding.items == ("symptoms.chasing_rainbows",)
-    assert "Chasing rainbows (symptoms.chasing_rainbows)" in finding.explanation
+    assert "Chasing rainbows has been moderate or worse" in finding.explanation
     assert "2 quarters in a row" in finding.explanation
 
 
@@ -423,9 +423,7 @@ def test_findings_come_one_per_rule_worst_first() -> None:
     findings = evaluate(series)
 
     assert len({f.rule for f in findings}) == len(findings)
-    assert [severity_rank(f.severity) for f in findings] == sorted(
-        (severity_rank(f.severity) for f in findings), reverse=True
-    )
+    assert [f.severity.rank for f in findings] == sorted((f.severity.rank for f in findings), reverse=True)
 
 
 def test_an_unsorted_series_is_refused() -> None:
