@@ -219,8 +219,12 @@ def test_health_effects_add_up_to_the_change_and_read_from_healths_side(model, b
     effects = health_effects(first, second)
     assert math.isclose(sum(effects.values()), second.health - first.health, abs_tol=1e-6)
     for address, effect in effects.items():
-        worse = after[address] > before[address] if address.startswith("symptoms.") else after[address] < before[address]
-        better = after[address] < before[address] if address.startswith("symptoms.") else after[address] > before[address]
+        worse = (
+            after[address] > before[address] if address.startswith("symptoms.") else after[address] < before[address]
+        )
+        better = (
+            after[address] < before[address] if address.startswith("symptoms.") else after[address] > before[address]
+        )
         if worse:
             assert effect <= 1e-9, address
         if better:
