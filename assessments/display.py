@@ -7,6 +7,7 @@ functions, so a figure reads the same everywhere.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from assessments.scoring import Scale
@@ -29,6 +30,17 @@ def value_label(scale: str, value: float | None) -> str:
     word = SCALE_LABELS[scale][round(value + 1e-9)]
     shown = f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
     return f"{shown} · {word}"
+
+
+# A rubric's source starts with the code of the article it comes from ("000: six characteristics
+# of ..."): the code is ours, the article's title is what a reader can look up.
+_ARTICLE_CODE = re.compile(r"^\s*\d{3}\s*[:\u2013-]\s*")
+
+
+def source_label(source: str | None) -> str:
+    """'000: six characteristics of ...' -> 'Six characteristics of ...'."""
+    title = _ARTICLE_CODE.sub("", source or "")
+    return title[:1].upper() + title[1:]
 
 
 def band_label(band: str | None) -> str:

@@ -71,3 +71,14 @@ class Quarter:
 def current_quarter(*, today: dt.date) -> Quarter:
     """The quarter that ``today`` (a local date: callers pass ``timezone.localdate()``) falls in."""
     return Quarter.containing(today)
+
+
+# A quarter stands for the portfolio when at least this share of the best-covered quarter's
+# partners were scored in it; the dashboard opens on the newest such quarter, and the weekly
+# digest says when the quarter it reports is not one.
+WELL_COVERED_SHARE = 0.5
+
+
+def well_covered(scored: int, *, best: int) -> bool:
+    """True when ``scored`` partners are enough for a quarter to stand for the portfolio."""
+    return best > 0 and scored >= best * WELL_COVERED_SHARE

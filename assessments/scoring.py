@@ -235,21 +235,63 @@ class Movement:
     address: str
     before: float
     after: float
-    # Change in the item's contribution to health, in points.
+    # The item's part in the change of health, in points (see ``health_effects``).
     effect: float
 
 
+def _factors(score: Score) -> tuple[float, dict[str, float]]:
+    """Health as ``base * (1 + sum of shares)``: the base (the rating items' contributions summed) and
+    each symptom's share of the multiplier (its contribution over the base, never positive)."""
+    symptoms = {a for a, c in score.contributions.items() if c < 0}
+    base = sum(c for a, c in score.contributions.items() if a not in symptoms)
+    shares = {a: score.contributions[a] / base for a in symptoms} if base > 0 else {}
+    return base, shares
+
+
+def health_effects(previous: Score, current: Score) -> dict[str, float]:
+    """Each item's part in the change of health from ``previous`` to ``current``, in points.
+
+    Health is ``base * multiplier``: the rating items add up to the base and the symptoms set the
+    multiplier ``1 - P * load``. The change of a product splits exactly into the base's change at
+    the mean multiplier plus the multiplier's change at the mean base; each half is then shared
+    out item by item. So a rating that fell and a symptom that worsened always show a negative
+    effect, and the effects add up to the change in health. (The change of a symptom's raw
+    contribution does not read that way: it shrinks with the base, so a symptom that worsened
+    while the ratings fell could show a gain.)
+
+    Read from the stored contributions alone: a symptom is an item whose contribution is
+    negative in either quarter (one at *none* in both moved nothing, whichever it is).
+    """
+    base_before, shares_before = _factors(previous)
+    base_after, shares_after = _factors(current)
+    # A base of zero hides the symptoms' shares (health is 0 whatever they are): take the other
+    # quarter's, so all of that change is put down to the ratings.
+    if base_before <= 0:
+        shares_before = shares_after
+    if base_after <= 0:
+        shares_after = shares_before
+    symptoms = set(shares_before) | set(shares_after)
+    mean_multiplier = 1 + (sum(shares_before.values()) + sum(shares_after.values())) / 2
+    mean_base = (base_before + base_after) / 2
+    effects = {}
+    for address in current.contributions:
+        if address not in previous.contributions:
+            continue
+        if address in symptoms:
+            change = shares_after.get(address, 0.0) - shares_before.get(address, 0.0)
+            effects[address] = change * mean_base
+        else:
+            change = current.contributions[address] - previous.contributions[address]
+            effects[address] = change * mean_multiplier
+    return effects
+
+
 def movements(previous: Score, current: Score, *, limit: int | None = None) -> list[Movement]:
-    """The items whose contribution to health changed most, largest first."""
+    """The items that moved health most (``health_effects``), largest first."""
+    effects = health_effects(previous, current)
     moved = [
-        Movement(
-            address,
-            previous.item_means[address],
-            current.item_means[address],
-            current.contributions[address] - previous.contributions[address],
-        )
-        for address in current.contributions
-        if address in previous.contributions
+        Movement(address, previous.item_means[address], current.item_means[address], effect)
+        for address, effect in effects.items()
     ]
     moved = [m for m in moved if abs(m.effect) > 1e-9]
     moved.sort(key=lambda m: (-abs(m.effect), m.address))

@@ -173,8 +173,8 @@ class CheckupForm(forms.Form):
                     "Cut-bait red flags",
                     HTML(
                         '<p class="text-body-secondary">Partnership is give and take. Late payment against terms, '
-                        "information withheld and rude or abusive interactions are signs it may be time to cut bait "
-                        "(001).</p>"
+                        "information withheld and rude or abusive interactions are signs it may be time to cut bait."
+                        "</p>"
                     ),
                     Field("days_to_pay", css_class="w-auto", wrapper_class="mb-3"),
                     Field("info_withheld"),
@@ -188,8 +188,8 @@ class CheckupForm(forms.Form):
                 Fieldset(
                     "Action items for next quarter",
                     HTML(
-                        '<p class="text-body-secondary">What can you and your partner do to make it thrive again '
-                        "(002)? Up to three, each with an owner and a due date. Leave a row empty if you need fewer.</p>"
+                        '<p class="text-body-secondary">What can you and your partner do to make it thrive again'
+                        "? Up to three, each with an owner and a due date. Leave a row empty if you need fewer.</p>"
                     ),
                     *slots,
                     css_class="card card-body mb-4",

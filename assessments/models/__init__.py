@@ -6,6 +6,7 @@ from assessments.models.assessments import (
     AssessmentRevision,
     PartnerSnapshot,
 )
+from assessments.models.nudges import CheckupNudge
 from assessments.models.partners import Engagement, Interaction, Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 
@@ -17,6 +18,7 @@ __all__ = [
     "Answer",
     "Assessment",
     "AssessmentRevision",
+    "CheckupNudge",
     "DigestDelivery",
     "Engagement",
     "Interaction",

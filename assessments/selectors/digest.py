@@ -10,10 +10,12 @@ import datetime as dt
 from collections import Counter
 
 from django.conf import settings
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, Assessment, PartnerSnapshot
+from assessments.periods import well_covered
 from assessments.selectors.snapshots import latest_scored_period
 
 MOVERS_SHOWN = 5
@@ -60,6 +62,7 @@ def digest_summary(*, week_starting: dt.date) -> dict:
         decliners = list(snapshots.filter(health_delta__lt=0).order_by("health_delta", "partner__name")[:MOVERS_SHOWN])
         improvers = list(snapshots.filter(health_delta__gt=0).order_by("-health_delta", "partner__name")[:MOVERS_SHOWN])
     return {
+        **_coverage(period),
         "week_starting": week_starting,
         "week_from": start.date(),
         "week_to": (end - dt.timedelta(days=1)).date(),
@@ -77,3 +80,20 @@ def digest_summary(*, week_starting: dt.date) -> dict:
         "improvers": improvers,
         "alerts_url": f"{settings.SITE_URL}{reverse('alert_list')}",
     }
+
+
+def _coverage(period) -> dict:
+    """Whether the quarter reported stands for the portfolio, by the dashboard's rule (half the
+    partners of the best-covered quarter scored in it, ``periods.well_covered``)."""
+    scored = dict(
+        PartnerSnapshot.objects.filter(partner__is_active=True)
+        .values("period_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("period_id", "n")
+    )
+    if period is None or not scored:
+        return {"period_scored": 0, "best_scored": 0, "period_well_covered": True}
+    best = max(scored.values())
+    count = scored.get(period.pk, 0)
+    return {"period_scored": count, "best_scored": best, "period_well_covered": well_covered(count, best=best)}

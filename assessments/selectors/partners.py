@@ -19,10 +19,11 @@ from django.utils import timezone
 from assessments.display import SCALE_LABELS, band_label, value_label
 from assessments.models import ActionItem, Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter, current_quarter
-from assessments.scoring import Scale, movements
+from assessments.scoring import Scale, health_effects, movements
 from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
 from assessments.selectors.alerts import alerts_for_partner
 from assessments.selectors.checkups import HISTORY_QUARTERS
+from assessments.selectors.decline import decline_summary
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
 from assessments.selectors.snapshots import snapshot_score
 
@@ -98,6 +99,8 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "symptoms": symptoms,
         "spread": _rater_spread(scored, items),
         "partner_alerts": alerts_for_partner(user=user, partner_id=partner.id),
+        # Why it declined, while a decline is open (one read of the partner's findings).
+        "decline": decline_summary(partner_id=partner.id, snapshots=snapshots),
         "actions": _action_items(partner, quarter),
         "engagements": _engagements(partner, symptoms),
         "interactions": _interactions(partner, quarters),
@@ -170,14 +173,14 @@ def _comparison(items: list[RubricItem], latest: PartnerSnapshot | None, previou
         if previous is not None
         else set()
     )
+    # Signed from health's side: a symptom that worsened is a loss, whatever the ratings did.
+    effects = health_effects(snapshot_score(previous), snapshot_score(latest)) if previous is not None else {}
     rows = []
     for item in items:
         address = item.address
         after = latest.item_means.get(address)
         before = previous.item_means.get(address) if previous else None
-        effect = None
-        if previous is not None and address in latest.contributions and address in previous.contributions:
-            effect = latest.contributions[address] - previous.contributions[address]
+        effect = effects.get(address)
         rows.append(
             {
                 "item": item,

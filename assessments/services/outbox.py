@@ -42,10 +42,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import emails
-from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, CheckupNudge, DigestDelivery, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.alerts import alert_numbers
 from assessments.selectors.digest import digest_summary
+from assessments.services.nudges import checkup_nudge_message
 from assessments.trends import worst_first
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,12 @@ def _digest_email(rows: list[DigestDelivery], now: dt.datetime) -> Outgoing | No
     )
 
 
+def _nudge_email(rows: list[CheckupNudge], now: dt.datetime) -> Outgoing | None:
+    (row,) = rows
+    message = checkup_nudge_message(row, now)
+    return Outgoing(*message) if message else None
+
+
 @dataclass(frozen=True)
 class _Kind:
     model: type[models.Model]
@@ -181,6 +188,12 @@ KINDS = (
         ("assessment__partner", "assessment__period", "assessment__rater", "recipient"),
     ),
     _Kind(DigestDelivery, "digest", _digest_email, ("recipient",)),
+    _Kind(
+        CheckupNudge,
+        "checkup-nudge",
+        _nudge_email,
+        ("assessment__partner", "assessment__period", "recipient", "nudged_by"),
+    ),
 )
 
 
@@ -255,7 +268,7 @@ def _finish(kind: _Kind, row, **changes) -> None:
 
 
 def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
-    """Send every due alert delivery, reminder and digest, at most ``limit`` rows in one run."""
+    """Send every due alert delivery, reminder, digest and nudge, at most ``limit`` rows in one run."""
     report = OutboxReport()
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now

@@ -14,6 +14,7 @@ register.filter("band_label", display.band_label)
 register.filter("severity_label", display.severity_label)
 register.filter("rule_label", display.rule_label)
 register.filter("person_name", display.person_name)
+register.filter("source_label", display.source_label)
 
 
 @register.filter

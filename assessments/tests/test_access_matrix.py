@@ -58,6 +58,9 @@ MATRIX = {
     ("action_item_done", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
     ("dashboard", None): row(LOGIN, 403, 403, 200, 200),
     ("dashboard_export", None): row(LOGIN, 403, 403, 200, 200),
+    ("checkup_completion", None): row(LOGIN, 403, 403, 200, 200),
+    ("checkup_nudge", None): row(LOGIN, 403, 403, 400, 400, method="POST"),  # nothing chosen: 400 with the error
+    ("checkup_nudge_manager", None): row(LOGIN, 403, 403, 400, 400, method="POST"),
     ("alert_list", None): row(LOGIN, 200, 200, 200, 200),
     ("alert_detail", "a"): row(LOGIN, 200, 404, 200, 200),
     ("alert_detail", "b"): row(LOGIN, 404, 200, 200, 200),

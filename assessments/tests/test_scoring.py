@@ -14,6 +14,7 @@ from assessments.scoring import (
     Scale,
     ScoringError,
     ScoringModel,
+    health_effects,
     movements,
     score,
 )
@@ -125,6 +126,38 @@ def test_movements_name_the_items_that_moved_most_first():
     assert sum(m.effect for m in moved) == pytest.approx(after.health - before.health)
 
 
+def test_a_symptom_that_worsened_while_the_ratings_fell_shows_a_loss_of_health_not_a_gain():
+    before = score(MODEL, [answers([5] * 6, [5] * 7, [0, 0, 1, 0, 0])])
+    after = score(MODEL, [answers([2] * 6, [2] * 7, [0, 0, 2, 0, 0])])
+
+    effects = health_effects(before, after)
+
+    # Its raw contribution went from -3.33 to -1.67 (the base it bites on fell from 100 to 25),
+    # which read as "+1.7". Its part in the fall: the load rose by 1/3, a share of
+    # 0.5 x (1/3) / 5 of the multiplier, at the mean base of 62.5 points.
+    assert after.contributions["symptoms.little_interaction"] - before.contributions[
+        "symptoms.little_interaction"
+    ] == pytest.approx(1.6667, abs=1e-4)
+    assert effects["symptoms.little_interaction"] == pytest.approx(-2.0833, abs=1e-4)
+    # Each characteristic fell 6.25 points of base, at the mean multiplier 0.95.
+    assert effects["characteristics.trust"] == pytest.approx(-5.9375)
+    assert effects["traits.caring"] == pytest.approx(-5.0893, abs=1e-4)
+    assert effects["symptoms.chasing_rainbows"] == 0
+    assert before.health == pytest.approx(96.6667, abs=1e-4) and after.health == pytest.approx(23.3333, abs=1e-4)
+    assert sum(effects.values()) == pytest.approx(after.health - before.health)
+
+
+def test_when_every_rating_is_poor_the_whole_change_is_put_down_to_the_ratings():
+    before = score(MODEL, [answers([1] * 6, [1] * 7, [3] * 5)])
+    after = score(MODEL, [answers([3] * 6, [3] * 7, [1] * 5)])
+
+    effects = health_effects(before, after)
+
+    assert before.health == 0
+    assert all(effects[f"symptoms.{key}"] == 0 for key in SYMPTOMS)
+    assert sum(effects.values()) == pytest.approx(after.health)
+
+
 # -- properties ---------------------------------------------------------------
 
 ratings = st.integers(min_value=1, max_value=5)
@@ -177,3 +210,24 @@ def test_a_better_rating_never_lowers_and_a_worse_symptom_never_raises_the_score
         assert after.health >= before.health - 1e-9
         rubric = address.partition(".")[0]
         assert after.rubric_scores[rubric] >= before.rubric_scores[rubric] - 1e-9
+
+
+@settings(max_examples=300, deadline=None)
+@given(model=weighted_models(), before=one_rater, after=one_rater)
+def test_health_effects_add_up_to_the_change_and_read_from_healths_side(model, before, after):
+    first, second = score(model, [before]), score(model, [after])
+    effects = health_effects(first, second)
+    assert math.isclose(sum(effects.values()), second.health - first.health, abs_tol=1e-6)
+    for address, effect in effects.items():
+        worse = (
+            after[address] > before[address] if address.startswith("symptoms.") else after[address] < before[address]
+        )
+        better = (
+            after[address] < before[address] if address.startswith("symptoms.") else after[address] > before[address]
+        )
+        if worse:
+            assert effect <= 1e-9, address
+        if better:
+            assert effect >= -1e-9, address
+        if after[address] == before[address]:
+            assert abs(effect) <= 1e-9, address
