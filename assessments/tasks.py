@@ -53,6 +53,13 @@ def queue_reminders() -> None:
         logger.info("queued %s reminders", created)
 
 
+@shared_task(name="assessments.tasks.queue_action_reminders")
+def queue_action_reminders() -> None:
+    created = schedule.action_reminders_queue()
+    if created:
+        logger.info("queued %s action item reminders", created)
+
+
 @shared_task(name="assessments.tasks.queue_weekly_digest")
 def queue_weekly_digest() -> None:
     created = digest.digest_queue()

@@ -34,6 +34,9 @@ app.conf.beat_schedule = {
     "scan-unevaluated": _every(5 * MINUTE, "assessments.tasks.scan_unevaluated", expires=4 * MINUTE),
     "open-checkups": _every(crontab(minute=5), "assessments.tasks.open_checkups", expires=50 * MINUTE),
     "queue-reminders": _every(crontab(minute=20), "assessments.tasks.queue_reminders", expires=50 * MINUTE),
+    "queue-action-reminders": _every(
+        crontab(minute=25), "assessments.tasks.queue_action_reminders", expires=50 * MINUTE
+    ),
     "scan-trends": _every(crontab(hour=5, minute=30), "assessments.tasks.scan_trends", expires=12 * HOUR),
     "queue-weekly-digest": _every(
         crontab(hour=7, minute=0), "assessments.tasks.queue_weekly_digest", expires=12 * HOUR

@@ -25,7 +25,13 @@ from assessments.models import (
 )
 from assessments.periods import Quarter
 from assessments.scoring import Band, Movement, Scale, Score, ScoringError, movements, score
-from assessments.selectors.access import assessments_visible_to, partners_editable_by, partners_visible_to
+from assessments.selectors.access import (
+    ActionOwners,
+    action_owners_for,
+    assessments_visible_to,
+    partners_editable_by,
+    partners_visible_to,
+)
 from assessments.selectors.rubrics import rubric_items, scoring_model
 from assessments.services.periods import current_quarter
 
@@ -231,6 +237,8 @@ class CheckupEditing:
     # What the rater saved so far, in the shape the services take back.
     saved: dict
     action_items: list[ActionItem] = field(default_factory=list)
+    # Who may own an action agreed in this check-up.
+    owners: ActionOwners | None = None
 
     @property
     def answered(self) -> int:
@@ -263,6 +271,7 @@ def checkup_for_editing(*, user, assessment_id: int) -> CheckupEditing:
             "notes": assessment.notes,
         },
         action_items=list(assessment.action_items.order_by("id")),
+        owners=action_owners_for(partner_id=assessment.partner_id),
     )
 
 
@@ -379,7 +388,7 @@ def checkup_result(*, user, assessment_id: int) -> dict:
         "movements": moved,
         "days_late": max(0, assessment.days_to_pay - terms) if assessment.days_to_pay is not None else None,
         "payment_terms_days": terms,
-        "action_items": list(assessment.action_items.order_by("id")),
+        "action_items": list(assessment.action_items.select_related("owner").order_by("id")),
         "revisions": _revision_history(assessment, items, answers),
         "can_edit": checkups_editable_by(user).filter(pk=assessment.pk).exists(),
     }
