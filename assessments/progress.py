@@ -78,8 +78,11 @@ class Recovery:
     def summary(self) -> str:
         """One line for a resolution summary, e.g. 'Recovered: Trust between the organisations. Not yet: …'."""
         parts = []
-        for label, rows in (("Recovered", self.recovered), ("Not yet", self.not_recovered),
-                            ("No check-up since the plan started", self.unknown)):
+        for label, rows in (
+            ("Recovered", self.recovered),
+            ("Not yet", self.not_recovered),
+            ("No check-up since the plan started", self.unknown),
+        ):
             if rows:
                 parts.append(f"{label}: {', '.join(row.title for row in rows)}.")
         return " ".join(parts) or "No action is linked to a rubric item."

@@ -42,9 +42,7 @@ class ActionItemForm(forms.Form):
         max_length=DESCRIPTION_MAX,
         error_messages={"required": "Describe the action: what will be done."},
     )
-    owner = forms.TypedChoiceField(
-        label="Owner", coerce=int, error_messages={"required": "Choose who will do it."}
-    )
+    owner = forms.TypedChoiceField(label="Owner", coerce=int, error_messages={"required": "Choose who will do it."})
     due_on = forms.DateField(
         label="Due date",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -74,7 +72,9 @@ class ActionItemForm(forms.Form):
                 Column(Field("owner"), css_class="col-sm-6"),
                 Column(Field("due_on"), css_class="col-sm-6"),
             ),
-            HTML('<details class="mb-3"{% if form.items.value %} open{% endif %}><summary>Link to rubric items</summary>'),
+            HTML(
+                '<details class="mb-3"{% if form.items.value %} open{% endif %}><summary>Link to rubric items</summary>'
+            ),
             Field("items"),
             HTML("</details>"),
             Field("note"),

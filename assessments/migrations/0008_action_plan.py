@@ -171,6 +171,10 @@ class Migration(migrations.Migration):
             field=models.ManyToManyField(blank=True, related_name="action_items", to="assessments.rubricitem"),
         ),
         migrations.RunPython(carry_over, carry_back),
+        # A default, so that migrating back can add the column again to a table with rows.
+        migrations.AlterField(
+            model_name="actionitem", name="owner_text", field=models.CharField(max_length=120, default="")
+        ),
         migrations.RemoveField(model_name="actionitem", name="owner_text"),
         migrations.AlterField(
             model_name="actionitem",

@@ -42,7 +42,9 @@ __all__ = [
 
 
 def _linked_items() -> Prefetch:
-    return Prefetch("items", queryset=RubricItem.objects.select_related("rubric").order_by("rubric__position", "position"))
+    return Prefetch(
+        "items", queryset=RubricItem.objects.select_related("rubric").order_by("rubric__position", "position")
+    )
 
 
 def agreed(queryset: QuerySet[ActionItem]) -> QuerySet[ActionItem]:

@@ -92,9 +92,7 @@ def action_item_create(*, user, partner_id: int, data: ActionItemData, today: dt
 
 
 @transaction.atomic
-def action_item_update(
-    *, user, action_item_id: int, data: ActionItemData, today: dt.date | None = None
-) -> ActionItem:
+def action_item_update(*, user, action_item_id: int, data: ActionItemData, today: dt.date | None = None) -> ActionItem:
     """Change an action's description, owner, due date, linked items or note; done or not stays as it is."""
     action = action_items_editable_by(user).select_for_update(of=("self",)).get(pk=action_item_id)
     linked = set(action.items.values_list("id", flat=True))

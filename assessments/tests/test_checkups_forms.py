@@ -6,8 +6,8 @@ from crispy_forms.utils import render_crispy_form
 from assessments.forms import CheckupForm, InteractionForm
 from assessments.forms.checkups import answer_name, comment_name
 from assessments.models import RubricItem
-from assessments.selectors.rubrics import rubric_items
 from assessments.selectors.access import ActionOwners
+from assessments.selectors.rubrics import rubric_items
 from assessments.services.rubrics import rubric_version_publish
 from assessments.tests.factories import UserFactory, answers_for, checkup_form_data
 

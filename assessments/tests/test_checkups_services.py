@@ -13,6 +13,7 @@ from assessments.models import (
     PartnerSnapshot,
     RubricItem,
 )
+from assessments.services.actions import action_item_complete
 from assessments.services.checkups import (
     ActionItemInput,
     CheckupIncomplete,
@@ -25,7 +26,6 @@ from assessments.services.checkups import (
     assessment_submit,
     interaction_create,
 )
-from assessments.services.actions import action_item_complete
 from assessments.services.dispatch import EVALUATE_ASSESSMENT
 from assessments.services.rubrics import rubric_version_publish
 from assessments.tests.factories import (

@@ -97,7 +97,9 @@ def action_item_edit(request, pk: int):
         raise Http404("No such action item") from None
     choices = {"owners": editing.owners, "items": editing.items}
     if request.method == "GET":
-        return _render_form(request, editing, ActionItemForm(initial=ActionItemForm.initial_for(editing.action), **choices))
+        return _render_form(
+            request, editing, ActionItemForm(initial=ActionItemForm.initial_for(editing.action), **choices)
+        )
     form = ActionItemForm(request.POST, **choices)
     if form.is_valid():
         try:
