@@ -40,9 +40,19 @@ class ActionItemForm(forms.Form):
     description = forms.CharField(
         label="What will be done",
         max_length=DESCRIPTION_MAX,
-        error_messages={"required": "Describe the action: what will be done."},
+        error_messages={
+            "required": "Describe the action: what will be done.",
+            "max_length": f"Keep the description to {DESCRIPTION_MAX} characters.",
+        },
     )
-    owner = forms.TypedChoiceField(label="Owner", coerce=int, error_messages={"required": "Choose who will do it."})
+    owner = forms.TypedChoiceField(
+        label="Owner",
+        coerce=int,
+        error_messages={
+            "required": "Choose who will do it.",
+            "invalid_choice": "Choose the owner from the partner's owners or leadership.",
+        },
+    )
     due_on = forms.DateField(
         label="Due date",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -53,10 +63,15 @@ class ActionItemForm(forms.Form):
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Link the action only to items of the current rubric."},
         help_text="Partner Health then shows each item's value when the plan started and at every check-up since.",
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label="Note (optional)",
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": f"Keep the note to {NOTE_MAX} characters."},
     )
 
     def __init__(self, *args, owners: ActionOwners, items: list[RubricItem], **kwargs):

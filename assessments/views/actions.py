@@ -43,9 +43,8 @@ def _back(request, partner_id: int, action_id: int | None = None):
 
 
 def _first_error(form: ActionItemForm) -> str:
-    for name, errors in form.errors.items():
-        return errors[0] if name == "__all__" else f"{form[name].label}: {errors[0]}"
-    return ""
+    # Every message of the form names its field ("Give it a due date."), so it stands on its own.
+    return next((errors[0] for errors in form.errors.values()), "")
 
 
 def _render_form(request, editing: ActionEditing, form: ActionItemForm, *, error: str = "", status: int = 200):
