@@ -170,8 +170,17 @@ class AssessmentRevisionAdmin(admin.ModelAdmin):
 class ActionItemAdmin(admin.ModelAdmin):
     list_display = ["description", "partner", "owner", "due_on", "done_at"]
     list_filter = ["period"]
-    search_fields = ["description", "owner", "partner__name"]
-    raw_id_fields = ["partner", "assessment"]
+    search_fields = ["description", "owner__username", "owner__first_name", "owner__last_name", "partner__name"]
+    raw_id_fields = ["partner", "assessment", "owner", "created_by", "done_by"]
+    filter_horizontal = ["items"]
+
+
+@admin.register(models.ActionItemReminder)
+class ActionItemReminderAdmin(admin.ModelAdmin):
+    list_display = ["action_item", "kind", "due_on", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["action_item__partner__name", "recipient__email"]
+    raw_id_fields = ["action_item", "recipient"]
 
 
 @admin.register(models.PartnerSnapshot)

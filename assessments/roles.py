@@ -53,6 +53,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
             "alert",
             "alertdelivery",
             "reminder",
+            "actionitemreminder",
         ),
         ("view", "add", "change", "delete"),
     ),

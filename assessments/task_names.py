@@ -16,6 +16,7 @@ class TaskName(StrEnum):
     SCAN_TRENDS = "assessments.tasks.scan_trends"
     OPEN_CHECKUPS = "assessments.tasks.open_checkups"
     QUEUE_REMINDERS = "assessments.tasks.queue_reminders"
+    QUEUE_ACTION_REMINDERS = "assessments.tasks.queue_action_reminders"
     QUEUE_WEEKLY_DIGEST = "assessments.tasks.queue_weekly_digest"
     SEND_OUTBOX = "assessments.tasks.send_outbox"
 

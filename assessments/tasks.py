@@ -54,6 +54,13 @@ def queue_reminders() -> None:
         logger.info("queued %s reminders", created)
 
 
+@shared_task(name=TaskName.QUEUE_ACTION_REMINDERS.value)
+def queue_action_reminders() -> None:
+    created = schedule.action_reminders_queue()
+    if created:
+        logger.info("queued %s action item reminders", created)
+
+
 @shared_task(name=TaskName.QUEUE_WEEKLY_DIGEST.value)
 def queue_weekly_digest() -> None:
     created = digest.digest_queue()

@@ -7,6 +7,7 @@ from assessments.views import home
 urlpatterns = [
     path("", home.home, name="home"),
     path("", include("assessments.urls_checkups")),
+    path("", include("assessments.urls_actions")),
     path("dashboard/", include("assessments.urls_dashboards")),
     path("alerts/", include("assessments.urls_alerts")),
     path("completion/", include("assessments.urls_completion")),

@@ -36,6 +36,9 @@ app.conf.beat_schedule = {
     "scan-unevaluated": _every(5 * MINUTE, TaskName.SCAN_UNEVALUATED, expires=4 * MINUTE),
     "open-checkups": _every(crontab(minute=5), TaskName.OPEN_CHECKUPS, expires=50 * MINUTE),
     "queue-reminders": _every(crontab(minute=20), TaskName.QUEUE_REMINDERS, expires=50 * MINUTE),
+    "queue-action-reminders": _every(
+        crontab(minute=25), TaskName.QUEUE_ACTION_REMINDERS, expires=50 * MINUTE
+    ),
     "scan-trends": _every(crontab(hour=5, minute=30), TaskName.SCAN_TRENDS, expires=12 * HOUR),
     "queue-weekly-digest": _every(crontab(hour=7, minute=0), TaskName.QUEUE_WEEKLY_DIGEST, expires=12 * HOUR),
 }

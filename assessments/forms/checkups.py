@@ -17,7 +17,9 @@ from django import forms
 from django.template.loader import render_to_string
 
 from assessments.display import SCALE_LABELS
+from assessments.forms.actions import owner_choices
 from assessments.models import ActionItem, RubricItem
+from assessments.selectors.access import ActionOwners
 from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput
 
 ANSWER = "answer__"
@@ -101,6 +103,7 @@ class CheckupForm(forms.Form):
         items: list[RubricItem],
         payment_terms_days: int,
         earliest_due_on: dt.date,
+        owners: ActionOwners | None = None,
         complete: bool = False,
         **kwargs,
     ):
@@ -135,7 +138,13 @@ class CheckupForm(forms.Form):
             self.fields[action_name(slot, "description")] = forms.CharField(
                 label="What will be done", required=False, max_length=300
             )
-            self.fields[action_name(slot, "owner")] = forms.CharField(label="Owner", required=False, max_length=120)
+            self.fields[action_name(slot, "owner")] = forms.TypedChoiceField(
+                label="Owner",
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=owner_choices(owners or ActionOwners([], []), blank="—"),
+            )
             self.fields[action_name(slot, "due_on")] = forms.DateField(
                 label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             )
@@ -213,7 +222,7 @@ class CheckupForm(forms.Form):
             initial[comment_name(address)] = comment
         for slot, item in enumerate(action_items[:MAX_ACTION_ITEMS], start=1):
             initial[action_name(slot, "description")] = item.description
-            initial[action_name(slot, "owner")] = item.owner
+            initial[action_name(slot, "owner")] = item.owner_id
             initial[action_name(slot, "due_on")] = item.due_on
         return initial
 
@@ -267,11 +276,11 @@ class CheckupForm(forms.Form):
             return
         description, owner, due_on = (cleaned.get(names[p]) for p in ("description", "owner", "due_on"))
         if not description:
-            if owner or due_on:
+            if owner is not None or due_on:
                 self.add_error(names["description"], "Describe the action, or clear its owner and due date.")
             return
-        if not owner:
-            self.add_error(names["owner"], "Name who will do it.")
+        if owner is None:
+            self.add_error(names["owner"], "Choose who will do it.")
         if due_on is None:
             self.add_error(names["due_on"], "Give it a due date.")
         elif due_on < self.earliest_due_on:
@@ -290,7 +299,7 @@ class CheckupForm(forms.Form):
         actions = [
             ActionItemInput(
                 description=data[action_name(slot, "description")],
-                owner=data[action_name(slot, "owner")],
+                owner_id=data[action_name(slot, "owner")],
                 due_on=data[action_name(slot, "due_on")],
             )
             for slot in range(1, MAX_ACTION_ITEMS + 1)

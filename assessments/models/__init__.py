@@ -1,3 +1,4 @@
+from assessments.models.actions import ActionItemReminder
 from assessments.models.alerts import Alert, AlertAction, AlertDelivery, DigestDelivery, Reminder
 from assessments.models.assessments import (
     ActionItem,
@@ -12,6 +13,7 @@ from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 
 __all__ = [
     "ActionItem",
+    "ActionItemReminder",
     "Alert",
     "AlertAction",
     "AlertDelivery",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from assessments.models.partners import Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
@@ -118,16 +119,34 @@ class AssessmentRevision(models.Model):
 
 
 class ActionItem(models.Model):
-    """What you and your partner will do to make it thrive again (002)."""
+    """What you and your partner will do to make it thrive again (002).
+
+    An action has one owner (an owner of the partner or a leadership user,
+    checked by ``services.actions``), a due date, and may name the rubric items
+    it is meant to improve; ``baseline_period`` is the quarter whose scores
+    stood when it was agreed, so "did the plan work" compares later quarters
+    with it (``selectors.actions``).
+    """
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="action_items")
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="action_items", null=True, blank=True
     )
+    # The quarter the action was agreed in (a check-up's quarter, or the current one).
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="action_items")
     description = models.CharField(max_length=300)
-    owner = models.CharField(max_length=120)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
     due_on = models.DateField()
+    items = models.ManyToManyField(RubricItem, blank=True, related_name="action_items")
+    note = models.TextField(blank=True)
+    # The last quarter scored when the action was agreed (null: nothing scored yet).
+    baseline_period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -135,9 +154,18 @@ class ActionItem(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [
+            # An owner's open actions (My check-ups) and the reminder scan read these.
+            models.Index(fields=["owner", "done_at", "due_on"], name="action_owner_open_idx"),
+            models.Index(fields=["done_at", "due_on"], name="action_open_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
 
 
 class PartnerSnapshot(models.Model):

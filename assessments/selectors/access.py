@@ -6,8 +6,10 @@ another manager's object is simply not in the queryset (a 404, never a leak).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from assessments.models import ActionItem, Assessment, Partner
 from assessments.roles import Role
@@ -80,4 +82,40 @@ def leadership_users() -> list:
     User = get_user_model()
     return list(
         User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value).exclude(email="").order_by("id")
+    )
+
+
+class ActionOwners(NamedTuple):
+    """Who may own a partner's action items: its active owners, then other active leadership users."""
+
+    owners: list
+    leaders: list
+
+    @property
+    def users(self) -> list:
+        return self.owners + self.leaders
+
+    @property
+    def ids(self) -> set[int]:
+        return {user.pk for user in self.users}
+
+
+def action_owners_for(*, partner_id: int, owners=None) -> ActionOwners:
+    """``owners``: the partner's owners when already loaded (the partner page); else they are read."""
+    User = get_user_model()
+    if owners is None:
+        owners = User.objects.filter(owned_partners=partner_id)
+    owners = sorted((u for u in owners if u.is_active), key=lambda u: (u.first_name, u.last_name, u.username))
+    leaders = User.objects.filter(is_active=True, groups__name=Role.LEADERSHIP.value).exclude(
+        pk__in=[u.pk for u in owners]
+    )
+    return ActionOwners(owners, list(leaders.order_by("first_name", "last_name", "username").distinct()))
+
+
+def action_items_completable_by(user) -> QuerySet[ActionItem]:
+    """Action items the user may mark done or reopen: those they may edit, and their own on a partner they see."""
+    if not user.is_authenticated:
+        return ActionItem.objects.none()
+    return ActionItem.objects.filter(
+        Q(partner__in=partners_editable_by(user)) | Q(owner=user, partner__in=partners_visible_to(user))
     )

@@ -27,6 +27,8 @@ from assessments.models import (
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Movement, Scale, ScoringError, movements, score
 from assessments.selectors.access import (
+    ActionOwners,
+    action_owners_for,
     assessments_visible_to,
     checkups_editable_by,
     partners_editable_by,
@@ -206,6 +208,8 @@ class CheckupEditing:
     # What the rater saved so far, in the shape the services take back.
     saved: dict
     action_items: list[ActionItem] = field(default_factory=list)
+    # Who may own an action agreed in this check-up.
+    owners: ActionOwners | None = None
 
     @property
     def answered(self) -> int:
@@ -238,6 +242,7 @@ def checkup_for_editing(*, user, assessment_id: int) -> CheckupEditing:
             "notes": assessment.notes,
         },
         action_items=list(assessment.action_items.order_by("id")),
+        owners=action_owners_for(partner_id=assessment.partner_id),
     )
 
 
@@ -341,7 +346,7 @@ def checkup_result(*, user, assessment_id: int) -> dict:
         "movements": moved,
         "days_late": max(0, assessment.days_to_pay - terms) if assessment.days_to_pay is not None else None,
         "payment_terms_days": terms,
-        "action_items": list(assessment.action_items.order_by("id")),
+        "action_items": list(assessment.action_items.select_related("owner").order_by("id")),
         "revisions": _revision_history(assessment, items, answers),
         "can_edit": checkups_editable_by(user).filter(pk=assessment.pk).exists(),
     }

@@ -17,10 +17,11 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from assessments.display import SCALE_LABELS, band_label, value_label
-from assessments.models import ActionItem, Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
+from assessments.models import Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Scale, health_effects, movements
 from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
+from assessments.selectors.actions import partner_action_plan
 from assessments.selectors.alerts import alerts_for_partner
 from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
@@ -101,7 +102,9 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "partner_alerts": alerts_for_partner(user=user, partner_id=partner.id),
         # Why it declined, while a decline is open (one read of the partner's findings).
         "decline": decline_summary(partner_id=partner.id, snapshots=snapshots),
-        "actions": _action_items(partner, quarter),
+        "actions": partner_action_plan(
+            user=user, partner=partner, quarter=quarter, can_edit=can_edit, today=today or timezone.localdate()
+        ),
         "engagements": _engagements(partner, symptoms),
         "interactions": _interactions(partner, quarters),
     }
@@ -359,22 +362,6 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
 
 
 # --- action items, engagements, interactions ------------------------------------------
-
-
-def _action_items(partner: Partner, quarter: Quarter) -> dict:
-    last = quarter.previous()
-    # Only agreed items count: a draft's action items are still being written.
-    agreed = ActionItem.objects.filter(partner=partner).filter(
-        Q(assessment__isnull=True) | Q(assessment__status=Assessment.Status.SUBMITTED)
-    )
-    rows = list(agreed.select_related("period", "done_by").order_by("due_on", "id"))
-    return {
-        "last_code": last.code,
-        "current_code": quarter.code,
-        "last": [a for a in rows if a.period.value == last],
-        "earlier_open": [a for a in rows if a.period.value < last and a.done_at is None],
-        "current": [a for a in rows if a.period.value == quarter],
-    }
 
 
 def win_rate(statuses: list[str]) -> float | None:

@@ -1,4 +1,4 @@
-"""Writes of the quarterly check-up: drafts, submissions, amendments, action items, interactions.
+"""Writes of the quarterly check-up: drafts, submissions, amendments, its action items, interactions.
 
 Every write here re-scopes the object to the user (a check-up to its rater, a
 partner to its owners) inside the transaction, so a service called with
@@ -17,7 +17,7 @@ from django.utils import timezone
 from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
 from assessments.periods import current_quarter
 from assessments.scoring import Scale
-from assessments.selectors.access import action_items_editable_by, checkups_editable_by, partners_editable_by
+from assessments.selectors.access import action_owners_for, checkups_editable_by, partners_editable_by
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.dispatch import evaluation_enqueue
 from assessments.services.periods import period_get_or_create
@@ -47,7 +47,8 @@ class CheckupInvalid(CheckupError):
 @dataclass(frozen=True)
 class ActionItemInput:
     description: str
-    owner: str
+    # An owner of the partner or a leadership user (selectors.access.action_owners_for).
+    owner_id: int
     due_on: dt.date
 
 
@@ -92,6 +93,9 @@ def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> 
         raise CheckupInvalid("Days to pay must lie between 0 and 3650.")
     if len(data.action_items) > MAX_ACTION_ITEMS:
         raise CheckupInvalid(f"At most {MAX_ACTION_ITEMS} action items per check-up.")
+    owner_ids = {item.owner_id for item in data.action_items}
+    if owner_ids and owner_ids - action_owners_for(partner_id=assessment.partner_id).ids:
+        raise CheckupInvalid("Choose each action's owner from the partner's owners or leadership.")
     if complete:
         missing = [address for address in index if address not in data.answers]
         if missing:
@@ -128,7 +132,7 @@ def _action_items_replace(assessment: Assessment, wanted: Sequence[ActionItemInp
     """Update the check-up's action items slot by slot, so one already marked done stays done."""
     existing = list(assessment.action_items.order_by("id"))
     for row, item in zip(existing, wanted, strict=False):
-        row.description, row.owner, row.due_on = item.description.strip(), item.owner.strip(), item.due_on
+        row.description, row.owner_id, row.due_on = item.description.strip(), item.owner_id, item.due_on
         row.save(update_fields=["description", "owner", "due_on"])
     ActionItem.objects.bulk_create(
         ActionItem(
@@ -136,8 +140,11 @@ def _action_items_replace(assessment: Assessment, wanted: Sequence[ActionItemInp
             assessment=assessment,
             period_id=assessment.period_id,
             description=item.description.strip(),
-            owner=item.owner.strip(),
+            owner_id=item.owner_id,
             due_on=item.due_on,
+            # Agreed in this check-up: its quarter is the plan's starting point.
+            baseline_period_id=assessment.period_id,
+            created_by_id=assessment.rater_id,
         )
         for item in wanted[len(existing) :]
     )
@@ -239,15 +246,6 @@ def assessment_open(*, user, partner_id: int, today: dt.date | None = None) -> A
         partner=partner, period=period, rater=user, defaults={"rubric_version": rubric_version_current()}
     )
     return assessment
-
-
-def action_item_mark_done(*, user, action_item_id: int) -> ActionItem:
-    """Mark an action item done; marking it twice keeps the first time and person."""
-    item = action_items_editable_by(user).get(pk=action_item_id)
-    # Conditional update: two owners clicking at once record one completion.
-    ActionItem.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=timezone.now(), done_by=user)
-    item.refresh_from_db(fields=["done_at", "done_by"])
-    return item
 
 
 def interaction_create(

@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import ActionItem, Assessment, Engagement, Interaction, Partner
+from assessments.models import ActionItem, Assessment, Engagement, Interaction, Partner, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
@@ -319,15 +319,27 @@ def _seed_interactions(rng, partner, spec, history, owner):
 
 def _seed_action_items(partners, quarter: Quarter, periods):
     period = periods[quarter.code]
+    # An in-person session should move the "meeting face to face" trait (002): linked, so the
+    # partner page shows whether it did.
+    face_to_face = RubricItem.objects.filter(
+        rubric__version__is_current=True, rubric__key="traits", key="face_to_face"
+    ).first()
     for index, partner in enumerate(partners.values()):
         if index % 3 or partner.action_items.exists():
             continue
-        assessment = partner.assessments.filter(period=period).first()
-        ActionItem.objects.create(
+        assessment = partner.assessments.filter(period=period).select_related("rater").first()
+        owner = assessment.rater if assessment else partner.owners.order_by("id").first()
+        if owner is None:
+            continue
+        action = ActionItem.objects.create(
             partner=partner,
             assessment=assessment,
             period=period,
             description="Hold an in-person account planning session with their leadership",
-            owner=assessment.rater.get_full_name() if assessment else "Account manager",
+            owner=owner,
             due_on=quarter.next().ends_on,
+            baseline_period=period,
+            created_by=owner,
         )
+        if face_to_face is not None:
+            action.items.add(face_to_face)

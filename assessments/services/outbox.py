@@ -1,6 +1,6 @@
 """The e-mail outbox: claim due rows, send them, mark them sent; retry with back-off, then give up loudly.
 
-Alert deliveries, check-up reminders and weekly digests are rows written in
+Alert deliveries, check-up reminders, weekly digests and action item reminders are rows written in
 the same transaction as the decision to send them. A sender:
 
 1. **claims** one due row (``status=pending`` and ``next_attempt_at <= now``)
@@ -42,8 +42,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import emails
-from assessments.models import Alert, AlertDelivery, Assessment, CheckupNudge, DigestDelivery, Reminder
+from assessments.models import (
+    ActionItemReminder,
+    Alert,
+    AlertDelivery,
+    Assessment,
+    CheckupNudge,
+    DigestDelivery,
+    Reminder,
+)
 from assessments.models.alerts import OutboxStatus
+from assessments.selectors.actions import action_progress
 from assessments.selectors.alerts import alert_numbers
 from assessments.selectors.digest import digest_summary
 from assessments.services.nudges import checkup_nudge_message
@@ -147,6 +156,34 @@ def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
     )
 
 
+def _action_reminder_email(rows: list[ActionItemReminder], now: dt.datetime) -> Outgoing | None:
+    (row,) = rows
+    action = row.action_item
+    if (
+        action.done_at is not None
+        or not action.partner.is_active
+        # Moved or handed over while this reminder waited: the new date or owner has a row of its own.
+        or action.due_on != row.due_on
+        or action.owner_id != row.recipient_id
+    ):
+        return None
+    today = timezone.localdate(now)
+    return Outgoing(
+        template=f"action_{row.kind}",
+        to=row.recipient.email,
+        context={
+            "recipient": row.recipient,
+            "action": action,
+            "partner": action.partner,
+            "days_left": (action.due_on - today).days,
+            "days_overdue": (today - action.due_on).days,
+            "progress": action_progress(action_ids=[action.pk]).get(action.pk, []),
+            "action_url": emails.partner_url(action.partner_id) + f"#action-{action.pk}",
+            "checkups_url": emails.url_for("my_checkups"),
+        },
+    )
+
+
 def _digest_email(rows: list[DigestDelivery], now: dt.datetime) -> Outgoing | None:
     (row,) = rows
     return Outgoing(
@@ -194,6 +231,7 @@ KINDS = (
         _nudge_email,
         ("assessment__partner", "assessment__period", "recipient", "nudged_by"),
     ),
+    _Kind(ActionItemReminder, "action-reminder", _action_reminder_email, ("action_item__partner", "recipient")),
 )
 
 
@@ -268,7 +306,7 @@ def _finish(kind: _Kind, row, **changes) -> None:
 
 
 def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
-    """Send every due alert delivery, reminder, digest and nudge, at most ``limit`` rows in one run."""
+    """Send every due alert delivery, reminder, digest, nudge and action reminder, at most ``limit`` rows in one run."""
     report = OutboxReport()
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now

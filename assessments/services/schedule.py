@@ -19,9 +19,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Assessment, Partner, Reminder
+from assessments.models import ActionItem, ActionItemReminder, Assessment, Partner, Reminder
 from assessments.periods import Quarter, current_quarter
 from assessments.selectors.access import leadership_users
+from assessments.selectors.actions import agreed
 from assessments.selectors.rubrics import rubric_version_current
 from assessments.services.dispatch import outbox_kick
 from assessments.services.periods import period_get_or_create
@@ -121,6 +122,63 @@ def reminders_queue(*, now: dt.datetime | None = None) -> int:
     missing = sorted(wanted - existing)
     Reminder.objects.bulk_create(
         [Reminder(assessment_id=a, kind=k, recipient_id=r, next_attempt_at=now) for a, k, r in missing],
+        ignore_conflicts=True,
+    )
+    if missing:
+        outbox_kick()
+    return len(missing)
+
+
+# Action items (docs/ACTIONS.md): "due soon" this many days before the due date, up to the day
+# itself; "overdue" from the day after. An action overdue for longer than the look-back when the
+# scheduler first sees it is not chased by e-mail (it shows as overdue on the pages).
+ACTION_DUE_SOON_DAYS = 3
+ACTION_OVERDUE_LOOKBACK_DAYS = 28
+
+
+def action_reminder_kinds_due(*, due_on: dt.date, today: dt.date) -> list[str]:
+    """Which reminder an open action item due on ``due_on`` has earned by ``today``."""
+    if due_on - dt.timedelta(days=ACTION_DUE_SOON_DAYS) <= today <= due_on:
+        return [ActionItemReminder.Kind.DUE_SOON]
+    if due_on < today <= due_on + dt.timedelta(days=ACTION_OVERDUE_LOOKBACK_DAYS):
+        return [ActionItemReminder.Kind.OVERDUE]
+    return []
+
+
+def action_reminders_queue(*, now: dt.datetime | None = None) -> int:
+    """Record every action item reminder due now that does not exist yet, to the action's owner.
+
+    One row per (action, kind, due date, owner): a new due date or a new owner earns its own.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    candidates = list(
+        agreed(ActionItem.objects.filter(done_at__isnull=True, partner__is_active=True, owner__is_active=True))
+        .filter(
+            due_on__gte=today - dt.timedelta(days=ACTION_OVERDUE_LOOKBACK_DAYS),
+            due_on__lte=today + dt.timedelta(days=ACTION_DUE_SOON_DAYS),
+        )
+        .exclude(owner__email="")
+        .values_list("id", "due_on", "owner_id")
+    )
+    wanted = {
+        (action_id, kind, due_on, owner_id)
+        for action_id, due_on, owner_id in candidates
+        for kind in action_reminder_kinds_due(due_on=due_on, today=today)
+    }
+    if not wanted:
+        return 0
+    existing = set(
+        ActionItemReminder.objects.filter(action_item_id__in={c[0] for c in candidates}).values_list(
+            "action_item_id", "kind", "due_on", "recipient_id"
+        )
+    )
+    missing = sorted(wanted - existing)
+    ActionItemReminder.objects.bulk_create(
+        [
+            ActionItemReminder(action_item_id=a, kind=k, due_on=d, recipient_id=r, next_attempt_at=now)
+            for a, k, d, r in missing
+        ],
         ignore_conflicts=True,
     )
     if missing:

@@ -107,12 +107,20 @@ def submitted_assessment(*, items: dict, answers: dict[str, int], **kwargs) -> m
 class ActionItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.ActionItem
+        skip_postgeneration_save = True
 
     partner = factory.SubFactory(PartnerFactory)
     period = factory.SubFactory(PeriodFactory)
     description = factory.Sequence(lambda n: f"Agree a joint account plan #{n}")
-    owner = "Ana Alvarez"
+    # The partner's first owner, or a new user when it has none.
+    owner = factory.LazyAttribute(lambda a: a.partner.owners.order_by("id").first() or UserFactory())
     due_on = factory.LazyAttribute(lambda a: a.period.ends_on)
+    baseline_period = factory.SelfAttribute("period")
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.items.add(*extracted)
 
 
 class InteractionFactory(factory.django.DjangoModelFactory):

@@ -54,8 +54,17 @@ MATRIX = {
     ("partner_detail", "b"): row(LOGIN, 404, 200, 200, 200),
     ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
     ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
+    ("action_item_add", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("action_item_add", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("action_item_edit", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("action_item_edit", "b"): row(LOGIN, 404, 200, 404, 404),
     ("action_item_done", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
     ("action_item_done", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("action_item_reopen", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("action_item_reopen", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    # GET: the confirmation page (a POST would delete the object the next rows use).
+    ("action_item_delete", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("action_item_delete", "b"): row(LOGIN, 404, 200, 404, 404),
     ("dashboard", None): row(LOGIN, 403, 403, 200, 200),
     ("dashboard_export", None): row(LOGIN, 403, 403, 200, 200),
     ("checkup_completion", None): row(LOGIN, 403, 403, 200, 200),
@@ -99,7 +108,7 @@ def world():
     for side, manager in (("a", manager_a), ("b", manager_b)):
         partner = PartnerFactory(name=f"Partner {side.upper()}", owners=[manager])
         checkup = AssessmentFactory(partner=partner, period=period, rater=manager)
-        item = ActionItem.objects.create(partner=partner, period=period, description="Meet", owner="Ana",
+        item = ActionItem.objects.create(partner=partner, period=period, description="Meet", owner=manager,
                                          due_on=dt.date(2027, 1, 31))
         alert = Alert.objects.create(partner=partner, period=period, rule="health_decline", severity="warning",
                                      explanation="Fell.")
@@ -116,6 +125,8 @@ def concrete_path(name, template, objects):
         return path
     kind = {
         "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
+        "action_item_add": "partner", "action_item_edit": "action_item", "action_item_reopen": "action_item",
+        "action_item_delete": "action_item",
         "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",

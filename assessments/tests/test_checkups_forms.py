@@ -6,9 +6,10 @@ from crispy_forms.utils import render_crispy_form
 from assessments.forms import CheckupForm, InteractionForm
 from assessments.forms.checkups import answer_name, comment_name
 from assessments.models import RubricItem
+from assessments.selectors.access import ActionOwners
 from assessments.selectors.rubrics import rubric_items
 from assessments.services.rubrics import rubric_version_publish
-from assessments.tests.factories import answers_for, checkup_form_data
+from assessments.tests.factories import UserFactory, answers_for, checkup_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -125,26 +126,55 @@ def test_a_comment_needs_an_answer_to_be_kept(rubric_version):
     assert "Choose an answer to keep this comment." in form.errors[answer_name("traits.caring")]
 
 
-def test_an_action_item_needs_an_owner_and_a_due_date_within_reach(rubric_version):
+@pytest.fixture
+def owners():
+    return ActionOwners(
+        [UserFactory(username="ana", first_name="Ana", last_name="Alvarez"), UserFactory(username="ben")],
+        [UserFactory(username="lena", first_name="Lena", last_name="Fischer")],
+    )
+
+
+def test_an_action_item_needs_an_owner_and_a_due_date_within_reach(rubric_version, owners):
+    ana, ben = owners.owners
     form = make_form(
         rubric_version,
         {
             "action_1_description": "Joint account plan",
-            "action_2_owner": "Ben",
+            "action_2_owner": str(ben.pk),
             "action_3_description": "Visit their office",
-            "action_3_owner": "Ana",
+            "action_3_owner": str(ana.pk),
             "action_3_due_on": "2026-01-15",
         },
+        owners=owners,
     )
 
     assert not form.is_valid()
-    assert form.errors["action_1_owner"] == ["Name who will do it."]
+    assert form.errors["action_1_owner"] == ["Choose who will do it."]
     assert form.errors["action_1_due_on"] == ["Give it a due date."]
     assert form.errors["action_2_description"] == ["Describe the action, or clear its owner and due date."]
     assert form.errors["action_3_due_on"] == ["Pick a date on or after 01 Jul 2026."]
 
 
-def test_the_form_translates_into_the_services_input(rubric_version):
+def test_the_action_owner_is_chosen_from_the_partners_owners_then_leadership(rubric_version, owners):
+    form = make_form(rubric_version, owners=owners)
+    ana, ben = owners.owners
+
+    assert form.fields["action_1_owner"].choices == [
+        ("", "—"),
+        ("Owners of this partner", [(ana.pk, "Ana Alvarez"), (ben.pk, f"{ben.first_name} {ben.last_name}")]),
+        ("Leadership", [(owners.leaders[0].pk, "Lena Fischer")]),
+    ]
+    refused = make_form(
+        rubric_version,
+        {"action_1_description": "Visit", "action_1_owner": "999999", "action_1_due_on": "2026-10-15"},
+        owners=owners,
+    )
+    assert not refused.is_valid()
+    assert "Select a valid choice" in refused.errors["action_1_owner"][0]
+
+
+def test_the_form_translates_into_the_services_input(rubric_version, owners):
+    ana = owners.owners[0]
     form = make_form(
         rubric_version,
         checkup_form_data(
@@ -154,9 +184,10 @@ def test_the_form_translates_into_the_services_input(rubric_version):
             info_withheld="on",
             notes="Difficult",
             action_1_description="Escalate to their COO",
-            action_1_owner="Ana",
+            action_1_owner=ana.pk,
             action_1_due_on="2026-10-15",
         ),
+        owners=owners,
     )
 
     assert form.is_valid(), form.errors
@@ -164,8 +195,8 @@ def test_the_form_translates_into_the_services_input(rubric_version):
     assert data.answers == {"characteristics.trust": 2}
     assert data.comments == {"characteristics.trust": "late deliveries"}
     assert (data.days_to_pay, data.info_withheld, data.abusive_behaviour, data.notes) == (60, True, False, "Difficult")
-    assert [(a.description, a.owner, a.due_on) for a in data.action_items] == [
-        ("Escalate to their COO", "Ana", dt.date(2026, 10, 15))
+    assert [(a.description, a.owner_id, a.due_on) for a in data.action_items] == [
+        ("Escalate to their COO", ana.pk, dt.date(2026, 10, 15))
     ]
 
 

@@ -257,10 +257,11 @@ def test_partner_overview_reads_in_a_fixed_number_of_queries(manager, items, dja
     for code in ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]:
         score(items, partner, code, manager)
         InteractionFactory(partner=partner, occurred_on=PeriodFactory.of(code).starts_on)
-        ActionItemFactory(partner=partner, period=PeriodFactory.of(code))
+        ActionItemFactory(partner=partner, period=PeriodFactory.of(code), items=[items["characteristics.trust"]])
 
-    # 13: one of them reads the partner's findings by quarter, for "why it declined".
-    with django_assert_max_num_queries(13):
+    # 12, plus the partner's findings by quarter ("why it declined"), and the actions' linked
+    # rubric items and the snapshots that show their progress.
+    with django_assert_max_num_queries(15):
         partner_overview(user=manager, partner_id=partner.id, today=IN_Q4)
 
 

@@ -13,13 +13,13 @@ from assessments.models import (
     PartnerSnapshot,
     RubricItem,
 )
+from assessments.services.actions import action_item_complete
 from assessments.services.checkups import (
     ActionItemInput,
     CheckupIncomplete,
     CheckupInput,
     CheckupInvalid,
     CheckupReadOnly,
-    action_item_mark_done,
     assessment_amend,
     assessment_open,
     assessment_save_draft,
@@ -278,10 +278,12 @@ def test_a_comment_without_an_answer_is_refused(manager, checkup):
 
 def test_action_items_are_rewritten_slot_by_slot_and_one_already_done_stays_done(manager, checkup):
     due = dt.date(2026, 12, 31)
+    ben = UserFactory(username="ben", role="account_manager")
+    checkup.partner.owners.add(ben)
     data = CheckupInput(
         action_items=(
-            ActionItemInput("Book a QBR in person", "Ana", due),
-            ActionItemInput("Share the pipeline", "Ben", due),
+            ActionItemInput("Book a QBR in person", manager.id, due),
+            ActionItemInput("Share the pipeline", ben.id, due),
         )
     )
     assessment_save_draft(user=manager, assessment_id=checkup.id, data=data)
@@ -291,22 +293,44 @@ def test_action_items_are_rewritten_slot_by_slot_and_one_already_done_stays_done
     assessment_save_draft(
         user=manager,
         assessment_id=checkup.id,
-        data=CheckupInput(action_items=(ActionItemInput("Book a QBR in person", "Ana A.", due),)),
+        data=CheckupInput(action_items=(ActionItemInput("Book a QBR in person", ben.id, due),)),
     )
 
     rows = list(checkup.action_items.all())
     assert [(r.description, r.owner, r.period_id, r.partner_id) for r in rows] == [
-        ("Book a QBR in person", "Ana A.", checkup.period_id, checkup.partner_id)
+        ("Book a QBR in person", ben, checkup.period_id, checkup.partner_id)
     ]
     assert rows[0].pk == first.pk and rows[0].done_at is not None
 
 
 def test_more_than_three_action_items_are_refused(manager, checkup):
     due = dt.date(2026, 12, 31)
-    data = CheckupInput(action_items=tuple(ActionItemInput(f"Step {n}", "Ana", due) for n in range(4)))
+    data = CheckupInput(action_items=tuple(ActionItemInput(f"Step {n}", manager.id, due) for n in range(4)))
     with pytest.raises(CheckupInvalid):
         assessment_save_draft(user=manager, assessment_id=checkup.id, data=data)
     assert not ActionItem.objects.exists()
+
+
+def test_an_action_in_a_check_up_is_owned_by_an_owner_of_the_partner_or_leadership(manager, checkup):
+    due = dt.date(2026, 12, 31)
+    lena = UserFactory(username="lena", role="leadership")
+    stranger = UserFactory(username="zoe", role="account_manager")
+
+    with pytest.raises(CheckupInvalid, match="Choose each action's owner from the partner's owners or leadership"):
+        assessment_save_draft(
+            user=manager,
+            assessment_id=checkup.id,
+            data=CheckupInput(action_items=(ActionItemInput("Call their CFO", stranger.id, due),)),
+        )
+    assert not ActionItem.objects.exists()
+
+    assessment_save_draft(
+        user=manager,
+        assessment_id=checkup.id,
+        data=CheckupInput(action_items=(ActionItemInput("Call their CFO", lena.id, due),)),
+    )
+    action = ActionItem.objects.get()
+    assert (action.owner, action.created_by, action.baseline_period) == (lena, manager, checkup.period)
 
 
 def test_marking_an_action_item_done_twice_keeps_the_first_completion(manager):
@@ -315,8 +339,8 @@ def test_marking_an_action_item_done_twice_keeps_the_first_completion(manager):
     co_owner = UserFactory(username="ben", role="account_manager")
     partner.owners.add(co_owner)
 
-    first = action_item_mark_done(user=manager, action_item_id=item.id)
-    second = action_item_mark_done(user=co_owner, action_item_id=item.id)
+    first = action_item_complete(user=manager, action_item_id=item.id)
+    second = action_item_complete(user=co_owner, action_item_id=item.id)
 
     assert second.done_at == first.done_at
     assert second.done_by == manager
@@ -326,7 +350,7 @@ def test_only_owners_can_mark_an_action_item_done(manager):
     item = ActionItemFactory(partner=PartnerFactory(owners=[manager]))
     for username, role in [("ben", "account_manager"), ("lena", "leadership")]:
         with pytest.raises(ActionItem.DoesNotExist):
-            action_item_mark_done(user=UserFactory(username=username, role=role), action_item_id=item.id)
+            action_item_complete(user=UserFactory(username=username, role=role), action_item_id=item.id)
     item.refresh_from_db()
     assert item.done_at is None
 

@@ -280,14 +280,18 @@ def test_saving_a_draft_queues_no_evaluation(ana, checkup, django_capture_on_com
     publish.assert_not_called()
 
 
-def test_action_items_from_the_form_are_saved_with_owner_and_due_date(ana, checkup, items):
+def test_action_items_from_the_form_are_saved_with_owner_and_due_date(ana, manager, leadership, checkup, items):
+    html = ana.get(edit_url(checkup)).content.decode()
+    assert f'<option value="{manager.pk}">Ana Alvarez</option>' in html
+    assert f'<option value="{leadership.pk}">Lena Fischer</option>' in html
+
     ana.post(
         edit_url(checkup),
         checkup_form_data(
             answers_for(items),
             action="submit",
             action_1_description="Hold the QBR in person",
-            action_1_owner="Ana Alvarez",
+            action_1_owner=manager.pk,
             action_1_due_on="2027-02-15",
         ),
     )
@@ -296,7 +300,7 @@ def test_action_items_from_the_form_are_saved_with_owner_and_due_date(ana, check
     assert (item.partner, item.period, item.owner, item.due_on) == (
         checkup.partner,
         checkup.period,
-        "Ana Alvarez",
+        manager,
         dt.date(2027, 2, 15),
     )
     html = ana.get(reverse("checkup_result", args=[checkup.pk])).content.decode()

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import ActionItem, Alert, Interaction
+from assessments.models import ActionItem, Alert, Interaction, RubricItem
 from assessments.periods import Quarter
 from assessments.roles import Role
 from assessments.selectors.access import partners_editable_by
@@ -565,12 +565,13 @@ def history(items, partner, quarters: int, raters: list) -> None:
 
 
 def furnish(partner, *, entries: int) -> None:
-    """Engagements, interactions, action items and alerts, ``entries`` of each."""
+    """Engagements, interactions, action items (each linked to a rubric item) and alerts, ``entries`` of each."""
     q3 = PeriodFactory.of("2026-Q3")
+    linked = list(RubricItem.objects.filter(rubric__version__is_current=True).order_by("id")[:3])
     for n in range(entries):
         EngagementFactory(partner=partner, status=["won", "lost", "proposed"][n % 3], title=f"Bid {n}")
         InteractionFactory(partner=partner, occurred_on=dt.date(2026, 7, 1) + dt.timedelta(days=n))
-        ActionItemFactory(partner=partner, period=q3)
+        ActionItemFactory(partner=partner, period=q3, items=linked[: 1 + n % 3])
         Alert.objects.create(
             partner=partner,
             period=PeriodFactory(quarter_value=Quarter(2026, 3).shift(-n)),
@@ -609,12 +610,13 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     assert len(small_queries) == len(large_queries), "\n".join(large_queries)
     # The only read of raw answers is the rater spread's single query.
     assert sum('FROM "assessments_answer"' in sql for sql in large_queries) == 1
-    # Session, user and roles (3), then the page's own 8 reads (the menu asks the cached roles, a
+    # Session, user and roles (3), then the page's own 10 reads (the menu asks the cached roles, a
     # published rubric version's items come from the per-process cache, the alerts' action trail
     # stays on the alert page, and a log that fits on the page is counted without a query of its
-    # own); the owner's page also looks up their own check-up this quarter. One more reads the
+    # own; the action items' linked rubric items and the snapshots showing their progress are one
+    # query each); the owner's page also looks up their own check-up this quarter. One more reads the
     # partner's findings by quarter, for "why it declined".
-    assert len(large_queries) == {"leadership": 12, "owner": 13}[viewer], "\n".join(large_queries)
+    assert len(large_queries) == {"leadership": 14, "owner": 15}[viewer], "\n".join(large_queries)
 
 
 def test_a_log_longer_than_the_page_adds_one_grouped_count_whatever_its_length(manager):

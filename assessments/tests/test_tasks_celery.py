@@ -40,6 +40,7 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_its_next_ti
         "assessments.tasks.scan_unevaluated",
         "assessments.tasks.open_checkups",
         "assessments.tasks.queue_reminders",
+        "assessments.tasks.queue_action_reminders",
         "assessments.tasks.scan_trends",
         "assessments.tasks.queue_weekly_digest",
     }

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assessments.forms import CheckupForm
 from assessments.models import Assessment, Partner
 from assessments.periods import PeriodError, Quarter
+from assessments.selectors.actions import my_open_actions
 from assessments.selectors.checkups import CheckupEditing, checkup_for_editing, checkup_result, my_checkups
 from assessments.services.checkups import (
     CheckupError,
@@ -38,6 +39,7 @@ def _form(editing: CheckupEditing, *, data=None, complete: bool = False) -> Chec
         items=editing.items,
         payment_terms_days=assessment.partner.payment_terms_days,
         earliest_due_on=assessment.period.starts_on,
+        owners=editing.owners,
         complete=complete,
         initial=None if data is not None else CheckupForm.initial_from(editing.saved, editing.action_items),
     )
@@ -62,7 +64,15 @@ def my_checkups_view(request):
             past_until = Quarter.parse(code)
         except PeriodError as error:
             messages.warning(request, f"Past quarters: {error}. Showing the latest ones.")
-    return render(request, "checkups/list.html", {"checkups": my_checkups(user=request.user, past_until=past_until)})
+    return render(
+        request,
+        "checkups/list.html",
+        {
+            "checkups": my_checkups(user=request.user, past_until=past_until),
+            # Her open action items, beside her check-ups.
+            "my_actions": my_open_actions(user=request.user),
+        },
+    )
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""The partner page (shared by account managers and leadership), its interaction log and action items."""
+"""The partner page (shared by account managers and leadership) and its interaction log (action items: views.actions)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.forms import InteractionForm
-from assessments.models import ActionItem, Partner
+from assessments.models import Partner
 from assessments.selectors.access import partners_editable_by
 from assessments.selectors.checkups import partner_list
 from assessments.selectors.partners import partner_overview
-from assessments.services.checkups import CheckupError, action_item_mark_done, interaction_create
+from assessments.services.checkups import CheckupError, interaction_create
 
 
 def _overview_or_404(user, pk: int) -> dict:
@@ -57,14 +57,3 @@ def interaction_add(request, pk: int):
     context = _overview_or_404(request.user, partner.pk)
     context["interaction_form"] = form
     return render(request, "partners/detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def action_item_done(request, pk: int):
-    try:
-        item = action_item_mark_done(user=request.user, action_item_id=pk)
-    except ActionItem.DoesNotExist:
-        raise Http404("No such action item") from None
-    messages.success(request, f"Marked done: {item.description}")
-    return redirect(reverse("partner_detail", args=[item.partner_id]) + "#actions")

@@ -109,7 +109,7 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     page.get_by_label("Days this partner actually takes to pay").fill("52")
     slot = page.get_by_role("group", name="Action item 1")
     slot.get_by_label("What will be done").fill("Hold the next QBR at their office")
-    slot.get_by_label("Owner").fill("Ana Alvarez")
+    slot.get_by_label("Owner").select_option(label="Ana Alvarez")
     slot.get_by_label("Due date").fill(f"{current_quarter(today=localdate()).next().ends_on:%Y-%m-%d}")
     page.get_by_label("Overall notes").fill("Solid quarter; trust dented by one escalation.")
     screenshot(page, "checkup-form")
