@@ -19,11 +19,3 @@ SEVERITY_CLASSES = {
 @register.filter
 def severity_class(severity: str) -> str:
     return SEVERITY_CLASSES.get(severity, "text-bg-light")
-
-
-@register.filter
-def signed(value) -> str:
-    """+1.0 or -2.5 written with a real minus sign (U+2212), or an em dash for nothing."""
-    if value is None:
-        return "—"
-    return f"+{value:.1f}" if value > 0 else f"\u2212{abs(value):.1f}" if value < 0 else "0.0"

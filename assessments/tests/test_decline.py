@@ -205,5 +205,5 @@ def test_item_by_item_a_symptom_that_worsened_while_the_ratings_fell_reads_as_a_
     comparison = section(client.get(reverse("partner_detail", args=[partner.pk])).content.decode(), "comparison")
 
     # Its raw contribution rose from -3.3 to -1.7 points as the base fell, which read "+1.7".
-    assert "Little to no interaction 1 · Mild 2 · Moderate +1.0 -2.1" in comparison
-    assert "Trust between the organisations 5 · Excellent 2 · Weak -3.0 -5.9" in comparison
+    assert "Little to no interaction 1 · Mild 2 · Moderate +1.0 \u22122.1" in comparison
+    assert "Trust between the organisations 5 · Excellent 2 · Weak \u22123.0 \u22125.9" in comparison

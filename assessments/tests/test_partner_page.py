@@ -94,7 +94,7 @@ def test_the_partner_page_compares_this_quarter_with_last_item_by_item(manager, 
     html = text(page(manager, partner))
 
     assert "2026-Q3 against 2026-Q2, item by item" in html
-    assert "Meeting face to face moved most 4 · Good 1 · Poor -3.0" in html
+    assert "Meeting face to face moved most 4 · Good 1 · Poor \u22123.0" in html
     assert "Trust between the organisations 4 · Good 4 · Good 0.0" in html
 
 
@@ -321,7 +321,7 @@ def test_the_radar_compares_the_six_characteristics_with_the_quarter_before(lena
     assert "Serves the client, not the vendor 4 · Good 4 · Good" in radar
     comparison = section(html, "comparison")
     assert "Quality of product or service moved most 4 · Good 5 · Excellent +1.0" in comparison
-    assert "Trust between the organisations moved most 4 · Good 2 · Weak -2.0" in comparison
+    assert "Trust between the organisations moved most 4 · Good 2 · Weak \u22122.0" in comparison
 
 
 def test_the_radar_shows_only_the_latest_quarter_when_the_one_before_was_not_scored(lena, manager, items):

@@ -7,11 +7,11 @@ import re
 import pytest
 from django.db import transaction
 
+from assessments.display import number as tenths
 from assessments.models import Alert, Answer, Partner, PartnerSnapshot, Period
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.demo import DEMO_PASSWORD, demo_seed
 from assessments.services.snapshots import snapshots_recompute
-from assessments.templatetags.partner_tags import tenths
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import PAINTED, SCREENSHOTS, axe_violations, login, screenshot
 from assessments.tests.factories import UserFactory, submitted_assessment
