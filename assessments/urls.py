@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("assessments.urls_checkups")),
     path("dashboard/", include("assessments.urls_dashboards")),
     path("alerts/", include("assessments.urls_alerts")),
+    path("cases/", include("assessments.urls_cases")),
 ]

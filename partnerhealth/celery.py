@@ -35,6 +35,7 @@ app.conf.beat_schedule = {
     "open-checkups": _every(crontab(minute=5), "assessments.tasks.open_checkups", expires=50 * MINUTE),
     "queue-reminders": _every(crontab(minute=20), "assessments.tasks.queue_reminders", expires=50 * MINUTE),
     "scan-trends": _every(crontab(hour=5, minute=30), "assessments.tasks.scan_trends", expires=12 * HOUR),
+    "wake-snoozed-cases": _every(crontab(minute=35), "assessments.tasks.wake_snoozed_cases", expires=50 * MINUTE),
     "queue-weekly-digest": _every(
         crontab(hour=7, minute=0), "assessments.tasks.queue_weekly_digest", expires=12 * HOUR
     ),

@@ -6,6 +6,7 @@ from assessments.models.assessments import (
     AssessmentRevision,
     PartnerSnapshot,
 )
+from assessments.models.cases import Case, CaseDelivery, CaseEvent
 from assessments.models.partners import Engagement, Interaction, Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 
@@ -17,6 +18,9 @@ __all__ = [
     "Answer",
     "Assessment",
     "AssessmentRevision",
+    "Case",
+    "CaseDelivery",
+    "CaseEvent",
     "DigestDelivery",
     "Engagement",
     "Interaction",

@@ -20,6 +20,7 @@ from assessments.periods import Quarter
 from assessments.scoring import Scale, movements
 from assessments.selectors.access import partner_editable_by, partners_visible_to
 from assessments.selectors.alerts import alerts_for_partner
+from assessments.selectors.cases import case_for_partner, on_watch
 from assessments.selectors.checkups import (
     HISTORY_QUARTERS,
     SCALE_LABELS,
@@ -80,6 +81,7 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     version_id = latest.rubric_version_id if latest else rubric_version_current().id
     items = rubric_items(version_id=version_id)
     symptoms = _symptom_timeline(items, quarters, window)
+    partner_alerts = alerts_for_partner(user=user, partner_id=partner.id)
     return {
         "partner": partner,
         "can_edit": can_edit,
@@ -102,7 +104,9 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "radar": _radar(items, latest, previous),
         "symptoms": symptoms,
         "spread": _rater_spread(scored, items),
-        "partner_alerts": alerts_for_partner(user=user, partner_id=partner.id),
+        "partner_alerts": partner_alerts,
+        "partner_case": case_for_partner(user=user, partner_id=partner.id),
+        "on_watch": on_watch(partner_alerts, latest_period=latest.period.code if latest else None),
         "actions": _action_items(partner, quarter),
         "engagements": _engagements(partner, symptoms),
         "interactions": _interactions(partner, quarters),

@@ -1,6 +1,7 @@
 """The e-mail outbox: claim due rows, send them, mark them sent; retry with back-off, then give up loudly.
 
-Alert deliveries, check-up reminders and weekly digests are rows written in
+Case e-mails, check-up reminders and weekly digests (and the alert deliveries
+written before cases existed) are rows written in
 the same transaction as the decision to send them. A sender:
 
 1. **claims** one due row (``status=pending`` and ``next_attempt_at <= now``)
@@ -42,9 +43,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import emails
-from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, CaseDelivery, DigestDelivery, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.alerts import alert_health_path, alert_item_moves
+from assessments.selectors.cases import case_email_context
 from assessments.selectors.digest import digest_summary
 from assessments.trends import worst_first
 
@@ -151,6 +153,23 @@ def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
     )
 
 
+def _case_email(rows: list[CaseDelivery], now: dt.datetime) -> Outgoing | None:
+    """A case opened (to the owners), escalated to critical (to leadership) or resolved (to the owners)."""
+    (row,) = rows
+    case = row.case
+    return Outgoing(
+        template=f"case_{row.kind}",
+        to=row.recipient.email,
+        context={
+            "recipient": row.recipient,
+            **case_email_context(case=case, kind=row.kind),
+            "case_url": emails.url_for("case_detail", case.pk, fallback=f"/cases/{case.pk}/"),
+            "partner_url": emails.partner_url(case.partner_id),
+            "cases_url": emails.url_for("case_list", fallback="/cases/"),
+        },
+    )
+
+
 def _digest_email(rows: list[DigestDelivery], now: dt.datetime) -> Outgoing | None:
     (row,) = rows
     return Outgoing(
@@ -186,6 +205,12 @@ KINDS = (
         ("assessment__partner", "assessment__period", "assessment__rater", "recipient"),
     ),
     _Kind(DigestDelivery, "digest", _digest_email, ("recipient",)),
+    _Kind(
+        CaseDelivery,
+        "case-delivery",
+        _case_email,
+        ("case__partner", "case__episode_period", "recipient"),
+    ),
 )
 
 
@@ -260,7 +285,7 @@ def _finish(kind: _Kind, row, **changes) -> None:
 
 
 def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
-    """Send every due alert delivery, reminder and digest, at most ``limit`` rows in one run."""
+    """Send every due alert delivery, reminder, digest and case e-mail, at most ``limit`` rows in one run."""
     report = OutboxReport()
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now
