@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, Assessment, PartnerSnapshot
+from assessments.selectors.cases import digest_cases
 from assessments.selectors.snapshots import latest_scored_period
 
 MOVERS_SHOWN = 5
@@ -76,4 +77,7 @@ def digest_summary(*, week_starting: dt.date) -> dict:
         "decliners": decliners,
         "improvers": improvers,
         "alerts_url": f"{settings.SITE_URL}{reverse('alert_list')}",
+        # The digest lists cases (one per declining partner), not alerts.
+        **digest_cases(start=start, end=end),
+        "cases_url": f"{settings.SITE_URL}{reverse('case_list')}",
     }
