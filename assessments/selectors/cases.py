@@ -330,6 +330,16 @@ def digest_cases(*, start: dt.datetime, end: dt.datetime) -> dict:
 # --- what a case e-mail shows ---------------------------------------------------
 
 
+def _moves(findings: list[Alert], lead: Alert) -> list:
+    """The items every finding of the lead's quarter names, once each (the same quarter gives the same numbers)."""
+    moves = {}
+    for alert in findings:
+        if alert.period_id == lead.period_id:
+            for move in alert_item_moves(alert=alert):
+                moves.setdefault(move.address, move)
+    return list(moves.values())
+
+
 def case_email_context(*, case: Case, kind: str) -> dict:
     """The episode's findings (the worst of the latest quarter first), how health moved and what dropped."""
     start = case.episode_period.year * 4 + case.episode_period.quarter
@@ -355,7 +365,7 @@ def case_email_context(*, case: Case, kind: str) -> dict:
         "partner": case.partner,
         "findings": findings,
         "lead": lead,
-        "moves": alert_item_moves(alert=lead) if lead is not None and kind != "resolved" else [],
+        "moves": _moves(findings, lead) if lead is not None and kind != "resolved" else [],
         "path": alert_health_path(alert=lead) if lead is not None and kind != "resolved" else path,
         "resolution": resolution,
     }

@@ -61,10 +61,11 @@ def case_list(request):
     form = CaseFilterForm(request.GET, people=people, periods=opened_periods())
     filters = form.filters()
     today = timezone.localdate()
-    page = Paginator(case_inbox(user=request.user, filters=filters, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     counts = case_state_counts(user=request.user, filters=filters, today=today)
+    paginator = Paginator(case_inbox(user=request.user, filters=filters, today=today), PAGE_SIZE)
+    # The tab's count is the list's length: the paginator need not count again.
+    paginator.count = counts[filters.state]
+    page = paginator.get_page(request.GET.get("page"))
     leadership = is_leadership(request.user)
     return render(
         request,
