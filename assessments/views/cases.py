@@ -131,14 +131,15 @@ def _scoped_page(user, pk: int) -> CasePage:
 
 
 def _render_detail(request, page: CasePage, *, status: int = 200, **forms):
+    # The four forms share field names (note); each gets ids of its own.
     context = {
         "page": page,
         "case": page.case,
-        "ack_form": forms.get("ack_form") or CaseAcknowledgeForm(),
-        "snooze_form": forms.get("snooze_form") or CaseSnoozeForm(),
+        "ack_form": forms.get("ack_form") or CaseAcknowledgeForm(auto_id="ack-%s"),
+        "snooze_form": forms.get("snooze_form") or CaseSnoozeForm(auto_id="snooze-%s"),
         "assign_form": forms.get("assign_form")
-        or CaseAssignForm(people=page.people, initial={"assignee": page.case.assignee_id}),
-        "resolve_form": forms.get("resolve_form") or CaseResolveForm(),
+        or CaseAssignForm(people=page.people, initial={"assignee": page.case.assignee_id}, auto_id="assign-%s"),
+        "resolve_form": forms.get("resolve_form") or CaseResolveForm(auto_id="resolve-%s"),
     }
     return render(request, "cases/detail.html", context, status=status)
 
@@ -169,7 +170,9 @@ def case_acknowledge_view(request, pk: int):
         case_acknowledge(case_id=case.pk, user=request.user, note=data["note"])
         return f"Acknowledged: {case.partner.name}."
 
-    return _transition(request, _scoped_page(request.user, pk), "ack_form", CaseAcknowledgeForm(request.POST), act)
+    return _transition(
+        request, _scoped_page(request.user, pk), "ack_form", CaseAcknowledgeForm(request.POST, auto_id="ack-%s"), act
+    )
 
 
 @login_required
@@ -179,7 +182,9 @@ def case_snooze_view(request, pk: int):
         case_snooze(case_id=case.pk, user=request.user, until=data["until"], note=data["note"])
         return f"Snoozed until {data['until']:%d %b %Y}: {case.partner.name}."
 
-    return _transition(request, _scoped_page(request.user, pk), "snooze_form", CaseSnoozeForm(request.POST), act)
+    return _transition(
+        request, _scoped_page(request.user, pk), "snooze_form", CaseSnoozeForm(request.POST, auto_id="snooze-%s"), act
+    )
 
 
 @login_required
@@ -191,7 +196,9 @@ def case_assign_view(request, pk: int):
         case_assign(case_id=case.pk, user=request.user, assignee=data["assignee"], note=data["note"])
         return f"Assigned: {case.partner.name}." if data["assignee"] else f"Unassigned: {case.partner.name}."
 
-    return _transition(request, page, "assign_form", CaseAssignForm(request.POST, people=page.people), act)
+    return _transition(
+        request, page, "assign_form", CaseAssignForm(request.POST, people=page.people, auto_id="assign-%s"), act
+    )
 
 
 @login_required
@@ -201,4 +208,10 @@ def case_resolve_view(request, pk: int):
         resolved = case_resolve(case_id=case.pk, user=request.user, resolution=data["resolution"], note=data["note"])
         return f"Resolved ({resolved.get_resolution_display().lower()}): {case.partner.name}."
 
-    return _transition(request, _scoped_page(request.user, pk), "resolve_form", CaseResolveForm(request.POST), act)
+    return _transition(
+        request,
+        _scoped_page(request.user, pk),
+        "resolve_form",
+        CaseResolveForm(request.POST, auto_id="resolve-%s"),
+        act,
+    )
