@@ -20,6 +20,7 @@ from assessments.tests.alerting import (
     SLIP,
     SLIPPING,
     STEADY,
+    ensure_rubric_v1,
     history,
     leader,
     manager,
@@ -119,13 +120,15 @@ def test_a_worker_that_loses_the_race_to_open_a_case_joins_the_winners(items, an
     assert serious.count() > 1 and {a.case_id for a in serious} == {winner.pk}
 
 
+@pytest.fixture
+def rubric_reloaded(transactional_db):
+    ensure_rubric_v1()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_connections_opening_a_case_for_one_partner_at_once_end_with_one_case(items):
+def test_two_connections_opening_a_case_for_one_partner_at_once_end_with_one_case(rubric_reloaded, items):
     if connection.vendor != "postgresql":
         service_missing("racing inserts against a partial unique index need PostgreSQL (DATABASE_URL=postgres://…)")
-    from assessments.tests.alerting import ensure_rubric_v1
-
-    ensure_rubric_v1()
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline", owners=[ana], levels=DECLINING, last=LAST)
     period = PeriodFactory.of(LAST.code)
