@@ -1,4 +1,4 @@
-"""Writes for cases: findings open and join them, people triage them, recovery resolves them.
+"""Writes for cases that findings cause: they open, join, escalate and resolve them.
 
 ``case_record_findings`` runs inside a partner's evaluation (services/alerts.py),
 which holds the partner's row lock, right after that quarter's findings were
@@ -16,7 +16,8 @@ Watch findings never open or join a case. At most one unresolved case per
 partner is a database constraint, so two workers that race to open one end
 with one case (the loser joins it). E-mails are ``CaseDelivery`` rows written in
 the same transaction: opened and resolved to the owners, escalated to
-leadership, each at most once per recipient and episode.
+leadership, each at most once per recipient and episode. What people do to a
+case (acknowledge, snooze, assign, resolve by hand) is ``services/case_triage.py``.
 """
 
 from __future__ import annotations

@@ -149,13 +149,13 @@ def test_bulk_acknowledge_changes_her_own_cases_and_refuses_a_tampered_id_by_nam
             "case": [str(i) for i in ids],
             "action": "acknowledge",
             "note": "Reviewed at Monday's meeting",
-            "return_query": "state=open&q=o",
+            "return_query": "state=open&q=o&page=1&next=https://evil.example/",
         },
         follow=True,
     )
 
     page = response.content.decode()
-    assert response.redirect_chain == [("/cases/?state=open&q=o", 302)]
+    assert response.redirect_chain == [("/cases/?state=open&q=o&page=1", 302)], "back to the same filters, only"
     assert "Acknowledged 2 cases: Oakline Logistics, Cedar Digital." in page
     assert (
         f"Refused 2 cases, left unchanged: Case {world['redwood'].pk}: not one of the cases you can act on. "

@@ -42,7 +42,7 @@ from assessments.services.case_triage import (
 )
 from assessments.services.cases import CaseActionError
 
-FILTER_KEYS = ("state", "severity", "person", "segment", "kind", "opened", "q", "mine", "sort")
+FILTER_KEYS = ("state", "severity", "person", "segment", "kind", "opened", "q", "mine", "sort", "page")
 
 
 def _filter_query(data: QueryDict, **changes) -> str:
