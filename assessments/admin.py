@@ -220,3 +220,26 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["assessment__partner__name", "recipient__email"]
     raw_id_fields = ["assessment", "recipient"]
+
+
+class CaseEventInline(admin.TabularInline):
+    model = models.CaseEvent
+    extra = 0
+    raw_id_fields = ["user", "alert", "assignee"]
+
+
+@admin.register(models.Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["partner", "state", "severity", "opened_period", "episode", "assignee", "resolution", "changed_at"]
+    list_filter = ["state", "severity", "resolution"]
+    search_fields = ["partner__name"]
+    raw_id_fields = ["partner", "assignee", "acknowledged_by", "resolved_by"]
+    inlines = [CaseEventInline]
+
+
+@admin.register(models.CaseDelivery)
+class CaseDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "episode", "recipient", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__partner__name", "recipient__email"]
+    raw_id_fields = ["case", "recipient"]

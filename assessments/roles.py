@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "engagement": ("view",),
         "partnersnapshot": ("view",),
         "alert": ("view",),
+        "case": ("view", "change"),
     },
     Role.LEADERSHIP: {
         "partner": ("view",),
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "interaction": ("view",),
         "partnersnapshot": ("view",),
         "alert": ("view", "change"),
+        "case": ("view", "change"),
     },
     Role.ADMIN: dict.fromkeys(
         (
@@ -54,6 +56,9 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
             "alertdelivery",
             "reminder",
             "actionitemreminder",
+            "case",
+            "caseevent",
+            "casedelivery",
         ),
         ("view", "add", "change", "delete"),
     ),

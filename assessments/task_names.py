@@ -19,6 +19,7 @@ class TaskName(StrEnum):
     QUEUE_ACTION_REMINDERS = "assessments.tasks.queue_action_reminders"
     QUEUE_WEEKLY_DIGEST = "assessments.tasks.queue_weekly_digest"
     SEND_OUTBOX = "assessments.tasks.send_outbox"
+    WAKE_SNOOZED_CASES = "assessments.tasks.wake_snoozed_cases"
 
 
 __all__ = ["TaskName"]

@@ -13,7 +13,7 @@ import logging
 
 from celery import shared_task
 
-from assessments.services import alerts, digest, outbox, schedule
+from assessments.services import alerts, case_triage, digest, outbox, schedule
 from assessments.task_names import TaskName
 
 logger = logging.getLogger(__name__)
@@ -73,3 +73,11 @@ def send_outbox() -> None:
     report = outbox.outbox_send_due()
     if report.sent or report.retrying or report.failed or report.skipped:
         logger.info("outbox: %s", report)
+
+
+@shared_task(name=TaskName.WAKE_SNOOZED_CASES.value)
+def wake_snoozed_cases() -> None:
+    """Return cases whose snooze ran out to their earlier state (pages already read them so)."""
+    woken = case_triage.cases_wake()
+    if woken:
+        logger.info("woke %s snoozed cases", woken)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("dashboard/", include("assessments.urls_dashboards")),
     path("alerts/", include("assessments.urls_alerts")),
     path("completion/", include("assessments.urls_completion")),
+    path("cases/", include("assessments.urls_cases")),
 ]

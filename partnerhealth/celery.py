@@ -40,5 +40,8 @@ app.conf.beat_schedule = {
         crontab(minute=25), TaskName.QUEUE_ACTION_REMINDERS, expires=50 * MINUTE
     ),
     "scan-trends": _every(crontab(hour=5, minute=30), TaskName.SCAN_TRENDS, expires=12 * HOUR),
-    "queue-weekly-digest": _every(crontab(hour=7, minute=0), TaskName.QUEUE_WEEKLY_DIGEST, expires=12 * HOUR),
+    "wake-snoozed-cases": _every(crontab(minute=35), TaskName.WAKE_SNOOZED_CASES, expires=50 * MINUTE),
+    "queue-weekly-digest": _every(
+        crontab(hour=7, minute=0), TaskName.QUEUE_WEEKLY_DIGEST, expires=12 * HOUR
+    ),
 }

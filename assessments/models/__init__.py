@@ -7,6 +7,7 @@ from assessments.models.assessments import (
     AssessmentRevision,
     PartnerSnapshot,
 )
+from assessments.models.cases import Case, CaseDelivery, CaseEvent
 from assessments.models.nudges import CheckupNudge
 from assessments.models.partners import Engagement, Interaction, Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
@@ -20,6 +21,9 @@ __all__ = [
     "Answer",
     "Assessment",
     "AssessmentRevision",
+    "Case",
+    "CaseDelivery",
+    "CaseEvent",
     "CheckupNudge",
     "DigestDelivery",
     "Engagement",

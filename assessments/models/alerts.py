@@ -37,6 +37,10 @@ class Alert(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     snoozed_until = models.DateField(null=True, blank=True)
+    # The case this finding is evidence of; null for a watch finding (services/cases.py).
+    case = models.ForeignKey(
+        "assessments.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="findings"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, Assessment, PartnerSnapshot
 from assessments.periods import well_covered
+from assessments.selectors.cases import digest_cases
 from assessments.selectors.snapshots import latest_scored_period
 
 MOVERS_SHOWN = 5
@@ -79,6 +80,9 @@ def digest_summary(*, week_starting: dt.date) -> dict:
         "decliners": decliners,
         "improvers": improvers,
         "alerts_url": f"{settings.SITE_URL}{reverse('alert_list')}",
+        # The digest lists cases (one per declining partner), not alerts.
+        **digest_cases(start=start, end=end),
+        "cases_url": f"{settings.SITE_URL}{reverse('case_list')}",
     }
 
 

@@ -23,6 +23,7 @@ from assessments.scoring import Scale, health_effects, movements
 from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
 from assessments.selectors.actions import partner_action_plan
 from assessments.selectors.alerts import alerts_for_partner
+from assessments.selectors.cases import case_for_partner, on_watch
 from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
@@ -77,6 +78,8 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     version_id = latest.rubric_version_id if latest else rubric_version_current().id
     items = rubric_items(version_id=version_id)
     symptoms = _symptom_timeline(items, quarters, window)
+    partner_alerts = alerts_for_partner(user=user, partner_id=partner.id)
+    partner_case = case_for_partner(user=user, partner_id=partner.id)
     return {
         "partner": partner,
         "can_edit": can_edit,
@@ -99,9 +102,15 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "radar": _radar(items, latest, previous),
         "symptoms": symptoms,
         "spread": _rater_spread(scored, items),
-        "partner_alerts": alerts_for_partner(user=user, partner_id=partner.id),
-        # Why it declined, while a decline is open (one read of the partner's findings).
-        "decline": decline_summary(partner_id=partner.id, snapshots=snapshots),
+        "partner_alerts": partner_alerts,
+        "partner_case": partner_case,
+        "on_watch": on_watch(partner_alerts, latest_period=latest.period.code if latest else None),
+        # Why it declined, while a case is open: from the pre-decline baseline to now.
+        "decline": (
+            decline_summary(partner_id=partner.id, snapshots=snapshots)
+            if partner_case is not None and not partner_case.is_resolved
+            else None
+        ),
         "actions": partner_action_plan(
             user=user, partner=partner, quarter=quarter, can_edit=can_edit, today=today or timezone.localdate()
         ),

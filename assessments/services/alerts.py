@@ -1,4 +1,4 @@
-"""Decline detection against stored snapshots: findings become alerts, alerts become deliveries.
+"""Decline detection against stored snapshots: findings become alerts, and alerts evidence of cases.
 
 An alert keeps the finding's explanation and the numbers behind it (``evidence``)
 together; pages and e-mails read both back, never recomputing them.
@@ -11,7 +11,9 @@ time from several workers:
 * a partner's evaluation holds a row lock on the partner, so two evaluations
   of one partner queue up instead of interleaving;
 * an alert is ``get_or_create`` on its unique (partner, rule, period);
-* a delivery is inserted with ``ignore_conflicts`` on its unique (alert, recipient);
+* the partner's case and its e-mails are brought up to date by
+  ``services.cases.case_record_findings`` in the same transaction (per-alert
+  e-mails, ``AlertDelivery``, are no longer written; old rows stay as history);
 * a submission is marked evaluated only if it was not amended meanwhile.
 """
 
@@ -25,9 +27,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Alert, AlertAction, AlertDelivery, Assessment, Partner, Period
+from assessments.models import Alert, AlertAction, Assessment, Partner, Period
 from assessments.selectors.access import leadership_users
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
+from assessments.services.cases import case_record_findings
 from assessments.services.dispatch import outbox_kick
 from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate
 from assessments.vocabulary import Severity
@@ -78,26 +81,10 @@ def alert_recipients(*, partner: Partner, severity: str) -> list:
     return list(recipients.values())
 
 
-def _deliveries_create(alert: Alert, partner: Partner, *, now: dt.datetime) -> int:
-    recipients = alert_recipients(partner=partner, severity=alert.severity)
-    if not recipients:
-        return 0
-    existing = set(AlertDelivery.objects.filter(alert=alert).values_list("recipient_id", flat=True))
-    missing = [u for u in recipients if u.id not in existing]
-    # ignore_conflicts: a concurrent scan may insert the same row first; the
-    # unique (alert, recipient) constraint keeps exactly one.
-    AlertDelivery.objects.bulk_create(
-        [AlertDelivery(alert=alert, recipient=u, next_attempt_at=now) for u in missing], ignore_conflicts=True
-    )
-    return len(missing)
-
-
 # --- recording findings ------------------------------------------------------
 
 
-def _record(
-    finding: Finding, *, partner: Partner, period: Period, notify: bool, now: dt.datetime, report: EvaluationReport
-) -> Alert:
+def _record(finding: Finding, *, partner: Partner, period: Period, report: EvaluationReport) -> Alert:
     # The explanation and the numbers behind it are stored together and only
     # ever replaced together, so the text and every table of an alert agree.
     told = {"explanation": finding.explanation, "items": list(finding.items), "evidence": finding.evidence.to_json()}
@@ -119,8 +106,6 @@ def _record(
                     alert=alert, kind=AlertAction.Kind.REOPENED, note=f"Severity rose to {finding.severity.label}."
                 )
         alert.refresh_from_db()
-    if notify:
-        report.deliveries_created += _deliveries_create(alert, partner, now=now)
     return alert
 
 
@@ -145,11 +130,19 @@ def _evaluate_at(
     report: EvaluationReport,
 ) -> None:
     code = series[-1].period
+    recorded = []
     for finding in evaluate(series, prior=prior, titles=titles):
-        alert = _record(finding, partner=partner, period=periods[code], notify=notify, now=now, report=report)
+        alert = _record(finding, partner=partner, period=periods[code], report=report)
+        recorded.append(alert)
         if alert.severity in EMAILED:
             # Later quarters of this same run see it, exactly as trends.replay does.
             prior.append(PriorAlert(alert.rule, code, alert.severity))
+    # People work on cases, not alerts: the findings open, join or resolve the partner's case,
+    # which records its own e-mails.
+    outcome = case_record_findings(
+        partner=partner, period=periods[code], alerts=recorded, series=series, notify=notify, now=now
+    )
+    report.deliveries_created += outcome.deliveries
 
 
 def partner_evaluate(

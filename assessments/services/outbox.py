@@ -1,6 +1,7 @@
 """The e-mail outbox: claim due rows, send them, mark them sent; retry with back-off, then give up loudly.
 
-Alert deliveries, check-up reminders, weekly digests and action item reminders are rows written in
+Case e-mails, check-up reminders, nudges, weekly digests and action item reminders (and the alert
+deliveries written before cases existed) are rows written in
 the same transaction as the decision to send them. A sender:
 
 1. **claims** one due row (``status=pending`` and ``next_attempt_at <= now``)
@@ -47,6 +48,7 @@ from assessments.models import (
     Alert,
     AlertDelivery,
     Assessment,
+    CaseDelivery,
     CheckupNudge,
     DigestDelivery,
     Reminder,
@@ -54,6 +56,7 @@ from assessments.models import (
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.actions import action_progress
 from assessments.selectors.alerts import alert_numbers
+from assessments.selectors.cases import case_email_context
 from assessments.selectors.digest import digest_summary
 from assessments.services.nudges import checkup_nudge_message
 from assessments.trends import worst_first
@@ -184,6 +187,23 @@ def _action_reminder_email(rows: list[ActionItemReminder], now: dt.datetime) -> 
     )
 
 
+def _case_email(rows: list[CaseDelivery], now: dt.datetime) -> Outgoing | None:
+    """A case opened (to the owners), escalated to critical (to leadership) or resolved (to the owners)."""
+    (row,) = rows
+    case = row.case
+    return Outgoing(
+        template=f"case_{row.kind}",
+        to=row.recipient.email,
+        context={
+            "recipient": row.recipient,
+            **case_email_context(case=case, kind=row.kind),
+            "case_url": emails.url_for("case_detail", case.pk),
+            "partner_url": emails.partner_url(case.partner_id),
+            "cases_url": emails.url_for("case_list"),
+        },
+    )
+
+
 def _digest_email(rows: list[DigestDelivery], now: dt.datetime) -> Outgoing | None:
     (row,) = rows
     return Outgoing(
@@ -232,6 +252,12 @@ KINDS = (
         ("assessment__partner", "assessment__period", "recipient", "nudged_by"),
     ),
     _Kind(ActionItemReminder, "action-reminder", _action_reminder_email, ("action_item__partner", "recipient")),
+    _Kind(
+        CaseDelivery,
+        "case-delivery",
+        _case_email,
+        ("case__partner", "case__episode_period", "recipient"),
+    ),
 )
 
 
@@ -306,7 +332,7 @@ def _finish(kind: _Kind, row, **changes) -> None:
 
 
 def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
-    """Send every due alert delivery, reminder, digest, nudge and action reminder, at most ``limit`` rows in one run."""
+    """Send every due e-mail of every kind (cases, reminders, digests, nudges, action reminders), at most ``limit`` rows in one run."""
     report = OutboxReport()
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now

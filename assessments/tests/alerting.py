@@ -8,9 +8,11 @@ from importlib import import_module
 
 from django.apps import apps as django_apps
 from django.db import transaction
+from django.utils import timezone
 
-from assessments.models import AlertDelivery, Partner, PartnerSnapshot, Reminder, RubricVersion
+from assessments.models import Alert, AlertDelivery, CaseDelivery, Partner, PartnerSnapshot, Reminder, RubricVersion
 from assessments.periods import Quarter
+from assessments.services.alerts import alert_recipients, partner_evaluate
 from assessments.services.outbox import message_id
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
@@ -88,6 +90,24 @@ STABLE = [STEADY] * 8
 ONE_DIP = [STEADY] * 6 + [CRASH, STEADY]
 
 
+def evaluate_before_cases(partner: Partner, **kwargs) -> list[AlertDelivery]:
+    """Evaluate, then leave the partner's news as it was queued before cases existed.
+
+    Per-alert e-mails (``AlertDelivery``) are no longer written, but rows queued
+    before the upgrade are still sent, grouped per recipient, partner and quarter:
+    these rows stand for them. The evaluation's case e-mails are removed.
+    """
+    partner_evaluate(partner_id=partner.id, **kwargs)
+    CaseDelivery.objects.filter(case__partner=partner).delete()
+    latest = snapshot_codes(partner)[-1]
+    rows = [
+        AlertDelivery(alert=alert, recipient=user, next_attempt_at=timezone.now())
+        for alert in Alert.objects.filter(partner=partner, period__code=latest).order_by("id")
+        for user in alert_recipients(partner=partner, severity=alert.severity)
+    ]
+    return AlertDelivery.objects.bulk_create(rows)
+
+
 def snapshot_codes(partner: Partner) -> list[str]:
     return list(
         PartnerSnapshot.objects.filter(partner=partner)
@@ -100,12 +120,16 @@ def assert_every_row_emailed_once(message_ids: list[str]) -> Counter:
     """Every outbox row went out in exactly one of the received e-mails, and no e-mail twice.
 
     A recipient's alert deliveries for one partner and quarter share one e-mail (its Message-ID
-    is one of theirs); every reminder is an e-mail of its own. Returns e-mails per username.
+    is one of theirs); every case e-mail and every reminder is an e-mail of its own. Returns e-mails per username.
     """
     received = set(message_ids)
     assert len(received) == len(message_ids), "no e-mail was received twice"
     groups: dict[tuple, set[str]] = defaultdict(set)
     usernames: dict[tuple, str] = {}
+    for delivery in CaseDelivery.objects.select_related("recipient"):
+        key = ("case", delivery.pk)
+        groups[key].add(message_id(delivery))
+        usernames[key] = delivery.recipient.username
     for delivery in AlertDelivery.objects.select_related("alert", "recipient"):
         key = ("alert", delivery.recipient_id, delivery.alert.partner_id, delivery.alert.period_id)
         groups[key].add(message_id(delivery))

@@ -141,3 +141,29 @@ def checkup_form_data(answers: dict[str, int], *, action: str = "draft", **field
     if action:
         data["action"] = action
     return data
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case with one warning finding for its opening quarter (decline detection not involved)."""
+
+    class Meta:
+        model = models.Case
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    severity = "warning"
+    opened_period = factory.SubFactory(PeriodFactory)
+    episode_period = factory.SelfAttribute("opened_period")
+    last_finding_period = factory.SelfAttribute("opened_period")
+
+    @factory.post_generation
+    def finding(self, create, extracted, **kwargs):
+        if create:
+            models.Alert.objects.create(
+                partner=self.partner,
+                period=self.opened_period,
+                rule=extracted or "health_decline",
+                severity=self.severity,
+                explanation="Overall health fell from 75 to 50 over 2 quarters.",
+                case=self,
+            )

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments.models import ActionItem, Alert, Assessment
+from assessments.models import ActionItem, Alert, Assessment, Case
 from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,19 @@ MATRIX = {
     ("checkup_completion", None): row(LOGIN, 403, 403, 200, 200),
     ("checkup_nudge", None): row(LOGIN, 403, 403, 400, 400, method="POST"),  # nothing chosen: 400 with the error
     ("checkup_nudge_manager", None): row(LOGIN, 403, 403, 400, 400, method="POST"),
-    ("alert_list", None): row(LOGIN, 200, 200, 200, 200),
+    ("alert_list", None): row(LOGIN, 302, 302, 302, 302),  # the inbox moved to Cases
+    ("case_list", None): row(LOGIN, 200, 200, 200, 200),
+    ("case_bulk", None): row(LOGIN, 302, 302, 302, 302, method="POST"),  # nothing ticked: back with an error
+    ("case_detail", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("case_detail", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("case_acknowledge", "a"): row(LOGIN, 302, 404, 302, 302, method="POST"),  # the note is optional
+    ("case_acknowledge", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
+    ("case_snooze", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # date and reason required
+    ("case_snooze", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
+    ("case_assign", "a"): row(LOGIN, 302, 404, 302, 302, method="POST"),  # nobody: stays unassigned
+    ("case_assign", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
+    ("case_resolve", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # a reason is required
+    ("case_resolve", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
     ("alert_detail", "a"): row(LOGIN, 200, 404, 200, 200),
     ("alert_detail", "b"): row(LOGIN, 404, 200, 200, 200),
     ("alert_acknowledge", "a"): row(LOGIN, 302, 404, 302, 302, method="POST"),  # the note is optional
@@ -112,7 +124,10 @@ def world():
                                          due_on=dt.date(2027, 1, 31))
         alert = Alert.objects.create(partner=partner, period=period, rule="health_decline", severity="warning",
                                      explanation="Fell.")
-        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert}
+        case = Case.objects.create(partner=partner, severity="warning", opened_period=period, episode_period=period,
+                                   last_finding_period=period)
+        Alert.objects.filter(pk=alert.pk).update(case=case)
+        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
     assert Assessment.objects.count() == 2 and timezone.now()
     return users, objects
 
@@ -130,6 +145,8 @@ def concrete_path(name, template, objects):
         "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
+        "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
+        "case_resolve": "case",
     }[name]
     start = path.index("<int:")
     return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]

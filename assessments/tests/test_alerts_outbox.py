@@ -1,4 +1,8 @@
-"""The outbox and its e-mails: what an alert says, retries with back-off, giving up loudly, the digest."""
+"""The outbox and its e-mails: what an alert says, retries with back-off, giving up loudly, the digest.
+
+Alert deliveries are no longer written (cases have their own e-mails, test_cases_emails.py), but rows
+queued before the upgrade are still sent: ``evaluate_before_cases`` stands for them.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.emails import message_id_for
-from assessments.models import Alert, AlertDelivery, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, Case, DigestDelivery, Partner, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import Quarter
-from assessments.services.alerts import alert_acknowledge, partner_evaluate
+from assessments.services.alerts import partner_evaluate
+from assessments.services.case_triage import case_acknowledge, case_assign
 from assessments.services.digest import digest_queue
 from assessments.services.outbox import KINDS, _claim, lease, outbox_send_due, retry_delay
-from assessments.tests.alerting import DECLINING, SLIP, STEADY, leader, manager, partner_with_history
+from assessments.tests.alerting import (
+    DECLINING,
+    SLIP,
+    STEADY,
+    evaluate_before_cases,
+    leader,
+    manager,
+    partner_with_history,
+)
 from assessments.tests.celery_harness import free_port
 from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
 from partnerhealth.env import parse_email_url
@@ -44,7 +57,7 @@ def smtp_down(settings):
 def test_an_alert_email_names_the_partner_the_items_that_dropped_the_next_step_and_links_to_the_partner_page(items):
     ana = manager("ana", first_name="Ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
 
     AlertDelivery.objects.exclude(alert__rule="health_decline", alert__period__code=LAST.code).delete()
     report = outbox_send_due()
@@ -73,7 +86,7 @@ def test_for_a_symptom_the_suggested_next_step_is_its_absence_not_its_descriptio
     partner = partner_with_history(
         items=items, name="Granite Logistics", owners=[ana], levels=[STEADY] * 6 + [rainbows] * 2, last=LAST
     )
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
 
     outbox_send_due()
 
@@ -90,7 +103,7 @@ def test_a_failed_send_is_retried_with_exponential_back_off_then_marked_failed_a
     settings.OUTBOX_RETRY_SECONDS = 60
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     AlertDelivery.objects.exclude(pk=AlertDelivery.objects.order_by("pk").first().pk).delete()
     delivery = AlertDelivery.objects.get()
     t0 = timezone.now()
@@ -124,7 +137,7 @@ def test_the_back_off_doubles_and_is_capped_at_four_hours(settings):
 def test_a_claimed_row_is_invisible_to_other_senders_until_its_lease_runs_out(items):
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     AlertDelivery.objects.exclude(pk=AlertDelivery.objects.order_by("pk").first().pk).delete()
     alert_kind = KINDS[0]
     t0 = timezone.now()
@@ -143,7 +156,7 @@ def test_one_decline_is_one_email_per_recipient_that_lists_every_alert_worst_fir
     ana = manager("ana", first_name="Ana")
     leader("lena")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     anas = list(AlertDelivery.objects.filter(recipient=ana).select_related("alert"))
     assert len(anas) >= 2, "a crash fires several rules at once"
 
@@ -173,7 +186,7 @@ def test_alerts_of_different_partners_or_quarters_are_separate_emails(items):
     ana = manager("ana")
     for name in ("Oakline Logistics", "Cedar Digital"):
         partner = partner_with_history(items=items, name=name, owners=[ana], levels=DECLINING, last=LAST)
-        partner_evaluate(partner_id=partner.id, all_periods=True)
+        evaluate_before_cases(partner, all_periods=True)
     # An older quarter's alert waiting to be sent (replays record without e-mailing): a delivery of its own.
     older = Alert.objects.filter(partner__name="Oakline Logistics").exclude(period__code=LAST.code).first()
     assert older is not None
@@ -190,7 +203,7 @@ def test_alerts_of_different_partners_or_quarters_are_separate_emails(items):
 def test_a_companion_that_another_sender_holds_is_left_to_it_and_never_sent_twice(items):
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     first, held, *rest = AlertDelivery.objects.filter(recipient=ana).select_related("alert").order_by("id")
     t0 = timezone.now()
     # Another sender claimed `held` a moment ago (its lease runs) and is sending it right now.
@@ -215,7 +228,7 @@ def test_a_companion_that_another_sender_holds_is_left_to_it_and_never_sent_twic
 def test_a_failed_send_of_a_grouped_email_retries_every_alert_in_it(items, smtp_down):
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     t0 = timezone.now()
 
     report = outbox_send_due(now=t0)
@@ -229,7 +242,7 @@ def test_a_failed_send_of_a_grouped_email_retries_every_alert_in_it(items, smtp_
 def test_a_message_refused_for_one_recipient_does_not_hold_up_the_others(items):
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
-    partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)
     nobody = UserFactory(username="nomail", email="")
     alert = AlertDelivery.objects.first().alert
     AlertDelivery.objects.create(alert=alert, recipient=nobody, next_attempt_at=timezone.now() - dt.timedelta(days=1))
@@ -256,14 +269,16 @@ def test_a_reminder_for_a_check_up_submitted_before_it_could_be_sent_is_skipped(
     assert (report.skipped, reminder.status, mail.outbox) == (1, "skipped", [])
 
 
-def test_the_weekly_digest_goes_once_to_each_leader_and_sums_up_the_portfolios_movements(items):
-    ana = manager("ana")
-    lena, leo = leader("lena", first_name="Lena"), leader("leo", first_name="Leo")
+def test_the_weekly_digest_goes_once_to_each_leader_and_lists_the_weeks_cases_not_alerts(items):
+    ana = manager("ana", first_name="Ana", last_name="Alvarez")
+    lena, leo = leader("lena", first_name="Lena", last_name="Lund"), leader("leo", first_name="Leo")
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=LAST)
     partner_with_history(items=items, name="Summit Systems", owners=[ana], levels=[STEADY] * 7 + [SLIP], last=LAST)
     partner_evaluate(partner_id=partner.id)
-    alert = partner.alerts.get(rule="band_downgrade", period__code=LAST.code)
-    alert_acknowledge(alert=alert, user=lena, note="Called their COO")
+    partner_evaluate(partner_id=Partner.objects.get(name="Summit Systems").id)
+    case = Case.objects.get(partner=partner)
+    case_acknowledge(case_id=case.pk, user=lena, note="Called their COO")
+    case_assign(case_id=case.pk, user=lena, assignee=ana)
     monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday()) + dt.timedelta(days=7)
     next_week = timezone.make_aware(dt.datetime.combine(monday, dt.time(7)))
 
@@ -276,11 +291,17 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_sums_up_the_portfolios_m
     digests = [m for m in mail.outbox if "Weekly digest" in m.subject]
     assert sorted(m.to[0] for m in digests) == [lena.email, leo.email]
     digest = next(m for m in digests if m.to == [lena.email])
-    assert digest.subject.startswith("[Partner Health] Weekly digest") and "3 critical, 0 warning" in digest.subject
+    assert digest.subject.startswith("[Partner Health] Weekly digest") and "1 new case, 1 open (1 critical)" in digest.subject
     body = digest.body
     assert "Hello Lena," in body
-    assert "  * Critical: Oakline Logistics — Overall health declining (2026-Q3)" in body
-    assert "  * Oakline Logistics — Band downgraded: acknowledged by Lena" in body and '("Called their COO")' in body
+    assert "Cases: 1 open, 1 of them critical.\n  * New, critical: Oakline Logistics\n" in body
+    assert "  * Oakline Logistics: acknowledged by Lena Lund (\"Called their COO\")" in body
+    assert "  * Oakline Logistics: assigned by Lena Lund to Ana Alvarez" in body
+    assert "Summit Systems" not in body.split("Check-ups submitted")[0], "a watch finding is not a case"
+    assert "Findings on watch this week: " in body
+    assert "Health declining" not in body and "alert" not in body.lower()
+    assert f"Cases: {settings.SITE_URL}/cases/" in body
+    assert "Oakline Logistics" in _html(digest) and "acknowledged by Lena Lund" in _html(digest)
     assert "Check-ups submitted: 16. Overdue: 0." in body
     assert "Bands in 2026-Q3: Healthy 0, Watch 1, At risk 0, Critical 1." in body
     assert "Biggest falls:\n  * Summit Systems: 61.6 (\u221213.4), Watch" in body

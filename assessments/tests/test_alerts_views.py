@@ -1,4 +1,7 @@
-"""Alerts in the app: who sees which, acknowledging with a note, snoozing with a reason, the partner's history."""
+"""Alert pages: who sees which, acknowledging with a note, snoozing with a reason, the partner's history.
+
+The inbox is Cases now (test_cases_inbox.py); the old list address leads there.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from django.utils import timezone
 
 from assessments.models import Alert, AlertAction
 from assessments.periods import Quarter
-from assessments.selectors.alerts import alerts_for_partner
+from assessments.selectors.alerts import alert_is_open, alerts_for_partner
 from assessments.services.alerts import partner_evaluate
 from assessments.tests.alerting import DECLINING, leader, manager, partner_with_history
 
@@ -33,24 +36,25 @@ def portfolio(items):
     return {"ana": ana, "ben": ben, "lena": lena, "mine": mine, "theirs": theirs, "alert": alert}
 
 
-def test_a_manager_sees_the_open_alerts_of_partners_they_own_and_nobody_elses(client, portfolio):
+def test_a_manager_sees_the_alerts_of_partners_they_own_and_nobody_elses(client, portfolio):
     client.force_login(portfolio["ana"])
 
-    page = client.get("/alerts/").content.decode()
+    page = client.get(f"/alerts/{portfolio['alert'].pk}/").content.decode()
 
-    assert "Oakline Logistics" in page and "Redwood Digital" not in page
-    assert "Overall health declining" in page and "Critical" in page
+    assert "Oakline Logistics" in page and "Overall health declining" in page and "Critical" in page
     other = Alert.objects.filter(partner=portfolio["theirs"]).first()
     assert client.get(f"/alerts/{other.pk}/").status_code == 404
     assert client.post(f"/alerts/{other.pk}/acknowledge/", {"note": "x"}).status_code == 404
     assert Alert.objects.get(pk=other.pk).status == "open"
 
 
-def test_leadership_sees_every_partners_alerts(client, portfolio):
+def test_the_old_alert_list_address_leads_to_the_cases_inbox(client, portfolio):
     client.force_login(portfolio["lena"])
 
-    page = client.get("/alerts/").content.decode()
+    response = client.get("/alerts/", follow=True)
 
+    assert response.redirect_chain == [("/cases/", 302)]
+    page = response.content.decode()
     assert "Oakline Logistics" in page and "Redwood Digital" in page
 
 
@@ -82,10 +86,8 @@ def test_acknowledging_with_a_note_closes_the_alert_and_keeps_it_in_the_partners
         portfolio["ana"],
         "Met their COO; joint plan agreed",
     )
-    open_rows = client.get("/alerts/").content.decode()
-    assert f"/alerts/{alert.pk}/" not in open_rows
-    history = client.get("/alerts/?show=acknowledged").content.decode()
-    assert f"/alerts/{alert.pk}/" in history and "Acknowledged by Ana Alvarez" in history
+    history = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "acknowledged by Ana Alvarez" in history and "Met their COO" in history
 
 
 def test_snoozing_needs_a_reason_and_a_future_date_and_keeps_what_was_typed(client, portfolio):
@@ -115,11 +117,11 @@ def test_a_snoozed_alert_hides_until_its_date_and_reopens_the_day_after(client, 
 
     alert.refresh_from_db()
     assert (alert.status, alert.snoozed_until) == ("snoozed", until)
-    assert f"/alerts/{alert.pk}/" not in client.get("/alerts/").content.decode()
-    snoozed = client.get("/alerts/?show=snoozed").content.decode()
-    assert f"/alerts/{alert.pk}/" in snoozed and until.strftime("%-d %b %Y") in snoozed
+    assert not alert_is_open(alert)
+    assert until.strftime("%-d %B %Y") in client.get(f"/alerts/{alert.pk}/").content.decode()
     Alert.objects.filter(pk=alert.pk).update(snoozed_until=timezone.localdate() - dt.timedelta(days=1))
-    assert f"/alerts/{alert.pk}/" in client.get("/alerts/").content.decode()
+    alert.refresh_from_db()
+    assert alert_is_open(alert)
     assert AlertAction.objects.get(alert=alert).note == "QBR booked for next week"
 
 
@@ -137,7 +139,10 @@ def test_the_partner_partial_lists_its_alerts_with_who_dealt_with_them(client, p
     assert alerts_for_partner(user=portfolio["ben"], partner_id=portfolio["mine"].pk) == []
 
 
-def test_the_navigation_links_to_alerts(client, portfolio):
+def test_the_navigation_links_to_cases_not_alerts(client, portfolio):
     client.force_login(portfolio["ana"])
 
-    assert '<a class="nav-link" href="/alerts/">Alerts</a>' in client.get("/alerts/").content.decode()
+    page = client.get("/cases/").content.decode()
+
+    assert '<a class="nav-link" href="/cases/">Cases</a>' in page
+    assert 'href="/alerts/"' not in page

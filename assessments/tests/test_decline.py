@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.decline import decline_baseline
-from assessments.models import Alert
+from assessments.models import Alert, Case
 from assessments.selectors.decline import decline_summary
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
@@ -82,6 +82,11 @@ def sliding(manager, items):
     finding(partner, "2026-Q2", "watch")
     finding(partner, "2026-Q3", "warning")
     finding(partner, "2026-Q3", "watch", rule="rubric_decline")
+    # The summary shows while the partner's case is open.
+    q3 = PeriodFactory.of("2026-Q3")
+    Case.objects.create(
+        partner=partner, severity="warning", opened_period=q3, episode_period=q3, last_finding_period=q3
+    )
     return partner
 
 

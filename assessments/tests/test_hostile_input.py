@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from assessments.models import Answer, Assessment, Interaction
+from assessments.models import Answer, Assessment, Case, Interaction
 from assessments.periods import Quarter
 from assessments.services.alerts import partner_evaluate
 from assessments.services.outbox import outbox_send_due
@@ -44,7 +44,8 @@ def pages_for(manager, leader, partner, checkup):
         "partner page (leadership)": as_leader.get(f"/partners/{partner.pk}/"),
         "check-up result": as_manager.get(f"/checkups/{checkup.pk}/result/"),
         "dashboard": as_leader.get("/dashboard/?period=2026-Q3"),
-        "alerts": as_leader.get("/alerts/"),
+        "cases": as_leader.get("/cases/"),
+        "case page": as_leader.get(f"/cases/{Case.objects.get(partner=partner).pk}/"),
     }
 
 
@@ -123,7 +124,8 @@ def test_every_post_endpoint_refuses_a_request_without_a_csrf_token(items):
     patterns = dict(url_patterns())
     for name, _ in posts:
         path = concrete_path(name, patterns[name], {"partner": partner, "checkup": partner, "action_item": partner,
-                                                     "alert": partner})
+                                                     "alert": partner, "case": partner})
         response = client.post(path, {"description": "x"})
         assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
+    assert client.post("/cases/bulk/", {"case": ["1"], "action": "acknowledge"}).status_code == 403
     assert client.post("/accounts/logout/").status_code == 403

@@ -610,12 +610,12 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     assert len(small_queries) == len(large_queries), "\n".join(large_queries)
     # The only read of raw answers is the rater spread's single query.
     assert sum('FROM "assessments_answer"' in sql for sql in large_queries) == 1
-    # Session, user and roles (3), then the page's own 10 reads (the menu asks the cached roles, a
+    # Session, user and roles (3), then the page's own reads (the menu asks the cached roles, a
     # published rubric version's items come from the per-process cache, the alerts' action trail
     # stays on the alert page, and a log that fits on the page is counted without a query of its
-    # own; the action items' linked rubric items and the snapshots showing their progress are one
-    # query each); the owner's page also looks up their own check-up this quarter. One more reads the
-    # partner's findings by quarter, for "why it declined".
+    # own; the partner's case is one read, its watch findings come from the alerts; the action
+    # items' linked rubric items and the snapshots showing their progress are one query each); the
+    # owner's page also looks up their own check-up this quarter.
     assert len(large_queries) == {"leadership": 14, "owner": 15}[viewer], "\n".join(large_queries)
 
 

@@ -1,4 +1,4 @@
-"""Two workers and two scans at once: no duplicate check-ups, alerts, deliveries, reminders or e-mails.
+"""Two workers and two scans at once: no duplicate check-ups, alerts, cases, deliveries, reminders or e-mails.
 
 Once with threads on separate PostgreSQL connections released together by a
 barrier (tight, deterministic overlap), once with two real Celery worker
@@ -18,12 +18,11 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.timezone import localdate
 
-from assessments.models import Alert, AlertDelivery, Assessment, Partner, Period, Reminder
+from assessments.models import Alert, AlertDelivery, Assessment, Case, CaseDelivery, Partner, Period, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services import alerts, outbox, schedule
-from assessments.services.alerts import alert_recipients
 from assessments.task_names import TaskName
 from assessments.tests.alerting import (
     DECLINING,
@@ -32,6 +31,7 @@ from assessments.tests.alerting import (
     STABLE,
     assert_every_row_emailed_once,
     ensure_rubric_v1,
+    evaluate_before_cases,
     leader,
     manager,
     partner_with_history,
@@ -101,12 +101,13 @@ def _stored_alerts() -> Counter:
     return Counter(Alert.objects.values_list("partner__name", "period__code", "rule", "severity"))
 
 
-def _expected_deliveries(partners) -> int:
-    last = current_quarter(today=localdate()).previous().code
-    return sum(
-        len(alert_recipients(partner=a.partner, severity=a.severity))
-        for a in Alert.objects.filter(period__code=last).select_related("partner")
-    )
+# One case per declining partner, and its e-mails: opened to the owners, critical to leadership.
+EXPECTED_CASE_EMAILS = [
+    ("Cedar Digital", "opened", "chloe"),
+    ("Oakline Logistics", "escalated", "lena"),
+    ("Oakline Logistics", "opened", "ana"),
+    ("Oakline Logistics", "opened", "ben"),
+]
 
 
 def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
@@ -114,14 +115,21 @@ def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
     now = current_quarter(today=localdate()).code
     assert Assessment.objects.filter(period__code=now).count() == owners, "one check-up per owner, exactly once"
     assert _stored_alerts() == _expected_alerts(partners), "every alert once, none missing"
-    assert AlertDelivery.objects.count() == _expected_deliveries(partners)
+    assert sorted(Case.objects.values_list("partner__name", "state")) == [
+        ("Cedar Digital", "open"),
+        ("Oakline Logistics", "open"),
+    ]
+    assert sorted(CaseDelivery.objects.values_list("case__partner__name", "kind", "recipient__username")) == (
+        EXPECTED_CASE_EMAILS
+    )
+    assert not AlertDelivery.objects.exists(), "per-alert e-mails are no longer written"
     # Overdue to Chloe, escalation to Lena, for the one late check-up.
     assert sorted(Reminder.objects.values_list("kind", "recipient__username")) == [
         ("escalation", "lena"),
         ("overdue", "chloe"),
     ]
     assert not Assessment.objects.filter(status="submitted", evaluated_at__isnull=True).exists()
-    rows = list(AlertDelivery.objects.all()) + list(Reminder.objects.all())
+    rows = list(CaseDelivery.objects.all()) + list(Reminder.objects.all())
     assert all(r.status == OutboxStatus.SENT for r in rows)
     assert_every_row_emailed_once([m["Message-ID"] for m in sent_messages])
 
@@ -216,7 +224,7 @@ def test_two_real_workers_running_every_periodic_task_twice_at_once_create_and_s
     def done() -> bool:
         if finished() < published:
             return False
-        rows = list(AlertDelivery.objects.all()) + list(Reminder.objects.all())
+        rows = list(CaseDelivery.objects.all()) + list(Reminder.objects.all())
         if rows and all(r.status == OutboxStatus.SENT for r in rows):
             return True
         publish(redis_server.url, TaskName.SEND_OUTBOX)  # beat's next tick
@@ -241,7 +249,7 @@ def test_a_sender_waits_for_the_group_another_sender_is_claiming_then_finds_it_t
     partner = partner_with_history(
         items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
-    alerts.partner_evaluate(partner_id=partner.id)
+    evaluate_before_cases(partner)  # alert deliveries queued before the upgrade are still grouped
     group = list(AlertDelivery.objects.filter(recipient=ana).order_by("id"))
     assert len(group) >= 2
     kind = outbox.KINDS[0]

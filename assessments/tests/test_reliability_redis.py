@@ -12,7 +12,7 @@ import pytest
 from django.utils.timezone import localdate
 
 from assessments.forms.checkups import answer_name
-from assessments.models import Alert, AlertDelivery, Assessment
+from assessments.models import Alert, Assessment, CaseDelivery
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.services.checkups import assessment_open
@@ -115,8 +115,8 @@ def test_a_check_up_submitted_while_redis_is_stopped_succeeds_at_once_and_is_eva
     alerts = Alert.objects.filter(partner=partner, period__code=current_quarter(today=localdate()).code)
     assert {(a.rule, a.severity) for a in alerts} == _expected_findings(partner)
     assert ("health_decline", "critical") in {(a.rule, a.severity) for a in alerts}
-    deliveries = AlertDelivery.objects.filter(alert__partner=partner)
-    assert sorted(deliveries.values_list("recipient__username", flat=True).distinct()) == ["ana", "lena"]
+    deliveries = CaseDelivery.objects.filter(case__partner=partner)
+    assert sorted(deliveries.values_list("recipient__username", "kind")) == [("ana", "opened"), ("lena", "escalated")]
     counts = (alerts.count(), deliveries.count())
 
     # A late copy of the evaluation and another scan change nothing.

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from django.utils.timezone import localdate
 
-from assessments.models import Alert, AlertDelivery, Period, Reminder
+from assessments.models import Alert, CaseDelivery, Period, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import current_quarter
 from assessments.services.alerts import trends_scan
@@ -89,7 +89,7 @@ def _tick(redis_server) -> None:
 
 
 def _outbox_rows():
-    return list(AlertDelivery.objects.all()) + list(Reminder.objects.all())
+    return list(CaseDelivery.objects.all()) + list(Reminder.objects.all())
 
 
 def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each_is_sent_exactly_once(
@@ -114,8 +114,9 @@ def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each
     critical = Alert.objects.filter(partner__name="Oakline Logistics", severity="critical").count()
     warning = Alert.objects.filter(partner__name="Cedar Digital", severity="warning").count()
     assert critical and warning
-    # Each critical alert to Ana, Ben and Lena; each warning to Ana; overdue to Ben; escalation to Lena.
-    expected = Counter({"ana": critical + warning, "ben": critical + 1, "lena": critical + 1})
+    # One case each: Oakline's opened to Ana and Ben and, critical, to Lena; Cedar's opened to Ana;
+    # overdue to Ben; escalation to Lena.
+    expected = Counter({"ana": 2, "ben": 2, "lena": 2})
     assert Counter(r.recipient.username for r in rows) == expected
 
     _tick(redis_server)
@@ -124,10 +125,10 @@ def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each
     _tick(redis_server)
     wait_for(lambda: worker.succeeded(SEND) >= 2, timeout=30, what="the second send attempt")
 
-    tried = {r.pk: r.attempts for r in AlertDelivery.objects.filter(attempts__gt=0)}
+    tried = {r.pk: r.attempts for r in CaseDelivery.objects.filter(attempts__gt=0)}
     assert tried, "the sender tried while the server was down"
     assert all(r.status == OutboxStatus.PENDING for r in _outbox_rows()), "nothing is lost or given up yet"
-    assert all("unreachable" in r.last_error for r in AlertDelivery.objects.filter(pk__in=tried))
+    assert all("unreachable" in r.last_error for r in CaseDelivery.objects.filter(pk__in=tried))
     assert smtp.received() == []
 
     smtp.start()
@@ -145,16 +146,16 @@ def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each
         _tick(redis_server)
     wait_for(lambda: worker.succeeded(SEND) >= sends + 3, timeout=30, what="the extra ticks")
 
-    retried = AlertDelivery.objects.filter(pk__in=tried)
+    retried = CaseDelivery.objects.filter(pk__in=tried)
     assert all(d.attempts > tried[d.pk] and d.last_error == "" for d in retried), "each failed e-mail was retried"
     received = smtp.received()
-    # Each row in exactly one e-mail, under a Message-ID derived from an outbox row; a recipient's
-    # alerts for one partner and quarter share one e-mail: Oakline's criticals, Cedar's warning,
-    # then Ben's overdue reminder and Lena's escalation.
+    # Each row in exactly one e-mail, under a Message-ID derived from an outbox row: one per case
+    # and recipient, then Ben's overdue reminder and Lena's escalation.
     per_user = assert_every_row_emailed_once([m["Message-ID"] for m in received])
     assert per_user == Counter({"ana": 2, "ben": 2, "lena": 2})
     assert Counter(m["To"].split("@")[0] for m in received) == per_user
     subjects = " | ".join(m["Subject"] for m in received)
-    assert "Critical: Oakline Logistics" in subjects and "Warning: Cedar Digital" in subjects
+    assert "Case opened: Oakline Logistics — Critical" in subjects and "Critical: Oakline Logistics" in subjects
+    assert "Case opened: Cedar Digital — Warning" in subjects
     assert "Overdue: check-up of Harbor Systems" in subjects and "Escalation: check-up of Harbor Systems" in subjects
     assert worker.failures() == []

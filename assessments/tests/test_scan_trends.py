@@ -10,7 +10,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 
-from assessments.models import Alert, AlertDelivery
+from assessments.models import Alert, AlertDelivery, Case
 from assessments.periods import Quarter
 from assessments.services.demo import demo_plan
 from assessments.tests.alerting import CRASH, DECLINING, STABLE, STEADY, leader, manager, partner_with_history
@@ -43,10 +43,15 @@ def test_json_prints_every_alert_as_one_object_per_line_and_a_second_run_changes
     assert (Alert.objects.count(), AlertDelivery.objects.count()) == counts
     assert "0 new alerts" in second_summary and "0 e-mails queued" in second_summary
     assert "new alerts" in summary
+    case = Case.objects.get()
     for record in first:
-        assert set(record) == {"partner", "period", "rule", "severity", "explanation", "evidence"}
+        assert set(record) == {"partner", "period", "rule", "severity", "explanation", "evidence", "case", "case_state"}
         assert record["severity"] in {"watch", "warning", "critical"}
         assert Quarter.parse(record["period"])
+        if record["severity"] == "watch":
+            assert (record["case"], record["case_state"]) == (None, None), "a watch finding joins no case"
+        else:
+            assert (record["case"], record["case_state"]) == (case.pk, "open")
     critical = next(r for r in first if r["rule"] == "health_decline" and r["period"] == LAST.code)
     assert critical["partner"] == "Oakline Logistics" and critical["severity"] == "critical"
     assert "Overall health fell from 75 to 25" in critical["explanation"]

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import mail
 
 from assessments import tasks
-from assessments.models import Alert, AlertDelivery, Assessment
+from assessments.models import Alert, Assessment, CaseDelivery
 from assessments.periods import Quarter
 from assessments.services import dispatch
 from assessments.task_names import TaskName
@@ -43,6 +43,7 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_its_next_ti
         "assessments.tasks.queue_action_reminders",
         "assessments.tasks.scan_trends",
         "assessments.tasks.queue_weekly_digest",
+        "assessments.tasks.wake_snoozed_cases",
     }
 
 
@@ -114,7 +115,12 @@ def test_the_tasks_are_thin_calls_of_the_services(items, rubric_version):
     tasks.scan_trends()
     tasks.scan_unevaluated()
     tasks.send_outbox()
-    assert AlertDelivery.objects.filter(status="sent").count() == AlertDelivery.objects.count() > 0
-    # One e-mail per recipient for Oakline's quarter (however many rules fired), and Lena's weekly digest.
-    groups = set(AlertDelivery.objects.values_list("recipient_id", "alert__partner_id", "alert__period_id"))
-    assert len(mail.outbox) == len(groups) + 1, "the alerts and Lena's weekly digest"
+    tasks.wake_snoozed_cases()
+    assert CaseDelivery.objects.filter(status="sent").count() == CaseDelivery.objects.count() > 0
+    # One case for Oakline's decline (however many rules fired): opened to Ana, critical to Lena,
+    # and Lena's weekly digest.
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert len(subjects) == 3
+    assert subjects[0].startswith("[Partner Health] Case opened: Oakline — Critical")
+    assert subjects[1].startswith("[Partner Health] Critical: Oakline")
+    assert subjects[2].startswith("[Partner Health] Weekly digest")

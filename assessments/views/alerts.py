@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.emails import partner_url
 from assessments.forms.alerts import AlertAcknowledgeForm, AlertSnoozeForm
 from assessments.models import Alert
-from assessments.selectors.alerts import AlertFilter, AlertPage, alert_counts, alert_page, alerts_list
+from assessments.selectors.alerts import AlertPage, alert_page
 from assessments.services.alerts import AlertActionError, alert_acknowledge, alert_snooze
-
-PAGE_SIZE = 50
 
 
 @login_required
 def alert_list(request):
-    show = request.GET.get("show", AlertFilter.OPEN)
-    if show not in AlertFilter.CHOICES:
-        show = AlertFilter.OPEN
-    page = Paginator(alerts_list(user=request.user, show=show), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "alerts/list.html",
-        {"page": page, "show": show, "counts": alert_counts(user=request.user), "today": timezone.localdate()},
-    )
+    # The inbox is Cases now (one case per declining partner); the old address leads there.
+    return redirect("case_list")
 
 
 def _scoped_page(user, pk: int) -> AlertPage:

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.selectors.alerts import alert_records
+from assessments.selectors.cases import finding_cases
 from assessments.services.alerts import trends_scan
 
 
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json",
             action="store_true",
-            help="Print every alert that exists after the scan, one JSON object per line.",
+            help="Print every alert that exists after the scan, one JSON object per line, with its case "
+            "(id and state; null for a watch finding).",
         )
 
     def handle(self, *args, all_periods=False, json=False, **options):
@@ -33,8 +35,10 @@ class Command(BaseCommand):
             f"{report.assessments_evaluated} check-ups marked evaluated."
         )
         if json:
+            cases = finding_cases()
             for record in alert_records():
-                self.stdout.write(_dumps(record))
+                case, state = cases.get((record["partner"], record["period"], record["rule"]), (None, None))
+                self.stdout.write(_dumps({**record, "case": case, "case_state": state}))
             # Keep stdout pure JSON lines; the summary goes to stderr.
             self.stderr.write(summary)
         else:

@@ -35,12 +35,7 @@ def test_leadership_reviews_snoozes_and_acknowledges_an_alert_in_a_browser(page,
     alert = Alert.objects.get(partner=partner, rule="health_decline", severity="critical")
 
     login(page, "lena", PASSWORD)
-    page.get_by_role("link", name="Alerts", exact=True).click()
-    assert page.get_by_role("row", name="Oakline Logistics").first.is_visible()
-    assert axe_violations(page) == []
-    screenshot(page, "alerts-list")
-
-    page.goto(f"/alerts/{alert.pk}/")
+    page.goto(f"/alerts/{alert.pk}/")  # an alert's own page, linked from its case
     assert page.get_by_text("Overall health fell from 75 to 25").is_visible()
     assert axe_violations(page) == []
     screenshot(page, "alert-detail")
@@ -57,6 +52,6 @@ def test_leadership_reviews_snoozes_and_acknowledges_an_alert_in_a_browser(page,
     page.get_by_label("Note (optional)").fill("Met their COO; a joint recovery plan is agreed")
     page.get_by_role("button", name="Acknowledge").click()
     assert page.get_by_text("Acknowledged: Oakline Logistics").is_visible()
-    page.get_by_role("link", name="Acknowledged").click()
-    assert page.get_by_text("Acknowledged by Lena Fischer").first.is_visible()
+    page.goto(f"/alerts/{alert.pk}/")
+    assert page.get_by_text("acknowledged by Lena Fischer").first.is_visible()
     screenshot(page, "alerts-acknowledged")
