@@ -139,7 +139,7 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         if not partner:
             problems.append("the partner is empty")
         try:
-            period = Quarter.parse(period_code)
+            period = Quarter.parse_supported(period_code)
         except PeriodError as exc:
             problems.append(str(exc))
             period = None

@@ -59,7 +59,7 @@ def my_checkups_view(request):
     past_until = None
     if code := request.GET.get("past", ""):
         try:
-            past_until = Quarter.parse(code)
+            past_until = Quarter.parse_supported(code)
         except PeriodError as error:
             messages.warning(request, f"Past quarters: {error}. Showing the latest ones.")
     return render(request, "checkups/list.html", {"checkups": my_checkups(user=request.user, past_until=past_until)})
