@@ -273,6 +273,13 @@ AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 
+# "Forgotten your password?": requests per hour for one e-mail address and from one client
+# address; beyond them a request gets the same answer and no e-mail (accounts.services).
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
+# Days an invitation's set-password link works.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+
 LOGGING["loggers"] = {
     "partnerhealth.security": {"level": "INFO", "propagate": True},
     # Axes logs every reset at INFO; our own security log already records the events.
