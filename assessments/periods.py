@@ -19,7 +19,8 @@ from dataclasses import dataclass
 _CODE = re.compile(r"^(?P<year>[0-9]{4})-Q(?P<quarter>[1-4])\Z")
 
 
-# The periods Partner Health keeps (docs/ACCOUNTS.md lists the entry points that check it).
+# The periods Partner Health keeps. Checked where a period comes in: the check-ups page's
+# ?past=, the import, the period services and Period.clean.
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
 SUPPORTED_RANGE = f"{FIRST_YEAR}-Q1 to {LAST_YEAR}-Q4"
