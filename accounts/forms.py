@@ -25,7 +25,9 @@ class InvitationForm(forms.Form):
         max_length=150,  # it becomes the username, whose column is shorter than the e-mail's
         error_messages={"invalid": "Enter an e-mail address, like name@example.com."},
     )
-    role = forms.TypedChoiceField(label="Role", coerce=Role, widget=forms.RadioSelect)
+    role = forms.TypedChoiceField(
+        label="Role", coerce=Role, widget=forms.RadioSelect(attrs={"class": "form-check-input"})
+    )
 
     def __init__(self, *args, roles: tuple[Role, ...], **kwargs):
         super().__init__(*args, **kwargs)
