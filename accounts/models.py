@@ -1,5 +1,13 @@
+from __future__ import annotations
+
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from assessments.models.alerts import OutboxRow
+from assessments.roles import Role
 
 
 class UserSession(models.Model):
@@ -16,3 +24,102 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """One invitation of one person, as one role: who sent it, until when it works, and what became of it.
+
+    The invitee's account is created inactive with no usable password; following the
+    e-mailed link (``accounts.tokens``) once sets the password and activates it.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting"
+        ACCEPTED = "accepted", "Accepted"
+        EXPIRED = "expired", "Expired"
+        REPLACED = "replaced", "Replaced by a newer invitation"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Part of the link's signature (accounts.tokens), so set explicitly, never by the database.
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "accepted_at"], name="invitation_user_open_idx")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} as {self.role} ({self.created_at:%Y-%m-%d})"
+
+    def state(self, now: dt.datetime) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.replaced_at is not None:
+            return self.State.REPLACED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.OPEN
+
+
+class AccountMail(OutboxRow):
+    """A password-reset or invitation e-mail: recorded with the request, sent after commit by the outbox.
+
+    The link is made when the e-mail is composed (assessments/services/outbox.py), so no
+    secret is stored: a reset token is derived from the account, an invitation's from the row.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Password reset"
+        INVITATION = "invitation", "Invitation"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="account_mail_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="invitation", invitation__isnull=False)
+                | models.Q(kind="password_reset", invitation__isnull=True),
+                name="account_mail_invitation_iff_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail to {self.recipient_id} ({self.status})"
+
+
+class PasswordResetRequest(models.Model):
+    """One use of "Forgotten your password?", whatever the address: what the rate limits count.
+
+    Kept a day (``accounts.services.password_reset_request`` prunes older rows).
+    """
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "E-mail queued"
+        NO_ACCOUNT = "no_account", "No account uses the address"
+        LIMITED = "limited", "Refused: too many requests"
+
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "requested_at"], name="reset_email_time_idx"),
+            models.Index(fields=["ip_address", "requested_at"], name="reset_ip_time_idx"),
+            models.Index(fields=["requested_at"], name="reset_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reset for {self.email} from {self.ip_address} ({self.outcome})"

@@ -11,13 +11,10 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 
 from accounts.middleware import AUTH_AT, SEEN_AT
+from accounts.network import client_ip
 from accounts.services import user_session_register, user_sessions_end
 
 security_log = logging.getLogger("partnerhealth.security")
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def _on_login(sender, request, user, **kwargs):

@@ -254,15 +254,31 @@ SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60, minimum=300)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 
+# The client's address: REMOTE_ADDR, or behind this many reverse proxies (each appending
+# to X-Forwarded-For) the address the outermost one saw (accounts.network). 0: no proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
 # Login throttling (django-axes): lock one username from one address, so an
-# attacker guessing from one place never locks the real user out from another.
+# attacker guessing from one place never locks the real user out from another;
+# and lock an address that fails on many usernames (password spraying), with a
+# higher limit for offices behind one address (accounts.throttling).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "accounts.throttling.LoginThrottle"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+
+# "Forgotten your password?": requests per hour for one e-mail address and from one client
+# address; beyond them a request gets the same answer and no e-mail (accounts.services).
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
+# Days an invitation's set-password link works.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
 
 LOGGING["loggers"] = {
     "partnerhealth.security": {"level": "INFO", "propagate": True},

@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from assessments.periods import Quarter
+from assessments.periods import PeriodError, Quarter
 
 
 class Period(models.Model):
@@ -32,6 +33,15 @@ class Period(models.Model):
     @property
     def value(self) -> Quarter:
         return Quarter(self.year, self.quarter)
+
+    def clean(self) -> None:
+        # Forms (the admin's too) refuse a period outside the supported range with its reason.
+        if self.year is None or self.quarter is None:
+            return
+        try:
+            Quarter(self.year, self.quarter).check_supported()
+        except PeriodError as error:
+            raise ValidationError(str(error)) from None
 
     @classmethod
     def fields_for(cls, quarter: Quarter) -> dict:

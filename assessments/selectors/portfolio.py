@@ -43,6 +43,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from assessments.csv_safety import neutralise
 from assessments.models import Alert, Assessment, Partner, PartnerSnapshot, Period, RubricItem
 from assessments.periods import PeriodError, Quarter
 from assessments.scoring import Band, BandThresholds, Scale, normalise
@@ -837,7 +838,7 @@ def csv_safe(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+        return neutralise(value)
     return str(value)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -36,6 +36,60 @@ class ImportFailed(Exception):
         self.errors = errors
         self.total = total if total is not None else len(errors)
         super().__init__("\n".join(errors))
+
+
+def text_lines(binary) -> Iterator[str]:
+    """The lines of a UTF-8 file (a leading BOM is skipped) for ``assessments_import``.
+
+    A byte that is not UTF-8 rejects the file naming its offset from the start of the
+    file and its line. (A text stream's own error counts from the chunk it was decoding.)
+    """
+    counted = _CountedBytes(binary)
+    try:
+        yield from io.TextIOWrapper(counted, encoding="utf-8-sig", newline="")
+    except UnicodeDecodeError as error:
+        offset, line = counted.place(error)
+        raise ImportFailed(
+            [
+                f"line {line}: the file is not UTF-8 text ({error.reason}: byte 0x{error.object[error.start]:02x} "
+                f"at byte offset {offset}); save it as UTF-8"
+            ]
+        ) from None
+
+
+class _CountedBytes(io.BufferedIOBase):
+    """A binary stream that remembers what it handed out, to place a decoding error in the file."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self._raw = raw
+        self.consumed = 0
+        self._chunk = b""
+        self._newlines_before_chunk = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._count(self._raw.read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._raw, "read1", None)
+        return self._count(read1(size) if read1 else self._raw.read(size))
+
+    def _count(self, data: bytes) -> bytes:
+        self._newlines_before_chunk += self._chunk.count(b"\n")
+        self._chunk = data
+        self.consumed += len(data)
+        return data
+
+    def place(self, error: UnicodeDecodeError) -> tuple[int, int]:
+        """The error's byte offset in the file and its line. The decoder's input ends where reading
+        stopped: the last chunk, after at most three undecoded bytes of the one before (no newline)."""
+        offset = self.consumed - len(error.object) + error.start
+        chunk_start = self.consumed - len(self._chunk)
+        line = self._newlines_before_chunk + self._chunk[: max(0, offset - chunk_start)].count(b"\n") + 1
+        return offset, line
 
 
 @dataclass
@@ -96,7 +150,7 @@ def assessments_import(
             if row.rater not in users:
                 first_line.setdefault(("rater", row.rater), row.line)
         for (kind, name), line in first_line.items():
-            errors.append((line, f"unknown {kind} {name!r} (use --create-missing to create it)"))
+            errors.append((line, f"unknown {kind} {_quote(name)} (use --create-missing to create it)"))
 
     existing = _existing_assessments(groups, partners, users)
     for key in existing:
@@ -105,9 +159,7 @@ def assessments_import(
         )
 
     if errors:
-        errors.sort()
-        messages = [f"line {line}: {reason}" for line, reason in errors]
-        raise ImportFailed(messages[:MAX_REPORTED_ERRORS], total=len(messages))
+        raise _rejected(errors)
 
     return _write(groups, partners, users, items, version, create_missing, progress, len(rows))
 
@@ -119,40 +171,59 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         header = [column.strip().lower() for column in next(reader)]
     except StopIteration:
         raise ImportFailed(["line 1: the file is empty; expected the header " + ",".join(COLUMNS)]) from None
+    except csv.Error as exc:
+        raise _rejected([(1, _csv_reason(exc))]) from None
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     if tuple(header) != COLUMNS:
-        raise ImportFailed([f"line 1: the header must be {','.join(COLUMNS)}, not {','.join(header)}"])
+        raise ImportFailed([f"line 1: the header must be {','.join(COLUMNS)}, not {_header_preview(header)}"])
 
+    partner_limit, rater_limit = _column_limits()
     rows: list[_Row] = []
     rejected_groups: set[tuple[str, str, str]] = set()
     seen: dict[tuple, int] = {}
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader cannot go on from a broken row: report it with what was found before it.
+            errors.append((reader.line_num, _csv_reason(exc)))
+            raise _rejected(errors) from None
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue
         if len(fields) != len(COLUMNS):
-            errors.append((line, f"expected {len(COLUMNS)} columns, found {len(fields)}"))
+            errors.append((line, f"expected {len(COLUMNS)} columns, found {len(fields):,}"))
+            continue
+        if any("\x00" in f for f in fields):
+            # PostgreSQL cannot store it, and no spreadsheet writes it: the file is not plain text.
+            errors.append((line, "contains a NUL byte (0x00); save the file as plain UTF-8 text"))
             continue
         partner, period_code, rater, address, raw_score = (f.strip() for f in fields)
         problems = []
         if not partner:
             problems.append("the partner is empty")
+        elif len(partner) > partner_limit:
+            problems.append(f"the partner name {_quote(partner)} is longer than {partner_limit} characters")
         try:
-            period = Quarter.parse(period_code)
+            period = Quarter.parse_supported(period_code)
         except PeriodError as exc:
-            problems.append(str(exc))
+            problems.append(str(exc) if len(period_code) <= 40 else f"{_quote(period_code)} is not a period")
             period = None
         rater = rater.lower()
-        if not _is_email(rater):
-            problems.append(f"rater {rater!r} is not an e-mail address")
+        if len(rater) > rater_limit:
+            problems.append(f"rater {_quote(rater)} is longer than {rater_limit} characters")
+        elif not _is_email(rater):
+            problems.append(f"rater {_quote(rater)} is not an e-mail address")
         item = items.get(address)
         if item is None:
-            problems.append(f"unknown item {address!r} (items look like characteristics.trust)")
+            problems.append(f"unknown item {_quote(address)} (items look like characteristics.trust)")
         try:
             value = int(raw_score)
         except ValueError:
-            problems.append(f"score {raw_score!r} is not a whole number")
+            problems.append(f"score {_quote(raw_score)} is not a whole number")
             value = None
         if item is not None and value is not None:
             low, high = Scale(item.rubric.scale).bounds
@@ -169,6 +240,39 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         seen[key] = line
         rows.append(_Row(line, partner, period, rater, address, value))
     return rows, errors, rejected_groups
+
+
+def _rejected(errors: list[tuple[int, str]]) -> ImportFailed:
+    """The file's rejection: its first ``MAX_REPORTED_ERRORS`` problems by line, and how many there were."""
+    messages = [f"line {line}: {reason}" for line, reason in sorted(errors)]
+    return ImportFailed(messages[:MAX_REPORTED_ERRORS], total=len(messages))
+
+
+def _csv_reason(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return f"not a readable CSV row ({error})"
+
+
+def _quote(value: str, limit: int = 60) -> str:
+    """A value from the file, quoted and cut short: an error message never repeats a huge field."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}… ({len(value):,} characters)"
+
+
+def _header_preview(header: list[str], shown: int = 8) -> str:
+    if len(header) <= shown and sum(map(len, header)) <= 200:
+        return ",".join(header)
+    return ",".join(_quote(column, 20) for column in header[:shown]) + f",… ({len(header):,} columns)"
+
+
+@lru_cache(maxsize=1)
+def _column_limits() -> tuple[int, int]:
+    """The longest partner name and rater e-mail the tables hold (a rater's e-mail is also their username)."""
+    User = get_user_model()
+    rater = min(User._meta.get_field("email").max_length, User._meta.get_field("username").max_length)
+    return Partner._meta.get_field("name").max_length, rater
 
 
 @lru_cache(maxsize=4096)

@@ -1,8 +1,9 @@
 """The e-mail outbox: claim due rows, send them, mark them sent; retry with back-off, then give up loudly.
 
-Case e-mails, check-up reminders, nudges, weekly digests and action item reminders (and the alert
-deliveries written before cases existed) are rows written in
-the same transaction as the decision to send them. A sender:
+Case e-mails, check-up reminders, nudges, weekly digests, action item reminders and account e-mails
+(password resets and invitations, ``accounts.models.AccountMail``) are rows written in
+the same transaction as the decision to send them (the alert deliveries written before
+cases existed are sent the same way). A sender:
 
 1. **claims** one due row (``status=pending`` and ``next_attempt_at <= now``)
    with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, and in the same
@@ -37,11 +38,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import AccountMail, Invitation
+from accounts.selectors import password_reset_allowed
+from accounts.tokens import invitation_token
 from assessments import emails
 from assessments.models import (
     ActionItemReminder,
@@ -219,6 +226,48 @@ def _nudge_email(rows: list[CheckupNudge], now: dt.datetime) -> Outgoing | None:
     return Outgoing(*message) if message else None
 
 
+def _account_email(rows: list[AccountMail], now: dt.datetime) -> Outgoing | None:
+    """A password-reset or invitation e-mail. Its link is made now, so a reset link lasts
+    PASSWORD_RESET_TIMEOUT from the moment it leaves, and nothing secret waits in the table."""
+    (row,) = rows
+    user = row.recipient
+    if row.kind == AccountMail.Kind.PASSWORD_RESET:
+        if not password_reset_allowed(user=user, now=now):
+            return None  # deactivated while the e-mail waited
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        return Outgoing(
+            template="password_reset",
+            to=user.email,
+            context={
+                "recipient": user,
+                "reset_url": emails.url_for("password_reset_confirm", uid, default_token_generator.make_token(user)),
+                "valid_for": _duration(settings.PASSWORD_RESET_TIMEOUT),
+            },
+        )
+    invitation = row.invitation
+    if invitation.state(now) != Invitation.State.OPEN:
+        return None  # used, replaced or expired while the e-mail waited
+    return Outgoing(
+        template="invitation",
+        to=user.email,
+        context={
+            "recipient": user,
+            "invitation": invitation,
+            "inviter": invitation.invited_by,
+            "role": invitation.get_role_display(),
+            "accept_url": emails.url_for("invitation_accept", invitation.pk, invitation_token(invitation)),
+        },
+    )
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86_400)
+    if days and not rest:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = max(1, round(seconds / 3600))
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class _Kind:
     model: type[models.Model]
@@ -238,6 +287,8 @@ KINDS = (
         ("alert__partner", "alert__period", "recipient"),
         group=_alert_group,
     ),
+    # Someone is waiting for a reset or invitation e-mail: before reminders and digests.
+    _Kind(AccountMail, "account-mail", _account_email, ("recipient", "invitation__invited_by")),
     _Kind(
         Reminder,
         "reminder",
@@ -332,7 +383,8 @@ def _finish(kind: _Kind, row, **changes) -> None:
 
 
 def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> OutboxReport:
-    """Send every due e-mail of every kind (cases, reminders, digests, nudges, action reminders), at most ``limit`` rows in one run."""
+    """Send every due e-mail of every kind (cases, reminders, digests, nudges, action reminders, account
+    e-mails), at most ``limit`` rows in one run."""
     report = OutboxReport()
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now

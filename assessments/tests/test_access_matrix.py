@@ -39,6 +39,8 @@ MATRIX = {
     ("password_reset_done", None): row(200, 200, 200, 200, 200),
     ("password_reset_confirm", None): row(200, 200, 200, 200, 200),  # a bogus token shows "link no longer works"
     ("password_reset_complete", None): row(200, 200, 200, 200, 200),
+    ("invitations", None): row(LOGIN, 403, 403, 200, 200),
+    ("invitation_accept", None): row(404, 404, 404, 404, 404),  # a link that was never sent
     ("home", None): row(LOGIN, 302, 302, 302, 302),
     ("my_checkups", None): row(LOGIN, 200, 200, 200, 200),
     ("checkup_start", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
@@ -136,6 +138,8 @@ def concrete_path(name, template, objects):
     path = "/" + template
     if "<uidb64>" in path:
         return path.replace("<uidb64>", "MQ").replace("<token>", "bogus-token")
+    if "<str:token>" in path:
+        return path.replace("<int:pk>", "999999").replace("<str:token>", "bogus")
     if "<int:" not in path:
         return path
     kind = {

@@ -298,10 +298,16 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         # A nudge, and the weekly digest.
         checkup_nudge(user=lena, partner_id=draft.partner_id, rater_id=draft.rater_id, quarter=draft.period.code)
         digest_queue(now=now)
+        # The password reset and invitation e-mails (account e-mails, through the outbox too).
+        Client().post(reverse("password_reset"), {"email": draft.rater.email})
+        inviter = Client()
+        inviter.force_login(lena)
+        inviter.post(
+            reverse("invitations"),
+            {"first_name": "Nia", "last_name": "Novak", "email": "nia@example.com", "role": "account_manager"},
+        )
         while outbox_send_due(now=now).messages:
             pass
-        # The password reset e-mail, through Django's view.
-        Client().post(reverse("password_reset"), {"email": draft.rater.email})
 
     subjects = " | ".join(sorted({m.subject.split(":")[0] for m in mail.outbox}))
     kinds = {
@@ -309,10 +315,11 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         "reminder": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<reminder")],
         "digest": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<digest")],
         "nudge": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<checkup-nudge")],
-        "password reset": [m for m in mail.outbox if "Message-ID" not in m.extra_headers],
+        "account": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<account-mail")],
     }
     assert all(kinds.values()), f"every kind of e-mail was sent: {subjects}"
     assert len(kinds["reminder"]) == 5
+    assert len(kinds["account"]) == 2, "a password reset and an invitation"
 
     found: list[Offence] = []
     for kind, messages in kinds.items():
@@ -341,7 +348,6 @@ def test_the_token_check_catches_what_it_must_and_spares_numbers_and_names():
     tokens = [o.token for o in offences(text, "sample", addresses)]
 
     assert tokens == ["characteristics.trust", "at_risk", "health_decline", "symptom_persistent", "000", "001", "002"]
-
 
 
 def test_a_rubrics_source_is_named_by_its_article_title_not_its_code():

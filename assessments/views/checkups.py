@@ -61,7 +61,7 @@ def my_checkups_view(request):
     past_until = None
     if code := request.GET.get("past", ""):
         try:
-            past_until = Quarter.parse(code)
+            past_until = Quarter.parse_supported(code)
         except PeriodError as error:
             messages.warning(request, f"Past quarters: {error}. Showing the latest ones.")
     return render(

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services.imports import ImportFailed, assessments_import
+from assessments.services.imports import ImportFailed, assessments_import, text_lines
 
 
 class Command(BaseCommand):
@@ -32,16 +32,14 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         try:
-            handle = sys.stdin if file == "-" else open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            handle = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"cannot open {file}: {exc.strerror}") from None
         try:
             with handle:
-                result = assessments_import(lines=handle, create_missing=create_missing, progress=progress)
-        except UnicodeDecodeError as exc:
-            raise CommandError(
-                f"{file} is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported"
-            ) from None
+                result = assessments_import(
+                    lines=text_lines(handle), create_missing=create_missing, progress=progress
+                )
         except ImportFailed as exc:
             more = f"\n... and {exc.total - len(exc.errors)} more" if exc.total > len(exc.errors) else ""
             raise CommandError(
