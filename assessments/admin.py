@@ -9,6 +9,11 @@ FROZEN_HELP = (
     "To change items or weights, publish a new version from it (the action on the versions list) and edit that."
 )
 
+FROZEN_TARGET = (
+    "{what} that check-ups use, so it can no longer gain or lose items or rubrics. "
+    "Choose an unused version, or publish a new version and edit that."
+)
+
 
 def _version_id(obj) -> int | None:
     if isinstance(obj, models.RubricVersion):
@@ -38,6 +43,10 @@ class FrozenWhenUsed:
         if isinstance(self, admin.options.InlineModelAdmin):
             return super().has_add_permission(request, obj) and not self._frozen(obj)
         return super().has_add_permission(request)
+
+
+def _unused_versions():
+    return models.RubricVersion.objects.filter(assessments__isnull=True)
 
 
 class RubricItemInline(FrozenWhenUsed, admin.TabularInline):
@@ -89,12 +98,30 @@ class RubricAdmin(FrozenNotice, FrozenWhenUsed, admin.ModelAdmin):
     search_fields = ["key", "title"]
     inlines = [RubricItemInline]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A rubric may only be moved into (or added to) a version no check-up uses yet.
+        if db_field.name == "version":
+            kwargs["queryset"] = _unused_versions()
+            kwargs["error_messages"] = {"invalid_choice": FROZEN_TARGET.format(what="That is a version")}
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(models.RubricItem)
 class RubricItemAdmin(FrozenNotice, FrozenWhenUsed, admin.ModelAdmin):
     list_display = ["title", "key", "rubric", "weight", "position"]
     list_filter = ["rubric__version", "rubric__key"]
     search_fields = ["key", "title", "question"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # An item may only be moved into (or added to) a rubric of a version no check-up uses yet.
+        if db_field.name == "rubric":
+            kwargs["queryset"] = models.Rubric.objects.filter(version__in=_unused_versions()).select_related(
+                "version"
+            )
+            kwargs["error_messages"] = {
+                "invalid_choice": FROZEN_TARGET.format(what="That rubric belongs to a rubric version")
+            }
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(models.Period)

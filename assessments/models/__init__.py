@@ -7,7 +7,7 @@ from assessments.models.assessments import (
     PartnerSnapshot,
 )
 from assessments.models.partners import Engagement, Interaction, Partner, Period
-from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
+from assessments.models.rubrics import Rubric, RubricItem, RubricVersion, RubricVersionFrozen
 
 __all__ = [
     "ActionItem",
@@ -27,4 +27,5 @@ __all__ = [
     "Rubric",
     "RubricItem",
     "RubricVersion",
+    "RubricVersionFrozen",
 ]

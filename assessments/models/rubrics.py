@@ -1,8 +1,41 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from assessments.scoring import Scale
+
+
+class RubricVersionFrozen(Exception):
+    """A write that would add, remove, move or edit a rubric or item of a version check-ups use.
+
+    Scores depend on a used version and every process caches it for good
+    (selectors/rubrics.py), so it never changes: a change is a new version.
+    The same rule is also a database trigger (migration 0010), for writes that skip ``save()``.
+    """
+
+    def __init__(self, number: int | None):
+        self.number = number
+        name = f"v{number}" if number is not None else "This rubric version"
+        super().__init__(
+            f"{name} is used by check-ups, so its rubrics and items can no longer be added, removed, moved or "
+            "changed. Publish a new version from it and edit that."
+        )
+
+
+def _frozen_version(version_ids) -> int | None:
+    """The number of the first of these versions that a check-up uses, or None."""
+    return (
+        RubricVersion.objects.filter(pk__in=[v for v in version_ids if v is not None], assessments__isnull=False)
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
+def _refuse_frozen(version_ids) -> None:
+    number = _frozen_version(version_ids)
+    if number is not None:
+        raise RubricVersionFrozen(number)
 
 
 class RubricVersion(models.Model):
@@ -54,6 +87,25 @@ class Rubric(models.Model):
     def __str__(self) -> str:
         return f"{self.key} ({self.version})"
 
+    def save(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        return super().delete(*args, **kwargs)
+
+    def _versions(self) -> set:
+        """The version this rubric is in now (as stored) and the one it is being saved into."""
+        stored = Rubric.objects.filter(pk=self.pk).values_list("version_id", flat=True) if self.pk else []
+        return {self.version_id, *stored}
+
+    def clean(self) -> None:
+        super().clean()
+        number = _frozen_version({self.version_id})
+        if number is not None:
+            raise ValidationError({"version": str(RubricVersionFrozen(number))})
+
 
 class RubricItem(models.Model):
     rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="items")
@@ -74,6 +126,28 @@ class RubricItem(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    def save(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        return super().delete(*args, **kwargs)
+
+    def _versions(self) -> set:
+        """The version this item is in now (as stored) and the one it is being saved into."""
+        target = Rubric.objects.filter(pk=self.rubric_id).values_list("version_id", flat=True)
+        stored = (
+            RubricItem.objects.filter(pk=self.pk).values_list("rubric__version_id", flat=True) if self.pk else []
+        )
+        return {*target, *stored}
+
+    def clean(self) -> None:
+        super().clean()
+        number = _frozen_version(Rubric.objects.filter(pk=self.rubric_id).values_list("version_id", flat=True))
+        if number is not None:
+            raise ValidationError({"rubric": str(RubricVersionFrozen(number))})
 
     @property
     def address(self) -> str:
