@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from assessments.models.audit import audit_trail
 from assessments.scoring import Scale
 
 
@@ -50,11 +51,18 @@ class RubricVersion(models.Model):
     notes = models.TextField(blank=True)
     published_at = models.DateTimeField(auto_now_add=True)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric version"
+        verbose_name_plural = "rubric versions"
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_rubric_version"
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_rubric_version",
+                violation_error_message="Only one rubric version can be current; publish a new one to replace it.",
             ),
         ]
 
@@ -77,11 +85,23 @@ class Rubric(models.Model):
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=1)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric"
+        verbose_name_plural = "rubrics"
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="rubric_key_unique_per_version"),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="rubric_weight_positive"),
+            models.UniqueConstraint(
+                fields=["version", "key"],
+                name="rubric_key_unique_per_version",
+                violation_error_message="This version already has a rubric with this key.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0),
+                name="rubric_weight_positive",
+                violation_error_message="The weight must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,11 +137,23 @@ class RubricItem(models.Model):
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=1)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric item"
+        verbose_name_plural = "rubric items"
         ordering = ["rubric", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "key"], name="item_key_unique_per_rubric"),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="item_weight_positive"),
+            models.UniqueConstraint(
+                fields=["rubric", "key"],
+                name="item_key_unique_per_rubric",
+                violation_error_message="This rubric already has an item with this key.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0),
+                name="item_weight_positive",
+                violation_error_message="The weight must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
