@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import UserSession
 from accounts.rights import groups_beyond_rights, user_may_manage
@@ -37,12 +38,13 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     """Django's user admin, kept within the editor's own rights.
 
     A non-superuser (the "admin" role) never sees ``is_superuser`` or individual permissions,
     gives or takes away only roles whose rights they hold, and cannot change, delete or set the
-    password of a superuser or of anyone with rights beyond their own.
+    password of a superuser or of anyone with rights beyond their own. Its "History" page is the
+    user's audit trail (docs/AUDIT.md).
     """
 
     def has_change_permission(self, request, obj=None):

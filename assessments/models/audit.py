@@ -42,3 +42,21 @@ def history_record_bulk(
         for obj in objs
     ]
     history.objects.bulk_create(rows)
+
+
+BASELINE_REASON = "As it was before its first recorded change (written by an import or before the audit trail began)"
+
+
+def history_baseline(model, objs: Iterable, *, when: dt.datetime | None) -> None:
+    """Record the current state of objects that have no history yet, so their next change shows "from what".
+
+    Rows written by bulk imports (and rows older than the trail) have no historical row; without
+    this, their first change would read "from nothing". One query to look, one to write.
+    """
+    objs = [obj for obj in objs if obj.pk is not None]
+    if not objs:
+        return
+    recorded = set(model.history.filter(id__in=[obj.pk for obj in objs]).values_list("id", flat=True))
+    missing = [obj for obj in objs if obj.pk not in recorded]
+    if missing:
+        history_record_bulk(model, missing, kind=CREATED, reason=BASELINE_REASON, when=when)

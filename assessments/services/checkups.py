@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
-from assessments.models.audit import CHANGED, CREATED, DELETED, history_record_bulk
+from assessments.models.audit import CHANGED, CREATED, DELETED, history_baseline, history_record_bulk
 from assessments.periods import current_quarter
 from assessments.scoring import Scale
 from assessments.selectors.access import action_items_editable_by, checkups_editable_by, partners_editable_by
@@ -67,12 +67,16 @@ class CheckupInput:
 
 def _locked_checkup(*, user, assessment_id: int) -> Assessment:
     # The row lock serialises a double-clicked Submit and a concurrent amendment.
-    return (
+    assessment = (
         checkups_editable_by(user)
         .select_for_update(of=("self",))
         .select_related("partner", "period")
         .get(pk=assessment_id)
     )
+    # An imported check-up has no history yet: record it as it is, so the audit trail shows what changed.
+    history_baseline(Assessment, [assessment], when=assessment.submitted_at or assessment.created_at)
+    assessment._history_user = user  # the author of this write in the audit trail, in a request or not
+    return assessment
 
 
 def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> dict:
@@ -115,15 +119,20 @@ def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.d
     ]
     kept = {answer.item_id for answer in wanted}
     removed = [answer for item_id, answer in existing.items() if item_id not in kept]
-    if removed:
-        Answer.objects.filter(id__in=[answer.id for answer in removed]).delete()
-        history_record_bulk(Answer, removed, kind=DELETED, user=user, reason=reason, when=now)
     changed = [
         answer
         for answer in wanted
         if (old := existing.get(answer.item_id)) is None
         or (old.value, old.comment, old.scale) != (answer.value, answer.comment, answer.scale)
     ]
+    history_baseline(
+        Answer,
+        [*removed, *(existing[a.item_id] for a in changed if a.item_id in existing)],
+        when=assessment.submitted_at or assessment.last_saved_at or now,
+    )
+    if removed:
+        Answer.objects.filter(id__in=[answer.id for answer in removed]).delete()
+        history_record_bulk(Answer, removed, kind=DELETED, user=user, reason=reason, when=now)
     # An upsert, so a concurrent first save of the same item cannot fail on the unique constraint.
     Answer.objects.bulk_create(
         changed,

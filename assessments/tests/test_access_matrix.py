@@ -52,6 +52,9 @@ MATRIX = {
     ("partner_list", None): row(LOGIN, 200, 200, 200, 200),
     ("partner_detail", "a"): row(LOGIN, 200, 404, 200, 200),
     ("partner_detail", "b"): row(LOGIN, 404, 200, 200, 200),
+    # The audit trail is for leadership and admins; everyone else gets 403 for every id, so it leaks nothing.
+    ("partner_history", "a"): row(LOGIN, 403, 403, 200, 200),
+    ("partner_history", "b"): row(LOGIN, 403, 403, 200, 200),
     ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
     ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
     ("action_item_done", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
@@ -113,6 +116,7 @@ def concrete_path(name, template, objects):
         return path
     kind = {
         "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
+        "partner_history": "partner",
         "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
