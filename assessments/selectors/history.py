@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from assessments.display import DASH, person_name, value_label
-from assessments.models import Answer, Assessment, Partner
+from assessments.models import Alert, Answer, Assessment, Interaction, Partner, PartnerSnapshot
 from assessments.models.audit import CHANGED, CREATED, DELETED
 
 # The newest entries shown on the page; the count of the rest is given.
@@ -60,9 +59,7 @@ def partner_history_counts(*, partner_id: int) -> dict[str, int]:
     as soon as it protects its partner.
     """
     counts = {}
-    for relation in Partner._meta.related_objects:
-        if relation.on_delete is not models.PROTECT:
-            continue
+    for relation in _protecting_relations():
         opts = relation.related_model._meta
         count = relation.related_model._default_manager.filter(**{relation.field.name: partner_id}).count()
         if count:
@@ -70,18 +67,13 @@ def partner_history_counts(*, partner_id: int) -> dict[str, int]:
     return counts
 
 
-def partners_with_history(*, partner_ids: Iterable[int]) -> set[int]:
-    """Those of the partners that have protected history (one query per kind of history)."""
-    ids = set(partner_ids)
-    found = set()
-    for relation in Partner._meta.related_objects:
-        if relation.on_delete is models.PROTECT:
-            found |= set(
-                relation.related_model._default_manager.filter(**{f"{relation.field.name}__in": ids})
-                .values_list(relation.field.attname, flat=True)
-                .distinct()
-            )
-    return found
+def _protecting_relations() -> list:
+    """The PROTECT foreign keys to Partner, the weightiest history first."""
+    first = [Assessment, PartnerSnapshot, Alert, Interaction]
+    relations = [r for r in Partner._meta.related_objects if r.on_delete is models.PROTECT]
+    return sorted(
+        relations, key=lambda r: first.index(r.related_model) if r.related_model in first else len(first)
+    )
 
 
 def _partner_scoped_models() -> list[type[models.Model]]:
