@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The audit trail (docs/AUDIT.md) records the signed-in user as the author of each change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Nothing a signed-in user receives is stored by a browser or proxy cache (Cache-Control: no-store).
+    "partnerhealth.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
