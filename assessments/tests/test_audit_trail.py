@@ -201,3 +201,23 @@ def test_every_audited_kind_keeps_a_history(ana, items):
     assert Partner.history.filter(id=partner.pk).exists()
     assert Assessment.history.filter(id=checkup.pk, history_user=ana).exists()
     assert Answer.history.filter(assessment_id=checkup.pk).count() == len(items)
+
+
+def test_any_audited_model_with_a_partner_key_joins_the_partner_history(monkeypatch, ana):
+    """The hook a new model (risk cases) relies on: declaring ``history = audit_trail()`` is enough."""
+    from assessments.selectors import history
+
+    partner = PartnerFactory(owners=[ana])
+    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup.notes = "Looked again"
+    checkup.save()
+    # Stand in for a new audited model with a partner key: check-ups are one.
+    monkeypatch.setattr(history, "_partner_scoped_models", lambda: [Assessment])
+
+    entries = history.partner_history(partner_id=partner.pk)["entries"]
+
+    generic = [e for e in entries if e.subject == f"the check-up #{checkup.pk}"]
+    assert [(e.action, [(c.field, c.before, c.after) for c in e.changes]) for e in generic] == [
+        ("changed", [("Notes", "—", "Looked again")]),
+        ("created", []),
+    ]
