@@ -52,9 +52,9 @@ MATRIX = {
     ("partner_list", None): row(LOGIN, 200, 200, 200, 200),
     ("partner_detail", "a"): row(LOGIN, 200, 404, 200, 200),
     ("partner_detail", "b"): row(LOGIN, 404, 200, 200, 200),
-    # The audit trail is for leadership and admins; everyone else gets 403 for every id, so it leaks nothing.
-    ("partner_history", "a"): row(LOGIN, 403, 403, 200, 200),
-    ("partner_history", "b"): row(LOGIN, 403, 403, 200, 200),
+    # The audit trail is for leadership and admins; the owner is told 403, anyone else 404.
+    ("partner_history", "a"): row(LOGIN, 403, 404, 200, 200),
+    ("partner_history", "b"): row(LOGIN, 404, 403, 200, 200),
     ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
     ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
     ("action_item_done", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),

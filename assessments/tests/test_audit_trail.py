@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import UserSession  # noqa: F401  (registers the user's history model)
 from assessments.models import Answer, Assessment, Partner, RubricItem
 from assessments.roles import Role
 from assessments.selectors.history import partner_history

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.forms import InteractionForm
 from assessments.models import ActionItem, Partner
-from assessments.selectors.access import is_leadership, partners_editable_by
+from assessments.selectors.access import is_leadership, partners_editable_by, partners_visible_to
 from assessments.selectors.checkups import partner_list
 from assessments.selectors.history import partner_history
 from assessments.selectors.partners import partner_overview
@@ -44,14 +44,14 @@ def partner_detail(request, pk: int):
 @login_required
 @require_GET
 def partner_history_view(request, pk: int):
-    """The partner's audit trail: leadership and admins only (the same answer for every id otherwise)."""
+    """The partner's audit trail, for leadership and admins.
+
+    A partner the user cannot see is a 404, as everywhere; an owner who is not leadership gets 403.
+    """
+    partner = get_object_or_404(partners_visible_to(request.user), pk=pk)
     if not is_leadership(request.user):
         raise PermissionDenied
-    try:
-        context = partner_history(partner_id=pk)
-    except Partner.DoesNotExist:
-        raise Http404("No such partner") from None
-    return render(request, "partners/history.html", context)
+    return render(request, "partners/history.html", partner_history(partner_id=partner.pk))
 
 
 @login_required
