@@ -3,11 +3,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from simple_history import register
 
 from assessments.models.alerts import OutboxRow
 from assessments.roles import Role
+
+# Users join the audit trail (docs/AUDIT.md). Never the password hash: the trail would keep every
+# old one. Nor the last login, which changes at each sign-in (the security log records those).
+register(get_user_model(), app="accounts", excluded_fields=["password", "last_login"])
 
 
 class UserSession(models.Model):
@@ -21,6 +27,10 @@ class UserSession(models.Model):
     session_key = models.CharField(max_length=40, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "user session"
+        verbose_name_plural = "user sessions"
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
@@ -51,6 +61,8 @@ class Invitation(models.Model):
     replaced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "accepted_at"], name="invitation_user_open_idx")]
 
@@ -79,18 +91,19 @@ class AccountMail(OutboxRow):
         INVITATION = "invitation", "Invitation"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    invitation = models.ForeignKey(
-        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
-    )
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="mails")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "account e-mail"
+        verbose_name_plural = "account e-mails"
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="account_mail_due_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="invitation", invitation__isnull=False)
                 | models.Q(kind="password_reset", invitation__isnull=True),
                 name="account_mail_invitation_iff_kind",
+                violation_error_message="An invitation e-mail names its invitation; a password reset does not.",
             )
         ]
 
@@ -115,6 +128,8 @@ class PasswordResetRequest(models.Model):
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
 
     class Meta:
+        verbose_name = "password reset request"
+        verbose_name_plural = "password reset requests"
         indexes = [
             models.Index(fields=["email", "requested_at"], name="reset_email_time_idx"),
             models.Index(fields=["ip_address", "requested_at"], name="reset_ip_time_idx"),

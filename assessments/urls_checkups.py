@@ -10,5 +10,6 @@ urlpatterns = [
     path("checkups/<int:pk>/amend/", checkups.checkup_amend, name="checkup_amend"),
     path("partners/", partners.partner_list_view, name="partner_list"),
     path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
+    path("partners/<int:pk>/history/", partners.partner_history_view, name="partner_history"),
     path("partners/<int:pk>/interactions/", partners.interaction_add, name="interaction_add"),
 ]

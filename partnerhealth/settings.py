@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "assessments",
 ]
 
@@ -54,6 +55,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail (docs/AUDIT.md) records the signed-in user as the author of each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Nothing a signed-in user receives is stored by a browser or proxy cache (Cache-Control: no-store).
+    "partnerhealth.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,6 +173,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule itself is code: partnerhealth/celery.py (docs/ALERTS.md says why).
+
+# The audit trail is a record, not an undo button: a revert would bypass the rules that keep
+# submitted check-ups and used rubric versions unchanged (docs/AUDIT.md).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Health bands: the lowest overall health (0-100) that still earns each band.
 HEALTH_BAND_HEALTHY = env_int("HEALTH_BAND_HEALTHY", 75, minimum=0)

@@ -10,7 +10,7 @@ from assessments.models.assessments import (
 from assessments.models.cases import Case, CaseDelivery, CaseEvent
 from assessments.models.nudges import CheckupNudge
 from assessments.models.partners import Engagement, Interaction, Partner, Period
-from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
+from assessments.models.rubrics import Rubric, RubricItem, RubricVersion, RubricVersionFrozen
 
 __all__ = [
     "ActionItem",
@@ -35,4 +35,5 @@ __all__ = [
     "Rubric",
     "RubricItem",
     "RubricVersion",
+    "RubricVersionFrozen",
 ]

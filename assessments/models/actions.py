@@ -24,9 +24,13 @@ class ActionItemReminder(OutboxRow):
     due_on = models.DateField()
 
     class Meta:
+        verbose_name = "action item reminder"
+        verbose_name_plural = "action item reminders"
         constraints = [
             models.UniqueConstraint(
-                fields=["action_item", "kind", "due_on", "recipient"], name="one_action_reminder_per_kind"
+                fields=["action_item", "kind", "due_on", "recipient"],
+                name="one_action_reminder_per_kind",
+                violation_error_message="This reminder was already queued for this due date and owner.",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="action_reminder_due_idx")]

@@ -19,7 +19,7 @@ class Alert(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         SNOOZED = "snoozed", "Snoozed"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="alerts")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="alerts")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="alerts")
     rule = models.CharField(max_length=40, choices=choices(Rule))
     severity = models.CharField(max_length=10, choices=choices(Severity))
@@ -43,9 +43,15 @@ class Alert(models.Model):
     )
 
     class Meta:
+        verbose_name = "alert"
+        verbose_name_plural = "alerts"
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "rule", "period"], name="one_alert_per_partner_rule_period"),
+            models.UniqueConstraint(
+                fields=["partner", "rule", "period"],
+                name="one_alert_per_partner_rule_period",
+                violation_error_message="This partner already has an alert for this rule and period.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,8 +92,14 @@ class AlertDelivery(OutboxRow):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
 
     class Meta:
+        verbose_name = "alert delivery"
+        verbose_name_plural = "alert deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["alert", "recipient"], name="one_delivery_per_alert_recipient"),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"],
+                name="one_delivery_per_alert_recipient",
+                violation_error_message="This alert already has a delivery to this recipient.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
 
@@ -111,8 +123,14 @@ class Reminder(OutboxRow):
     kind = models.CharField(max_length=12, choices=Kind.choices)
 
     class Meta:
+        verbose_name = "reminder"
+        verbose_name_plural = "reminders"
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "kind", "recipient"], name="one_reminder_per_kind"),
+            models.UniqueConstraint(
+                fields=["assessment", "kind", "recipient"],
+                name="one_reminder_per_kind",
+                violation_error_message="This recipient already has a reminder of this kind for this check-up.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reminder_due_idx")]
 
@@ -138,6 +156,8 @@ class AlertAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "alert action"
+        verbose_name_plural = "alert actions"
         ordering = ["alert", "created_at", "id"]
 
     def __str__(self) -> str:
@@ -151,8 +171,14 @@ class DigestDelivery(OutboxRow):
     week_starting = models.DateField()
 
     class Meta:
+        verbose_name = "digest delivery"
+        verbose_name_plural = "digest deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["week_starting", "recipient"], name="one_digest_per_week_recipient"),
+            models.UniqueConstraint(
+                fields=["week_starting", "recipient"],
+                name="one_digest_per_week_recipient",
+                violation_error_message="This recipient already has the digest for this week.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due_idx")]
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from assessments.models.audit import audit_trail
 from assessments.models.partners import Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion
 from assessments.scoring import Band, Scale
@@ -17,7 +18,7 @@ class Assessment(models.Model):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="assessments")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="assessments")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="assessments")
     rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
     rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="assessments")
@@ -41,13 +42,23 @@ class Assessment(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Saving a draft and evaluating a submission touch these often and change nothing anyone reviews.
+    history = audit_trail(excluded_fields=["last_saved_at", "evaluated_at"])
+
     class Meta:
+        verbose_name = "check-up"
+        verbose_name_plural = "check-ups"
         ordering = ["-period__year", "-period__quarter", "partner__name"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "period", "rater"], name="one_assessment_per_rater_period"),
+            models.UniqueConstraint(
+                fields=["partner", "period", "rater"],
+                name="one_assessment_per_rater_period",
+                violation_error_message="This rater already has a check-up of this partner for this period.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
                 name="submitted_assessment_has_timestamp",
+                violation_error_message="A submitted check-up needs the time it was submitted.",
             ),
         ]
         indexes = [
@@ -71,9 +82,17 @@ class Answer(models.Model):
     value = models.PositiveSmallIntegerField()
     comment = models.CharField(max_length=1000, blank=True)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "answer"
+        verbose_name_plural = "answers"
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "item"], name="one_answer_per_item"),
+            models.UniqueConstraint(
+                fields=["assessment", "item"],
+                name="one_answer_per_item",
+                violation_error_message="This check-up already has an answer for this item.",
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(
@@ -88,6 +107,7 @@ class Answer(models.Model):
                     )
                 ),
                 name="answer_value_within_scale",
+                violation_error_message="The answer is outside its scale: 1 to 5 for a rating, 0 to 3 for an intensity.",
             ),
         ]
 
@@ -109,9 +129,15 @@ class AssessmentRevision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "check-up revision"
+        verbose_name_plural = "check-up revisions"
         ordering = ["assessment", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "number"], name="revision_number_unique"),
+            models.UniqueConstraint(
+                fields=["assessment", "number"],
+                name="revision_number_unique",
+                violation_error_message="This check-up already has a revision with this number.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,7 +154,7 @@ class ActionItem(models.Model):
     with it (``selectors.actions``).
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="action_items")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="action_items")
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="action_items", null=True, blank=True
     )
@@ -153,6 +179,8 @@ class ActionItem(models.Model):
     )
 
     class Meta:
+        verbose_name = "action item"
+        verbose_name_plural = "action items"
         ordering = ["due_on", "id"]
         indexes = [
             # An owner's open actions (My check-ups) and the reminder scan read these.
@@ -177,7 +205,7 @@ class PartnerSnapshot(models.Model):
 
     BAND_CHOICES = [(band.value, BAND_LABELS[band]) for band in Band]
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="snapshots")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="snapshots")
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="snapshots")
     rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="+")
     health = models.FloatField()
@@ -194,10 +222,20 @@ class PartnerSnapshot(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "partner snapshot"
+        verbose_name_plural = "partner snapshots"
         ordering = ["partner", "period"]
         constraints = [
-            models.UniqueConstraint(fields=["partner", "period"], name="one_snapshot_per_partner_period"),
-            models.CheckConstraint(condition=models.Q(health__gte=0, health__lte=100), name="snapshot_health_0_100"),
+            models.UniqueConstraint(
+                fields=["partner", "period"],
+                name="one_snapshot_per_partner_period",
+                violation_error_message="This partner already has a snapshot for this period.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(health__gte=0, health__lte=100),
+                name="snapshot_health_0_100",
+                violation_error_message="Health must lie between 0 and 100.",
+            ),
         ]
         indexes = [
             models.Index(fields=["period", "band"], name="snapshot_period_band_idx"),

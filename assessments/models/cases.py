@@ -75,18 +75,25 @@ class Case(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "risk case"
+        verbose_name_plural = "risk cases"
         ordering = ["-changed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["partner"], condition=~Q(state="resolved"), name="one_unresolved_case_per_partner"
+                fields=["partner"],
+                condition=~Q(state="resolved"),
+                name="one_unresolved_case_per_partner",
+                violation_error_message="This partner already has an unresolved case.",
             ),
             models.CheckConstraint(
                 condition=Q(state="resolved", resolved_at__isnull=False, resolution__gt="") | ~Q(state="resolved"),
                 name="resolved_case_has_reason",
+                violation_error_message="A resolved case needs its reason.",
             ),
             models.CheckConstraint(
                 condition=Q(state="snoozed", snoozed_until__isnull=False) | ~Q(state="snoozed"),
                 name="snoozed_case_has_date",
+                violation_error_message="A snoozed case needs the date it wakes up.",
             ),
         ]
         indexes = [
@@ -144,6 +151,8 @@ class CaseEvent(models.Model):
     resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
 
     class Meta:
+        verbose_name = "case event"
+        verbose_name_plural = "case events"
         ordering = ["case", "at", "id"]
         indexes = [models.Index(fields=["at"], name="case_event_at_idx")]
 
@@ -164,9 +173,13 @@ class CaseDelivery(OutboxRow):
     episode = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = "case e-mail"
+        verbose_name_plural = "case e-mails"
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "kind", "recipient", "episode"], name="one_case_delivery_per_kind_episode"
+                fields=["case", "kind", "recipient", "episode"],
+                name="one_case_delivery_per_kind_episode",
+                violation_error_message="This person already has this case e-mail for this episode.",
             ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="case_delivery_due_idx")]

@@ -20,8 +20,14 @@ class CheckupNudge(OutboxRow):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "check-up nudge"
+        verbose_name_plural = "check-up nudges"
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "nudged_on"], name="one_nudge_per_checkup_day"),
+            models.UniqueConstraint(
+                fields=["assessment", "nudged_on"],
+                name="one_nudge_per_checkup_day",
+                violation_error_message="This check-up was already nudged today.",
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="nudge_due_idx")]
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from assessments.models.audit import audit_trail
 from assessments.periods import PeriodError, Quarter
 
 
@@ -21,10 +22,20 @@ class Period(models.Model):
     due_on = models.DateField()
 
     class Meta:
+        verbose_name = "period"
+        verbose_name_plural = "periods"
         ordering = ["year", "quarter"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "quarter"], name="period_year_quarter_unique"),
-            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="period_quarter_1_4"),
+            models.UniqueConstraint(
+                fields=["year", "quarter"],
+                name="period_year_quarter_unique",
+                violation_error_message="There is already a period for this year and quarter.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4),
+                name="period_quarter_1_4",
+                violation_error_message="The quarter must be 1, 2, 3 or 4.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,13 +98,26 @@ class Partner(models.Model):
     annual_revenue = models.DecimalField("annual joint revenue", max_digits=14, decimal_places=2, default=0)
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Untick to archive the partner: it leaves the lists, the dashboard and the reminders; "
+        "its history stays.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = audit_trail(m2m_fields=[owners])
+
     class Meta:
+        verbose_name = "partner"
+        verbose_name_plural = "partners"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(annual_revenue__gte=0), name="partner_revenue_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(annual_revenue__gte=0),
+                name="partner_revenue_not_negative",
+                violation_error_message="Revenue cannot be negative.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,7 +137,7 @@ class Engagement(models.Model):
         ACTIVE = "active", "Active"
         COMPLETED = "completed", "Completed"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="engagements")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="engagements")
     client = models.CharField(max_length=200)
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
@@ -122,14 +146,21 @@ class Engagement(models.Model):
     ended_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "engagement"
+        verbose_name_plural = "engagements"
         ordering = ["-started_on", "title"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(value__gte=0), name="engagement_value_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0),
+                name="engagement_value_not_negative",
+                violation_error_message="The value cannot be negative.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(ended_on__isnull=True)
                 | models.Q(started_on__isnull=True)
                 | models.Q(ended_on__gte=models.F("started_on")),
                 name="engagement_ends_after_start",
+                violation_error_message="An engagement cannot end before it starts.",
             ),
         ]
 
@@ -147,7 +178,7 @@ class Interaction(models.Model):
         WORKSHOP = "workshop", "Workshop or training"
         EMAIL = "email", "E-mail exchange"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="interactions")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="interactions")
     occurred_on = models.DateField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     face_to_face = models.BooleanField(default=False)
@@ -156,6 +187,8 @@ class Interaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "interaction"
+        verbose_name_plural = "interactions"
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["partner", "occurred_on"])]
 

@@ -1,8 +1,42 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from assessments.models.audit import audit_trail
 from assessments.scoring import Scale
+
+
+class RubricVersionFrozen(Exception):
+    """A write that would add, remove, move or edit a rubric or item of a version check-ups use.
+
+    Scores depend on a used version and every process caches it for good
+    (selectors/rubrics.py), so it never changes: a change is a new version.
+    The same rule is also a database trigger (migration 0010), for writes that skip ``save()``.
+    """
+
+    def __init__(self, number: int | None):
+        self.number = number
+        name = f"v{number}" if number is not None else "This rubric version"
+        super().__init__(
+            f"{name} is used by check-ups, so its rubrics and items can no longer be added, removed, moved or "
+            "changed. Publish a new version from it and edit that."
+        )
+
+
+def _frozen_version(version_ids) -> int | None:
+    """The number of the first of these versions that a check-up uses, or None."""
+    return (
+        RubricVersion.objects.filter(pk__in=[v for v in version_ids if v is not None], assessments__isnull=False)
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
+def _refuse_frozen(version_ids) -> None:
+    number = _frozen_version(version_ids)
+    if number is not None:
+        raise RubricVersionFrozen(number)
 
 
 class RubricVersion(models.Model):
@@ -17,11 +51,18 @@ class RubricVersion(models.Model):
     notes = models.TextField(blank=True)
     published_at = models.DateTimeField(auto_now_add=True)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric version"
+        verbose_name_plural = "rubric versions"
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_rubric_version"
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="one_current_rubric_version",
+                violation_error_message="Only one rubric version can be current; publish a new one to replace it.",
             ),
         ]
 
@@ -44,15 +85,46 @@ class Rubric(models.Model):
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=1)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric"
+        verbose_name_plural = "rubrics"
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "key"], name="rubric_key_unique_per_version"),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="rubric_weight_positive"),
+            models.UniqueConstraint(
+                fields=["version", "key"],
+                name="rubric_key_unique_per_version",
+                violation_error_message="This version already has a rubric with this key.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0),
+                name="rubric_weight_positive",
+                violation_error_message="The weight must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.version})"
+
+    def save(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        return super().delete(*args, **kwargs)
+
+    def _versions(self) -> set:
+        """The version this rubric is in now (as stored) and the one it is being saved into."""
+        stored = Rubric.objects.filter(pk=self.pk).values_list("version_id", flat=True) if self.pk else []
+        return {self.version_id, *stored}
+
+    def clean(self) -> None:
+        super().clean()
+        number = _frozen_version({self.version_id})
+        if number is not None:
+            raise ValidationError({"version": str(RubricVersionFrozen(number))})
 
 
 class RubricItem(models.Model):
@@ -65,15 +137,49 @@ class RubricItem(models.Model):
     weight = models.DecimalField(max_digits=5, decimal_places=2, default=1)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = audit_trail()
+
     class Meta:
+        verbose_name = "rubric item"
+        verbose_name_plural = "rubric items"
         ordering = ["rubric", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "key"], name="item_key_unique_per_rubric"),
-            models.CheckConstraint(condition=models.Q(weight__gt=0), name="item_weight_positive"),
+            models.UniqueConstraint(
+                fields=["rubric", "key"],
+                name="item_key_unique_per_rubric",
+                violation_error_message="This rubric already has an item with this key.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0),
+                name="item_weight_positive",
+                violation_error_message="The weight must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.address
+
+    def save(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_frozen(self._versions())
+        return super().delete(*args, **kwargs)
+
+    def _versions(self) -> set:
+        """The version this item is in now (as stored) and the one it is being saved into."""
+        target = Rubric.objects.filter(pk=self.rubric_id).values_list("version_id", flat=True)
+        stored = (
+            RubricItem.objects.filter(pk=self.pk).values_list("rubric__version_id", flat=True) if self.pk else []
+        )
+        return {*target, *stored}
+
+    def clean(self) -> None:
+        super().clean()
+        number = _frozen_version(Rubric.objects.filter(pk=self.rubric_id).values_list("version_id", flat=True))
+        if number is not None:
+            raise ValidationError({"rubric": str(RubricVersionFrozen(number))})
 
     @property
     def address(self) -> str:

@@ -77,6 +77,27 @@ def action_items_editable_by(user) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(partner__in=partners_editable_by(user))
 
 
+def users_not_account_managers(users) -> list:
+    """Those of ``users`` who are not active account managers (one query)."""
+    users = list(users)
+    managers = set(
+        get_user_model()
+        .objects.filter(pk__in=[u.pk for u in users], is_active=True, groups__name=Role.ACCOUNT_MANAGER.value)
+        .values_list("pk", flat=True)
+    )
+    return [user for user in users if user.pk not in managers]
+
+
+def account_managers() -> QuerySet:
+    """Active account managers: the people who may own a partner."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.ACCOUNT_MANAGER.value)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def leadership_users() -> list:
     """Active leadership users with an e-mail address, oldest account first."""
     User = get_user_model()

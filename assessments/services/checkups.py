@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
+from assessments.models.audit import CHANGED, CREATED, DELETED, history_baseline, history_record_bulk
 from assessments.periods import current_quarter
 from assessments.scoring import Scale
 from assessments.selectors.access import action_owners_for, checkups_editable_by, partners_editable_by
@@ -67,12 +68,16 @@ class CheckupInput:
 
 def _locked_checkup(*, user, assessment_id: int) -> Assessment:
     # The row lock serialises a double-clicked Submit and a concurrent amendment.
-    return (
+    assessment = (
         checkups_editable_by(user)
         .select_for_update(of=("self",))
         .select_related("partner", "period")
         .get(pk=assessment_id)
     )
+    # An imported check-up has no history yet: record it as it is, so the audit trail shows what changed.
+    history_baseline(Assessment, [assessment], when=assessment.submitted_at or assessment.created_at)
+    assessment._history_user = user  # the author of this write in the audit trail, in a request or not
+    return assessment
 
 
 def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> dict:
@@ -103,23 +108,46 @@ def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> 
     return index
 
 
-def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.datetime) -> None:
-    assessment.answers.exclude(item__in=[index[a] for a in data.answers]).delete()
+def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.datetime, user, reason: str = "") -> None:
+    """Write only the answers that changed, and record each change in the audit trail."""
+    existing = {answer.item_id: answer for answer in assessment.answers.all()}
+    wanted = [
+        Answer(
+            assessment=assessment,
+            item=index[address],
+            scale=index[address].rubric.scale,
+            value=value,
+            comment=data.comments.get(address, "").strip(),
+        )
+        for address, value in data.answers.items()
+    ]
+    kept = {answer.item_id for answer in wanted}
+    removed = [answer for item_id, answer in existing.items() if item_id not in kept]
+    changed = [
+        answer
+        for answer in wanted
+        if (old := existing.get(answer.item_id)) is None
+        or (old.value, old.comment, old.scale) != (answer.value, answer.comment, answer.scale)
+    ]
+    history_baseline(
+        Answer,
+        [*removed, *(existing[a.item_id] for a in changed if a.item_id in existing)],
+        when=assessment.submitted_at or assessment.last_saved_at or now,
+    )
+    if removed:
+        Answer.objects.filter(id__in=[answer.id for answer in removed]).delete()
+        history_record_bulk(Answer, removed, kind=DELETED, user=user, reason=reason, when=now)
+    # An upsert, so a concurrent first save of the same item cannot fail on the unique constraint.
     Answer.objects.bulk_create(
-        [
-            Answer(
-                assessment=assessment,
-                item=index[address],
-                scale=index[address].rubric.scale,
-                value=value,
-                comment=data.comments.get(address, "").strip(),
-            )
-            for address, value in data.answers.items()
-        ],
+        changed,
         update_conflicts=True,
         unique_fields=["assessment", "item"],
         update_fields=["value", "comment", "scale"],
     )
+    added = [answer for answer in changed if answer.item_id not in existing]
+    updated = [answer for answer in changed if answer.item_id in existing]
+    history_record_bulk(Answer, added, kind=CREATED, user=user, reason=reason, when=now)
+    history_record_bulk(Answer, updated, kind=CHANGED, user=user, reason=reason, when=now)
     assessment.days_to_pay = data.days_to_pay
     assessment.info_withheld = data.info_withheld
     assessment.abusive_behaviour = data.abusive_behaviour
@@ -158,7 +186,7 @@ def assessment_save_draft(*, user, assessment_id: int, data: CheckupInput) -> As
     if assessment.is_submitted:
         raise CheckupReadOnly("This check-up has been submitted; amend it to change an answer.")
     index = _validate(assessment, data, complete=False)
-    _write(assessment, data, index, now=timezone.now())
+    _write(assessment, data, index, now=timezone.now(), user=user)
     assessment.save(update_fields=["days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at"])
     return assessment
 
@@ -179,12 +207,15 @@ def assessment_submit(*, user, assessment_id: int, data: CheckupInput) -> Assess
     index = _validate(assessment, data, complete=True)
     now = timezone.now()
     assessment.status = Assessment.Status.SUBMITTED
-    return _submit_answers(assessment, data, index, now=now, also=["status"])
+    return _submit_answers(assessment, data, index, now=now, user=user, also=["status"], reason="Submitted")
 
 
-def _submit_answers(assessment: Assessment, data: CheckupInput, index, *, now, also: list[str]) -> Assessment:
+def _submit_answers(
+    assessment: Assessment, data: CheckupInput, index, *, now, user, also: list[str], reason: str
+) -> Assessment:
     """Write the answers as submitted now, rescore the quarter and queue trend evaluation."""
-    _write(assessment, data, index, now=now)
+    _write(assessment, data, index, now=now, user=user, reason=reason)
+    assessment._change_reason = reason
     assessment.submitted_at = now
     assessment.evaluated_at = None
     assessment.save(
@@ -234,7 +265,9 @@ def assessment_amend(*, user, assessment_id: int, data: CheckupInput) -> Assessm
     revision.save()
     now = timezone.now()
     assessment.revision += 1
-    return _submit_answers(assessment, data, index, now=now, also=["revision"])
+    return _submit_answers(
+        assessment, data, index, now=now, user=user, also=["revision"], reason=f"Amended (revision {assessment.revision})"
+    )
 
 
 @transaction.atomic

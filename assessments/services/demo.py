@@ -25,6 +25,7 @@ from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.imports import assessments_import
+from assessments.services.partners import partner_owners_add
 from assessments.services.periods import period_get_or_create, periods_get_or_create
 from assessments.services.snapshots import snapshots_recompute
 
@@ -208,7 +209,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
                 "executive_sponsor": users["lena"],
             },
         )
-        partner.owners.add(*(users[o] for o in spec.owners))
+        partner_owners_add(partner=partner, owners=[users[o] for o in spec.owners])
         partners[spec.name] = partner
         base = rng.uniform(3.6, 4.5)
         onset = rng.randint(4, 6)

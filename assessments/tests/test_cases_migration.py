@@ -30,7 +30,7 @@ def carry_over() -> None:
 @pytest.fixture
 def demo_before_cases(rubric_version):
     """seed_demo replayed through detection, as before the upgrade: alerts, no cases."""
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     call_command("scan_trends", "--all-periods", stdout=io.StringIO(), stderr=io.StringIO())
     live = {
         c.partner.name: (c.opened_period.code, c.severity, set(c.findings.values_list("pk", flat=True)))

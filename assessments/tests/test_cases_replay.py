@@ -22,7 +22,7 @@ DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait"}
 @pytest.fixture
 def replayed(rubric_version):
     # What scripts/run does on a first run.
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     call_command("scan_trends", "--all-periods", stdout=io.StringIO(), stderr=io.StringIO())
     return {p.name: p for p in demo_plan()}
 

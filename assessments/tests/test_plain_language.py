@@ -159,6 +159,7 @@ KIND = {
     "action_item_reopen": "action_item",
     "action_item_delete": "action_item",
     "alert_detail": "alert",
+    "partner_history": "partner",
     "case_detail": "case",
     "case_acknowledge": "case",
     "case_snooze": "case",

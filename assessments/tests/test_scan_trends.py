@@ -88,7 +88,7 @@ def test_all_periods_records_past_quarters_alerts_without_emailing_them(items):
 
 @pytest.fixture
 def demo_alerts(rubric_version) -> dict[str, int]:
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     records, _ = scan("--all-periods", "--json")
     worst: dict[str, int] = defaultdict(lambda: -1)
     for record in records:
@@ -117,7 +117,7 @@ RAW_WORDS = re.compile(r"\b(?:at_risk|health_decline|rubric_decline|band_downgra
 
 
 def test_on_the_demo_data_no_explanation_contains_an_item_key_or_a_raw_enum_value(rubric_version):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     records, _ = scan("--all-periods", "--json")
 
     assert records

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.forms import InteractionForm
 from assessments.models import Partner
-from assessments.selectors.access import partners_editable_by
+from assessments.selectors.access import is_leadership, partners_editable_by, partners_visible_to
 from assessments.selectors.checkups import partner_list
+from assessments.selectors.history import partner_history
 from assessments.selectors.partners import partner_overview
 from assessments.services.checkups import CheckupError, interaction_create
 
@@ -37,6 +39,19 @@ def partner_detail(request, pk: int):
     if context["can_edit"]:
         context["interaction_form"] = InteractionForm()
     return render(request, "partners/detail.html", context)
+
+
+@login_required
+@require_GET
+def partner_history_view(request, pk: int):
+    """The partner's audit trail, for leadership and admins.
+
+    A partner the user cannot see is a 404, as everywhere; an owner who is not leadership gets 403.
+    """
+    partner = get_object_or_404(partners_visible_to(request.user), pk=pk)
+    if not is_leadership(request.user):
+        raise PermissionDenied
+    return render(request, "partners/history.html", partner_history(partner_id=partner.pk))
 
 
 @login_required
