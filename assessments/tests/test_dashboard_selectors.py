@@ -11,15 +11,12 @@ from django.core.cache import cache
 from django.db import transaction
 
 from assessments.models import Alert, PartnerSnapshot
-from assessments.selectors.portfolio import (
-    HeatmapFilters,
-    csv_safe,
-    dashboard_periods,
-    portfolio_heatmap,
-    portfolio_summary,
-    portfolio_summary_rollup,
-    resolve_period,
-)
+from assessments.selectors.dashboard.export import csv_safe
+from assessments.selectors.dashboard.frame import HeatmapFilters
+from assessments.selectors.dashboard.heatmap import portfolio_heatmap
+from assessments.selectors.dashboard.page import portfolio_summary_rollup
+from assessments.selectors.dashboard.periods import dashboard_periods, resolve_period
+from assessments.selectors.dashboard.tiles import portfolio_summary
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio
 from assessments.tests.factories import answers_for, submitted_assessment
@@ -209,7 +206,7 @@ def test_a_past_period_shows_that_quarters_scores(portfolio):
 
 
 def test_heatmap_pages_hold_page_size_rows(portfolio, monkeypatch):
-    monkeypatch.setattr("assessments.selectors.portfolio.PAGE_SIZE", 4)
+    monkeypatch.setattr("assessments.selectors.dashboard.heatmap.PAGE_SIZE", 4)
     periods = dashboard_periods()
     period = resolve_period(periods=periods, code=P)
     second = portfolio_heatmap(period=period, periods=periods, filters=HeatmapFilters(), page=2)

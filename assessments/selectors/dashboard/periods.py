@@ -1,0 +1,77 @@
+"""The dashboard's period picker: which quarters can be shown, and which one opens by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from assessments.models import Partner, PartnerSnapshot, Period
+from assessments.periods import PeriodError, Quarter
+
+# The dashboard opens on the newest period in which at least this share of the best-covered
+# period's partners were scored: a quarter still being filled in is offered, not shown by default.
+DEFAULT_PERIOD_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class PeriodOption:
+    id: int
+    code: str
+    # Active partners scored in the period.
+    scored: int = 0
+    # The newest well-covered period, which the dashboard shows unless another is picked.
+    is_default: bool = False
+    # Newer than the default: check-ups are still coming in.
+    in_progress: bool = False
+
+    @property
+    def quarter(self) -> Quarter:
+        return Quarter.parse(self.code)
+
+
+def dashboard_periods() -> list[PeriodOption]:
+    """Every period with an active partner scored in it, newest first, the default one marked."""
+
+    def per_period(snapshots: QuerySet[PartnerSnapshot]) -> dict[int, int]:
+        # COUNT(*), not COUNT(id): the id is not in the covering index, so counting it reads the wide rows.
+        return dict(snapshots.values("period_id").annotate(n=Count("*")).order_by().values_list("period_id", "n"))
+
+    # Every snapshot, less those of ended partnerships (few): both index-only counts, where a
+    # join to the partners to count the active ones directly costs three times as much.
+    counts = per_period(PartnerSnapshot.objects.all())
+    inactive = PartnerSnapshot.objects.filter(partner__in=Partner.objects.filter(is_active=False))
+    for period_id, n in per_period(inactive).items():
+        counts[period_id] -= n
+    counts = {period_id: n for period_id, n in counts.items() if n > 0}
+    rows = Period.objects.filter(pk__in=list(counts)).order_by("-year", "-quarter").values_list("id", "code")
+    periods = [(pk, code, counts[pk]) for pk, code in rows]
+    if not periods:
+        return []
+    best = max(n for _, _, n in periods)
+    default = next(i for i, (_, _, n) in enumerate(periods) if n >= best * DEFAULT_PERIOD_COVERAGE)
+    return [
+        PeriodOption(id=pk, code=code, scored=n, is_default=i == default, in_progress=i < default)
+        for i, (pk, code, n) in enumerate(periods)
+    ]
+
+
+def default_period(periods: list[PeriodOption]) -> PeriodOption | None:
+    return next((p for p in periods if p.is_default), periods[0] if periods else None)
+
+
+def period_at(periods: list[PeriodOption], quarter: Quarter) -> PeriodOption | None:
+    return next((p for p in periods if p.code == quarter.code), None)
+
+
+def resolve_period(*, periods: list[PeriodOption], code: str) -> PeriodOption | None:
+    """The period picked by ``code``, or the default one when ``code`` is empty or unknown."""
+    if code:
+        try:
+            wanted = Quarter.parse(code)
+        except PeriodError:
+            wanted = None
+        found = period_at(periods, wanted) if wanted else None
+        if found:
+            return found
+    return default_period(periods)
