@@ -9,12 +9,12 @@ number of set-based queries, so the tiles cost the same number of queries at
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, F, FilteredRelation, Max, Q, Sum, Window
+from django.db.models import Count, F, FilteredRelation, Func, Max, Q, Subquery, Sum
 
 from assessments.models import Assessment, Partner, PartnerSnapshot
 from assessments.periods import Quarter
@@ -32,6 +32,7 @@ MANAGERS_SHOWN = 10
 
 BANDS = [band.value for band in Band]
 BAND_LABELS = dict(PartnerSnapshot.BAND_CHOICES)
+SEGMENT_LABELS = dict(Partner.Segment.choices)
 
 @dataclass(frozen=True)
 class Completion:
@@ -143,40 +144,19 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
     """Every tile of the portfolio dashboard for ``period`` (the current quarter for completion)."""
     previous = period_at(periods, period.quarter.previous())
     trend_from = period_at(periods, period.quarter.shift(-TREND_SPAN))
-    rows = frame(period=period, previous=previous)
-    at_risk = Q(band__in=RISK_BANDS) | Q(declining=True)
-    # Count partner_id, not id: every column read here is in snapshot_period_covering_idx,
-    # so PostgreSQL answers from the index without touching the wide snapshot rows.
-    totals = rows.aggregate(
-        partners=Count("partner_id"),
-        avg_health=Avg("health"),
-        paired=Count("partner_id", filter=Q(prev_health__isnull=False)),
-        avg_change=Avg(F("health") - F("prev_health")),
-        declining_count=Count("partner_id", filter=Q(declining=True)),
-        alerted_count=Count("partner_id", filter=Q(alerted=True)),
-        revenue_at_risk=Sum("partner__annual_revenue", filter=at_risk),
-        partners_at_risk=Count("partner_id", filter=at_risk),
-    )
-    segments, bands = _segments(period=period)
-    managers, managers_total = _manager_concentration()
+    frame_tiles = _frame_tiles(period=period, previous=previous)
+    books = _books()
+    managers, managers_total = _manager_concentration(books)
     return PortfolioSummary(
         period_code=period.code,
         previous_code=previous.code if previous else None,
         trend_from_code=trend_from.code if trend_from else None,
-        partners=totals["partners"],
-        bands=bands,
-        declining=totals["declining_count"],
-        declining_by_alert=totals["alerted_count"],
-        avg_health=totals["avg_health"],
-        avg_change=totals["avg_change"] if totals["paired"] else None,
-        paired=totals["paired"],
-        revenue_at_risk=_decimal(totals["revenue_at_risk"]),
-        partners_at_risk=totals["partners_at_risk"],
-        completion=_completion(quarter=Quarter.containing(today)),
+        **frame_tiles,
+        # One check-up is expected per owner per active partner: the books' partners, summed.
+        completion=_completion(quarter=Quarter.containing(today), expected=sum(book[1] for book in books)),
         concentration=_concentration(),
         managers=managers,
         managers_total=managers_total,
-        segments=segments,
         candidates=_candidates(period=period, trend_from=trend_from),
     )
 
@@ -185,20 +165,55 @@ def _decimal(value) -> Decimal:
     return Decimal(value) if value is not None else Decimal(0)
 
 
-def _segments(*, period: PeriodOption) -> tuple[list[SegmentRow], dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {s.value: dict.fromkeys(BANDS, 0) for s in Partner.Segment}
-    rows = (
-        PartnerSnapshot.objects.filter(period_id=period.id, partner__is_active=True)
-        .values_list("partner__segment", "band")
-        .annotate(n=Count("partner_id"))
+def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict:
+    """The tiles read from the frame (bands, declining, health, revenue at risk, segments) in one pass.
+
+    One grouped query, a row per segment, band and declining state (a few dozen at
+    most), summed up here: every column it reads but the partner's segment and
+    revenue is in snapshot_period_covering_idx, so PostgreSQL answers from the
+    index without touching the wide snapshot rows.
+    """
+    groups = (
+        frame(period=period, previous=previous)
+        .values_list("partner__segment", "band", "alerted", "declining")
+        .annotate(
+            n=Count("partner_id"),
+            health_sum=Sum("health"),
+            paired=Count("prev_health"),
+            change_sum=Sum(F("health") - F("prev_health")),
+            revenue=Sum("partner__annual_revenue"),
+        )
         .order_by()
     )
-    for segment, band, n in rows:
-        counts.setdefault(segment, dict.fromkeys(BANDS, 0))[band] = n
-    labels = dict(Partner.Segment.choices)
-    segments = [SegmentRow(segment=s, label=labels.get(s, s), counts=c) for s, c in counts.items()]
-    bands = {band: sum(row.counts[band] for row in segments) for band in BANDS}
-    return segments, bands
+    counts: dict[str, dict[str, int]] = {s.value: dict.fromkeys(BANDS, 0) for s in Partner.Segment}
+    partners = paired = declining = alerted = partners_at_risk = 0
+    health_sum = change_sum = 0.0
+    revenue_at_risk = Decimal(0)
+    for segment, band, is_alerted, is_declining, n, health, pairs, change, revenue in groups:
+        by_band = counts.setdefault(segment, dict.fromkeys(BANDS, 0))
+        by_band[band] = by_band.get(band, 0) + n
+        partners += n
+        health_sum += health or 0.0
+        paired += pairs
+        change_sum += change or 0.0
+        declining += n if is_declining else 0
+        alerted += n if is_alerted else 0
+        if band in RISK_BANDS or is_declining:
+            partners_at_risk += n
+            revenue_at_risk += _decimal(revenue)
+    segments = [SegmentRow(segment=s, label=SEGMENT_LABELS.get(s, s), counts=c) for s, c in counts.items()]
+    return {
+        "partners": partners,
+        "bands": {band: sum(row.counts[band] for row in segments) for band in BANDS},
+        "declining": declining,
+        "declining_by_alert": alerted,
+        "avg_health": health_sum / partners if partners else None,
+        "avg_change": change_sum / paired if paired else None,
+        "paired": paired,
+        "revenue_at_risk": revenue_at_risk,
+        "partners_at_risk": partners_at_risk,
+        "segments": segments,
+    }
 
 
 def _candidates(*, period: PeriodOption, trend_from: PeriodOption | None) -> list[Candidate]:
@@ -228,9 +243,14 @@ def _candidates(*, period: PeriodOption, trend_from: PeriodOption | None) -> lis
 
 def _concentration() -> Concentration:
     """The share of active joint revenue carried by the single largest partner (004)."""
+    active = Partner.objects.filter(is_active=True).order_by()
+    # One statement: the largest partner, with the totals as two scalar subqueries (Func, not
+    # Sum/Count: a plain aggregate over the whole table, without a GROUP BY).
     row = (
-        Partner.objects.filter(is_active=True)
-        .annotate(total=Window(Sum("annual_revenue")), partners=Window(Count("id")))
+        active.annotate(
+            total=Subquery(active.annotate(t=Func(F("annual_revenue"), function="SUM")).values("t")[:1]),
+            partners=Subquery(active.annotate(n=Func(F("id"), function="COUNT")).values("n")[:1]),
+        )
         .order_by("-annual_revenue", "name")
         .values_list("id", "name", "annual_revenue", "total", "partners")
         .first()
@@ -247,51 +267,57 @@ def _concentration() -> Concentration:
     )
 
 
-def _manager_concentration() -> tuple[list[ManagerConcentration], int]:
+Book = tuple[int, int, Decimal, Decimal]  # (user id, active partners owned, their total revenue, the largest)
+
+
+def _books() -> list[Book]:
+    """Every account manager's book of active partners: one grouped pass over the owners."""
+    return [
+        (user_id, partners, _decimal(total), _decimal(largest))
+        for user_id, partners, total, largest in Partner.owners.through.objects.filter(partner__is_active=True)
+        .values_list("user_id")
+        .annotate(partners=Count("*"), total=Sum("partner__annual_revenue"), largest=Max("partner__annual_revenue"))
+        .order_by()
+    ]
+
+
+def _manager_concentration(books: list[Book]) -> tuple[list[ManagerConcentration], int]:
     """Per account manager, the share of their book in their largest partner, riskiest first.
 
     004: "reps ... that have one account that is responsible for all or most
     of their revenue ... it is also precarious".
     """
-    User = get_user_model()
-    rows = (
-        User.objects.filter(owned_partners__is_active=True)
-        .annotate(
-            partners=Count("owned_partners"),
-            total=Sum("owned_partners__annual_revenue"),
-            largest=Max("owned_partners__annual_revenue"),
-        )
-        .values_list("id", "username", "first_name", "last_name", "partners", "total", "largest")
-    )
     managers = [
-        ManagerConcentration(
-            user_id=pk,
-            name=f"{first} {last}".strip() or username,
-            partners=partners,
-            total_revenue=_decimal(total),
-            largest_revenue=_decimal(largest),
-        )
-        for pk, username, first, last, partners, total, largest in rows
+        ManagerConcentration(user_id=pk, name="", partners=partners, total_revenue=total, largest_revenue=largest)
+        for pk, partners, total, largest in books
     ]
-    managers.sort(key=lambda m: (-(m.share or 0), -m.total_revenue, m.name))
-    top = managers[:MANAGERS_SHOWN]
-    if not top:
+    if not managers:
         return [], 0
-    # The largest partner's name for the listed managers only: their books, biggest first.
-    names: dict[int, str] = {}
-    for user_id, name in (
-        Partner.owners.through.objects.filter(user_id__in=[m.user_id for m in top], partner__is_active=True)
+
+    def risk(m: ManagerConcentration) -> tuple:
+        return (-(m.share or 0), -m.total_revenue)
+
+    # Riskiest first, ties by name: names are read for the listed managers and any tied with the last one.
+    managers.sort(key=risk)
+    cut = risk(managers[min(MANAGERS_SHOWN, len(managers)) - 1])
+    contenders = [m for m in managers if risk(m) <= cut]
+    # Their names, and their largest active partner's: their books, biggest first.
+    names: dict[int, tuple[str, str]] = {}
+    for user_id, username, first, last, partner in (
+        Partner.owners.through.objects.filter(user_id__in=[m.user_id for m in contenders], partner__is_active=True)
         .order_by("user_id", "-partner__annual_revenue", "partner__name")
-        .values_list("user_id", "partner__name")
+        .values_list("user_id", "user__username", "user__first_name", "user__last_name", "partner__name")
     ):
-        names.setdefault(user_id, name)
-    top = [ManagerConcentration(**{**m.__dict__, "largest_name": names.get(m.user_id, "")}) for m in top]
+        names.setdefault(user_id, (f"{first} {last}".strip() or username, partner))
+    top = sorted(
+        (dataclasses.replace(m, name=names[m.user_id][0], largest_name=names[m.user_id][1]) for m in contenders),
+        key=lambda m: (*risk(m), m.name),
+    )[:MANAGERS_SHOWN]
     return top, len(managers)
 
 
-def _completion(*, quarter: Quarter) -> Completion:
-    """Submitted check-ups against one expected per owner per active partner, this quarter."""
-    expected = Partner.owners.through.objects.filter(partner__is_active=True).count()
+def _completion(*, quarter: Quarter, expected: int) -> Completion:
+    """Submitted check-ups against ``expected`` (one per owner per active partner), this quarter."""
     # Joined, not a subquery per owner: the rater must be one of the partner's owners.
     submitted = Assessment.objects.filter(
         period__code=quarter.code,
@@ -300,5 +326,3 @@ def _completion(*, quarter: Quarter) -> Completion:
         partner__owners=F("rater_id"),
     ).count()
     return Completion(period_code=quarter.code, submitted=submitted, expected=expected)
-
-
