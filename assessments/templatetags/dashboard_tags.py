@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -27,20 +28,23 @@ def query_with(context, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-@register.inclusion_tag("dashboards/_sort_header.html", takes_context=True)
-def sort_header(context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False) -> dict:
-    """A column header that sorts by ``key``; a second click reverses the order."""
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False) -> str:
+    """A column header that sorts by ``key``; a second click reverses the order.
+
+    Built in Python: a template per header costs a millisecond a table.
+    """
     current = context["filters"].sort
     state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
-    return {
-        "request": context["request"],
-        "label": label,
-        "title": title,
-        "numeric": numeric,
-        "vertical": vertical,
-        "state": state,
-        "next_sort": f"-{key}" if state == "ascending" else key,
-    }
+    href = conditional_escape(query_with(context, sort=f"-{key}" if state == "ascending" else key))
+    css = ("text-end" if numeric else "") + (" item-col" if vertical else "")
+    attrs = (f' aria-sort="{state}"' if state else "") + (f' title="{conditional_escape(title)}"' if title else "")
+    arrow = {"ascending": "▲", "descending": "▼"}.get(state)
+    arrow = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
+    return mark_safe(
+        f'<th scope="col" class="{css}"{attrs}><a class="sort-link" href="{href}#heatmap">'
+        f"{conditional_escape(label)}{arrow}</a></th>\n"
+    )
 
 
 @register.filter

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, F, FilteredRelation, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, FloatField, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -58,7 +58,11 @@ class HeatmapFilters:
 
 
 def frame(*, period: PeriodOption, previous: PeriodOption | None) -> QuerySet[PartnerSnapshot]:
-    """Active partners' snapshots in ``period``, annotated with last quarter's health and the declining flag."""
+    """Active partners' snapshots in ``period``, with last quarter's health and delta and three flags:
+    ``alerted`` (a warning or critical alert), ``falling`` (two falling quarters) and ``declining`` (either).
+
+    The flags are plain boolean expressions, NULL where last quarter is missing (read as false).
+    """
     rows = PartnerSnapshot.objects.filter(period_id=period.id, partner__is_active=True)
     alerted = Q(
         partner_id__in=Alert.objects.filter(period_id=period.id, severity__in=DECLINING_SEVERITIES).values(
@@ -66,11 +70,13 @@ def frame(*, period: PeriodOption, previous: PeriodOption | None) -> QuerySet[Pa
         )
     )
     if previous is None:
+        rows = rows.annotate(
+            prev_health=Value(None, output_field=FloatField()), prev_delta=Value(None, output_field=FloatField())
+        )
         return rows.annotate(
-            prev_health=Value(None, output_field=FloatField()),
-            prev_delta=Value(None, output_field=FloatField()),
-            alerted=Case(When(alerted, then=Value(True)), default=Value(False), output_field=BooleanField()),
-            declining=F("alerted"),
+            alerted=ExpressionWrapper(alerted, output_field=BooleanField()),
+            falling=Value(False, output_field=BooleanField()),
+            declining=ExpressionWrapper(alerted, output_field=BooleanField()),
         )
     # A LEFT JOIN on the previous quarter's snapshot: one hash join, not a subquery per row.
     rows = rows.annotate(
@@ -84,8 +90,9 @@ def frame(*, period: PeriodOption, previous: PeriodOption | None) -> QuerySet[Pa
         health_delta__lte=Value(-TWO_QUARTER_FALL_POINTS, output_field=FloatField()) - F("prev_delta"),
     )
     return rows.annotate(
-        alerted=Case(When(alerted, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        declining=Case(When(alerted | falling, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        alerted=ExpressionWrapper(alerted, output_field=BooleanField()),
+        falling=ExpressionWrapper(falling, output_field=BooleanField()),
+        declining=ExpressionWrapper(alerted | falling, output_field=BooleanField()),
     )
 
 

@@ -4,9 +4,10 @@ health and 8-quarter sparkline, plus the choices its filters and sort offer."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -33,8 +34,7 @@ class Column:
     rubric: str
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     value: float | None
     text: str
     band: str  # "" when there is no value
@@ -185,8 +185,8 @@ def portfolio_heatmap(
         matching = filtered(period=period, previous=previous, filters=filters, annotated=False)
         queryset = queryset.filter(partner_id__in=matching.values("partner_id"))
     wanted = positions.object_list
-    thresholds = band_thresholds()
-    rows = [_row(values, columns, thresholds) for values in queryset.values_list(*ROW_FIELDS)[wanted.start : wanted.stop]]
+    cell = _cells(band_thresholds())
+    rows = [_row(values, columns, cell) for values in queryset.values_list(*ROW_FIELDS)[wanted.start : wanted.stop]]
     _attach_owners(rows)
     codes = [q.code for q in period.quarter.window(SPARKLINE_QUARTERS)]
     _attach_sparklines(rows, periods=periods, codes=codes)
@@ -213,16 +213,30 @@ def heatmap_rows(
     """Every row of the filtered, sorted heatmap (all pages), streamed in chunks (the CSV export)."""
     previous = period_at(periods, period.quarter.previous())
     queryset = filtered(period=period, previous=previous, filters=filters).values_list(*ROW_FIELDS)
-    thresholds = band_thresholds()
+    cell = _cells(band_thresholds())
     chunk: list[HeatmapRow] = []
     for values in queryset.iterator(chunk_size=chunk_size):
-        chunk.append(_row(values, columns, thresholds))
+        chunk.append(_row(values, columns, cell))
         if len(chunk) >= chunk_size:
             _attach_owners(chunk)
             yield from chunk
             chunk = []
     _attach_owners(chunk)
     yield from chunk
+
+
+def _cells(thresholds: BandThresholds) -> Callable[[float | None, Scale | None], Cell]:
+    """``cell(value, scale)``: a value's text and colour. Remembered, since the same means
+    recur across a table (a thousand cells a page, a few hundred distinct values)."""
+    made: dict[tuple[float | None, Scale | None], Cell] = {}
+
+    def cell(value: float | None, scale: Scale | None) -> Cell:
+        found = made.get((value, scale))
+        if found is None:
+            found = made[(value, scale)] = _cell(value, scale, thresholds)
+        return found
+
+    return cell
 
 
 def _cell(value: float | None, scale: Scale | None, thresholds: BandThresholds) -> Cell:
@@ -234,10 +248,11 @@ def _cell(value: float | None, scale: Scale | None, thresholds: BandThresholds) 
     return Cell(value=value, text=text, band=thresholds.band_for(points).value)
 
 
-def _row(values: tuple, columns: list[Column], thresholds: BandThresholds) -> HeatmapRow:
+def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Scale | None], Cell]) -> HeatmapRow:
     (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores) = values
     means = means or {}
-    cells = [_cell(means.get(c.key), Scale.RATING, thresholds) for c in columns if c.key != "symptoms"]
+    rating = Scale.RATING
+    cells = [cell(means.get(c.key), rating) for c in columns if c.key != "symptoms"]
     return HeatmapRow(
         partner_id=pid,
         name=name,
@@ -250,7 +265,7 @@ def _row(values: tuple, columns: list[Column], thresholds: BandThresholds) -> He
         declining=bool(declining),
         alerted=bool(alerted),
         cells=cells,
-        symptoms=_cell((scores or {}).get("symptoms"), None, thresholds),
+        symptoms=cell((scores or {}).get("symptoms"), None),
     )
 
 

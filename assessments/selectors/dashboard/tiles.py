@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Func, Max, Q, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Max, Q, Sum
 
 from assessments.models import Assessment, Partner, PartnerSnapshot
 from assessments.periods import Quarter
@@ -168,14 +168,14 @@ def _decimal(value) -> Decimal:
 def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict:
     """The tiles read from the frame (bands, declining, health, revenue at risk, segments) in one pass.
 
-    One grouped query, a row per segment, band and declining state (a few dozen at
+    One grouped query, a row per segment, band, alert and fall (a few dozen at
     most), summed up here: every column it reads but the partner's segment and
     revenue is in snapshot_period_covering_idx, so PostgreSQL answers from the
     index without touching the wide snapshot rows.
     """
     groups = (
         frame(period=period, previous=previous)
-        .values_list("partner__segment", "band", "alerted", "declining")
+        .values_list("partner__segment", "band", "alerted", "falling")
         .annotate(
             n=Count("partner_id"),
             health_sum=Sum("health"),
@@ -189,7 +189,8 @@ def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict
     partners = paired = declining = alerted = partners_at_risk = 0
     health_sum = change_sum = 0.0
     revenue_at_risk = Decimal(0)
-    for segment, band, is_alerted, is_declining, n, health, pairs, change, revenue in groups:
+    for segment, band, is_alerted, is_falling, n, health, pairs, change, revenue in groups:
+        is_declining = is_alerted or is_falling
         by_band = counts.setdefault(segment, dict.fromkeys(BANDS, 0))
         by_band[band] = by_band.get(band, 0) + n
         partners += n
@@ -244,26 +245,17 @@ def _candidates(*, period: PeriodOption, trend_from: PeriodOption | None) -> lis
 def _concentration() -> Concentration:
     """The share of active joint revenue carried by the single largest partner (004)."""
     active = Partner.objects.filter(is_active=True).order_by()
-    # One statement: the largest partner, with the totals as two scalar subqueries (Func, not
-    # Sum/Count: a plain aggregate over the whole table, without a GROUP BY).
-    row = (
-        active.annotate(
-            total=Subquery(active.annotate(t=Func(F("annual_revenue"), function="SUM")).values("t")[:1]),
-            partners=Subquery(active.annotate(n=Func(F("id"), function="COUNT")).values("n")[:1]),
-        )
-        .order_by("-annual_revenue", "name")
-        .values_list("id", "name", "annual_revenue", "total", "partners")
-        .first()
-    )
+    totals = active.aggregate(total=Sum("annual_revenue"), partners=Count("id"), largest=Max("annual_revenue"))
+    row = active.filter(annual_revenue=totals["largest"]).order_by("name").values_list("id", "name").first()
     if row is None:
         return Concentration(partners=0, total_revenue=Decimal(0), largest_id=None, largest_name="", largest_revenue=0)
-    pk, name, revenue, total, partners = row
+    pk, name = row
     return Concentration(
-        partners=partners,
-        total_revenue=_decimal(total),
+        partners=totals["partners"],
+        total_revenue=_decimal(totals["total"]),
         largest_id=pk,
         largest_name=name,
-        largest_revenue=_decimal(revenue),
+        largest_revenue=_decimal(totals["largest"]),
     )
 
 
@@ -301,14 +293,21 @@ def _manager_concentration(books: list[Book]) -> tuple[list[ManagerConcentration
     managers.sort(key=risk)
     cut = risk(managers[min(MANAGERS_SHOWN, len(managers)) - 1])
     contenders = [m for m in managers if risk(m) <= cut]
-    # Their names, and their largest active partner's: their books, biggest first.
+    # Their names, and their largest active partner's: the one whose revenue is the book's largest
+    # (ties by name), read for these few books only.
+    largest = {m.user_id: m.largest_revenue for m in contenders}
     names: dict[int, tuple[str, str]] = {}
-    for user_id, username, first, last, partner in (
-        Partner.owners.through.objects.filter(user_id__in=[m.user_id for m in contenders], partner__is_active=True)
-        .order_by("user_id", "-partner__annual_revenue", "partner__name")
-        .values_list("user_id", "user__username", "user__first_name", "user__last_name", "partner__name")
+    for user_id, username, first, last, partner, revenue in (
+        Partner.owners.through.objects.filter(
+            user_id__in=list(largest), partner__annual_revenue__in=set(largest.values()), partner__is_active=True
+        )
+        .order_by("user_id", "partner__name")
+        .values_list(
+            "user_id", "user__username", "user__first_name", "user__last_name", "partner__name", "partner__annual_revenue"
+        )
     ):
-        names.setdefault(user_id, (f"{first} {last}".strip() or username, partner))
+        if revenue == largest[user_id]:
+            names.setdefault(user_id, (f"{first} {last}".strip() or username, partner))
     top = sorted(
         (dataclasses.replace(m, name=names[m.user_id][0], largest_name=names[m.user_id][1]) for m in contenders),
         key=lambda m: (*risk(m), m.name),
