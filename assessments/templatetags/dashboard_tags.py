@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
@@ -16,15 +17,16 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with ``changes`` applied; any change but paging returns to page 1."""
-    params = context["request"].GET.copy()
+    # The query's lists, not a copy of the QueryDict: a page makes dozens of these links.
+    params = dict(context["request"].GET.lists())
     if "page" not in changes:
         params.pop("page", None)
     for key, value in changes.items():
         if value in (None, "", False):
             params.pop(key, None)
         else:
-            params[key] = value
-    encoded = params.urlencode()
+            params[key] = [str(value)]
+    encoded = urlencode([(key, value) for key, values in params.items() for value in values])
     return f"?{encoded}" if encoded else "?"
 
 

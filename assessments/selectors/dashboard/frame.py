@@ -14,6 +14,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from assessments.models import Alert, PartnerSnapshot
+from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.periods import PeriodOption
 
 # A partner is declining when an alert of at least this severity exists for the period...
@@ -93,6 +94,34 @@ def frame(*, period: PeriodOption, previous: PeriodOption | None) -> QuerySet[Pa
         alerted=ExpressionWrapper(alerted, output_field=BooleanField()),
         falling=ExpressionWrapper(falling, output_field=BooleanField()),
         declining=ExpressionWrapper(alerted | falling, output_field=BooleanField()),
+    )
+
+
+# The frame grouped by segment, band and the two flags, for the tiles (tiles.py): the definitions of
+# ``frame`` above, written as SQL (see sql.py for why). Every column it reads but the partner's segment
+# and revenue is in snapshot_period_covering_idx, so PostgreSQL reads no wide snapshot row.
+FRAME_GROUPS_SQL = """
+SELECT p.segment, s.band,
+       s.partner_id IN (
+           SELECT a.partner_id FROM assessments_alert a WHERE a.period_id = %s AND a.severity IN (%s, %s)
+       ) AS alerted,
+       (s.health_delta < 0 AND t.health_delta < 0 AND s.health_delta <= %s - t.health_delta) AS falling,
+       COUNT(*), SUM(s.health), COUNT(t.health), SUM(s.health - t.health), SUM(p.annual_revenue)
+FROM assessments_partnersnapshot s
+JOIN assessments_partner p ON p.id = s.partner_id
+LEFT JOIN assessments_partnersnapshot t ON t.partner_id = s.partner_id AND t.period_id = %s
+WHERE s.period_id = %s AND p.is_active
+GROUP BY 1, 2, 3, 4
+"""
+
+
+def frame_groups(*, period: PeriodOption, previous: PeriodOption | None) -> list[tuple]:
+    """The frame in one grouped pass: a row per segment, band, ``alerted`` and ``falling`` (a few dozen),
+    with its partners, their health summed, how many were scored last quarter, their change summed
+    and their revenue summed. The flags are true, false or NULL (no last quarter): read NULL as false."""
+    previous_id = previous.id if previous else None  # no last quarter: the join finds nothing
+    return sql.rows(
+        FRAME_GROUPS_SQL, [period.id, *DECLINING_SEVERITIES, -TWO_QUARTER_FALL_POINTS, previous_id, period.id]
     )
 
 

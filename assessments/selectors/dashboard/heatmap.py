@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef
 
-from assessments.models import Partner, PartnerSnapshot, RubricItem
+from assessments.models import Partner, PartnerSnapshot
 from assessments.scoring import BandThresholds, Scale, normalise
+from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.frame import HeatmapFilters, filtered
 from assessments.selectors.dashboard.periods import PeriodOption, period_at
 from assessments.selectors.rubrics import band_thresholds
@@ -105,17 +105,22 @@ class HeatmapPage:
         return {"codes": self.sparkline_codes, "rows": {str(r.partner_id): r.sparkline for r in self.rows}}
 
 
+# The characteristics and traits of the current rubric version, in form order.
+COLUMNS_SQL = """
+SELECT r.key, i.key, i.title
+FROM assessments_rubricitem i
+JOIN assessments_rubric r ON r.id = i.rubric_id
+JOIN assessments_rubricversion v ON v.id = r.version_id
+WHERE v.is_current AND r.scale <> %s
+ORDER BY r.position, i.position
+"""
+
+
 def heatmap_columns() -> list[Column]:
     """A column per characteristic and trait of the current rubric version, then the symptom score."""
-    items = (
-        RubricItem.objects.filter(rubric__version__is_current=True)
-        .exclude(rubric__scale=Scale.INTENSITY.value)
-        .order_by("rubric__position", "position")
-        .values_list("rubric__key", "key", "title")
-    )
     columns = [
         Column(key=f"{rubric}.{key}", label=key.replace("_", " ").capitalize(), title=title, rubric=rubric)
-        for rubric, key, title in items
+        for rubric, key, title in sql.rows(COLUMNS_SQL, [Scale.INTENSITY.value])
     ]
     columns.append(Column(key="symptoms", label="Symptoms", title="Symptom score (100 = none)", rubric="symptoms"))
     return columns
@@ -131,14 +136,20 @@ def sort_options(columns: list[Column]) -> list[tuple[str, str]]:
     return options
 
 
+OWNERS_SQL = """
+SELECT u.id, u.username, u.first_name, u.last_name
+FROM {users} u
+WHERE EXISTS (
+    SELECT 1 FROM assessments_partner_owners o JOIN assessments_partner p ON p.id = o.partner_id
+    WHERE o.user_id = u.id AND p.is_active
+)
+ORDER BY u.first_name, u.last_name, u.username
+"""
+
+
 def heatmap_owner_choices() -> list[tuple[int, str]]:
     """Account managers who own at least one active partner, for the owner filter."""
-    User = get_user_model()
-    rows = (
-        User.objects.filter(Exists(Partner.owners.through.objects.filter(user_id=OuterRef("pk"), partner__is_active=True)))
-        .order_by("first_name", "last_name", "username")
-        .values_list("id", "username", "first_name", "last_name")
-    )
+    rows = sql.rows(OWNERS_SQL.format(users=get_user_model()._meta.db_table))
     return [(pk, f"{first} {last}".strip() or username) for pk, username, first, last in rows]
 
 
@@ -269,29 +280,44 @@ def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Sca
     )
 
 
+ROW_OWNERS_SQL = """
+SELECT o.partner_id, u.username, u.first_name, u.last_name
+FROM assessments_partner_owners o
+JOIN {users} u ON u.id = o.user_id
+WHERE o.partner_id IN ({partners})
+ORDER BY u.first_name, u.username
+"""
+
+
 def _attach_owners(rows: list[HeatmapRow]) -> None:
     if not rows:
         return
+    ids = [r.partner_id for r in rows]
+    query = ROW_OWNERS_SQL.format(users=get_user_model()._meta.db_table, partners=sql.placeholders(ids))
     owners: dict[int, list[str]] = defaultdict(list)
-    through = Partner.owners.through.objects.filter(partner_id__in=[r.partner_id for r in rows])
-    for pid, username, first, last in through.order_by("user__first_name", "user__username").values_list(
-        "partner_id", "user__username", "user__first_name", "user__last_name"
-    ):
+    for pid, username, first, last in sql.rows(query, ids):
         owners[pid].append(f"{first} {last}".strip() or username)
     for row in rows:
         row.owners = owners.get(row.partner_id, [])
 
 
+SPARKLINES_SQL = """
+SELECT partner_id, period_id, health FROM assessments_partnersnapshot
+WHERE partner_id IN ({partners}) AND period_id IN ({periods})
+"""
+
+
 def _attach_sparklines(rows: list[HeatmapRow], *, periods: list[PeriodOption], codes: list[str]) -> None:
-    if not rows:
+    wanted = set(codes)
+    ids = {p.id: p.code for p in periods if p.code in wanted}
+    if not rows or not ids:
+        for row in rows:
+            row.sparkline = [None] * len(codes)
         return
-    ids = {p.id: p.code for p in periods if p.code in set(codes)}
+    partner_ids = [r.partner_id for r in rows]
+    query = SPARKLINES_SQL.format(partners=sql.placeholders(partner_ids), periods=sql.placeholders(ids))
     health: dict[tuple[int, str], float] = {}
-    for pid, period_id, value in (
-        PartnerSnapshot.objects.filter(partner_id__in=[r.partner_id for r in rows], period_id__in=list(ids))
-        .order_by()
-        .values_list("partner_id", "period_id", "health")
-    ):
+    for pid, period_id, value in sql.rows(query, [*partner_ids, *ids]):
         health[(pid, ids[period_id])] = value
     for row in rows:
         row.sparkline = [health.get((row.partner_id, code)) for code in codes]

@@ -9,12 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 
-from django.db.models import F, Func, Subquery
 from django.utils import timezone
 
 from assessments.infra.rollups import Rollup, rollup_read
-from assessments.models import Alert, PartnerSnapshot, Period
 from assessments.periods import Quarter
+from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.frame import DECLINING_SEVERITIES, HeatmapFilters
 from assessments.selectors.dashboard.heatmap import (
     Column,
@@ -26,6 +25,14 @@ from assessments.selectors.dashboard.heatmap import (
 from assessments.selectors.dashboard.periods import PeriodOption, dashboard_periods, resolve_period
 from assessments.selectors.dashboard.tiles import PortfolioSummary, portfolio_summary
 
+# The newest snapshot's computed_at (index snapshot_computed_at_idx) and the count and newest id
+# of the warning and critical alerts.
+FINGERPRINT_SQL = """
+SELECT (SELECT MAX(computed_at) FROM assessments_partnersnapshot),
+       (SELECT COUNT(*) FROM assessments_alert WHERE severity IN (%s, %s)),
+       (SELECT MAX(id) FROM assessments_alert WHERE severity IN (%s, %s))
+"""
+
 
 def rollup_fingerprint() -> tuple:
     """What moves whenever a write changes the dashboard's numbers: one indexed query per page view.
@@ -34,19 +41,8 @@ def rollup_fingerprint() -> tuple:
     process); the count and newest id of the warning and critical alerts move
     when the decline scan raises one, promotes one to warning or drops one.
     """
-    alerts = Alert.objects.filter(severity__in=DECLINING_SEVERITIES).order_by()
-    row = (
-        Period.objects.order_by()
-        .annotate(
-            latest=Subquery(PartnerSnapshot.objects.order_by("-computed_at").values("computed_at")[:1]),
-            # Func, not Count: a plain aggregate over the whole table, without a GROUP BY.
-            alert_count=Subquery(alerts.annotate(n=Func(F("id"), function="COUNT")).values("n")),
-            last_alert=Subquery(alerts.annotate(m=Func(F("id"), function="MAX")).values("m")),
-        )
-        .values_list("latest", "alert_count", "last_alert")[:1]
-    )
-    values = row[0] if row else ()
-    return tuple(value.isoformat() if isinstance(value, dt.datetime) else value for value in values)
+    ((latest, alerts, last_alert),) = sql.rows(FINGERPRINT_SQL, [*DECLINING_SEVERITIES, *DECLINING_SEVERITIES])
+    return (latest.isoformat() if isinstance(latest, dt.datetime) else latest, alerts, last_alert)
 
 
 @dataclass(frozen=True)

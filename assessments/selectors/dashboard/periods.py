@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, OuterRef, Subquery
-
-from assessments.models import Partner, PartnerSnapshot, Period
 from assessments.periods import PeriodError, Quarter
+from assessments.selectors.dashboard import sql
 
 # The dashboard opens on the newest period in which at least this share of the best-covered
 # period's partners were scored: a quarter still being filled in is offered, not shown by default.
@@ -30,26 +28,27 @@ class PeriodOption:
         return Quarter.parse(self.code)
 
 
+# Every period with its snapshots counted, and those of ended partnerships (few) counted apart: both
+# index-only counts, where a join to the partners to count the active ones directly costs three times
+# as much. The per-period count is a scalar subquery on the period index, without a GROUP BY.
+PERIOD_COUNTS_SQL = """
+SELECT q.id, q.code,
+       (SELECT COUNT(*) FROM assessments_partnersnapshot s WHERE s.period_id = q.id),
+       COALESCE(ended.n, 0)
+FROM assessments_period q
+LEFT JOIN (
+    SELECT s.period_id, COUNT(*) AS n
+    FROM assessments_partnersnapshot s
+    WHERE s.partner_id IN (SELECT p.id FROM assessments_partner p WHERE NOT p.is_active)
+    GROUP BY s.period_id
+) ended ON ended.period_id = q.id
+ORDER BY q.year DESC, q.quarter DESC
+"""
+
+
 def dashboard_periods() -> list[PeriodOption]:
     """Every period with an active partner scored in it, newest first, the default one marked."""
-    # Every snapshot per period, less those of ended partnerships (few): index-only counts, where
-    # a join to the partners to count the active ones directly costs three times as much. Counted
-    # per period by a scalar subquery (Func, not Count: no GROUP BY), on the period index alone.
-    snapshots = PartnerSnapshot.objects.filter(period_id=OuterRef("pk")).order_by()
-    rows = (
-        Period.objects.annotate(n=Subquery(snapshots.annotate(n=Func(F("period_id"), function="COUNT")).values("n")))
-        .order_by("-year", "-quarter")
-        .values_list("id", "code", "n")
-    )
-    inactive = dict(
-        PartnerSnapshot.objects.filter(partner__in=Partner.objects.filter(is_active=False))
-        .values("period_id")
-        .annotate(n=Count("*"))
-        .order_by()
-        .values_list("period_id", "n")
-    )
-    periods = [(pk, code, (n or 0) - inactive.get(pk, 0)) for pk, code, n in rows]
-    periods = [(pk, code, n) for pk, code, n in periods if n > 0]
+    periods = [(pk, code, n - ended) for pk, code, n, ended in sql.rows(PERIOD_COUNTS_SQL) if n > ended]
     if not periods:
         return []
     best = max(n for _, _, n in periods)

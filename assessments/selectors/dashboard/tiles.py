@@ -9,17 +9,17 @@ number of set-based queries, so the tiles cost the same number of queries at
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Max, Q, Sum
+from django.contrib.auth import get_user_model
 
 from assessments.models import Assessment, Partner, PartnerSnapshot
 from assessments.periods import Quarter
 from assessments.scoring import Band
-from assessments.selectors.dashboard.frame import TWO_QUARTER_FALL_POINTS, frame
+from assessments.selectors.dashboard import sql
+from assessments.selectors.dashboard.frame import TWO_QUARTER_FALL_POINTS, frame_groups
 from assessments.selectors.dashboard.periods import PeriodOption, period_at
 
 # Bands whose joint revenue is "at risk" (004: what is the risk if you lose the relationship?).
@@ -161,36 +161,17 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
     )
 
 
-def _decimal(value) -> Decimal:
-    return Decimal(value) if value is not None else Decimal(0)
-
-
 def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict:
-    """The tiles read from the frame (bands, declining, health, revenue at risk, segments) in one pass.
-
-    One grouped query, a row per segment, band, alert and fall (a few dozen at
-    most), summed up here: every column it reads but the partner's segment and
-    revenue is in snapshot_period_covering_idx, so PostgreSQL answers from the
-    index without touching the wide snapshot rows.
-    """
-    groups = (
-        frame(period=period, previous=previous)
-        .values_list("partner__segment", "band", "alerted", "falling")
-        .annotate(
-            n=Count("partner_id"),
-            health_sum=Sum("health"),
-            paired=Count("prev_health"),
-            change_sum=Sum(F("health") - F("prev_health")),
-            revenue=Sum("partner__annual_revenue"),
-        )
-        .order_by()
-    )
+    """The tiles read from the frame (bands, declining, health, revenue at risk, segments), summed up
+    from its grouped pass (``frame_groups``)."""
     counts: dict[str, dict[str, int]] = {s.value: dict.fromkeys(BANDS, 0) for s in Partner.Segment}
     partners = paired = declining = alerted = partners_at_risk = 0
     health_sum = change_sum = 0.0
     revenue_at_risk = Decimal(0)
-    for segment, band, is_alerted, is_falling, n, health, pairs, change, revenue in groups:
-        is_declining = is_alerted or is_falling
+    for segment, band, is_alerted, is_falling, n, health, pairs, change, revenue in frame_groups(
+        period=period, previous=previous
+    ):
+        is_declining = bool(is_alerted or is_falling)
         by_band = counts.setdefault(segment, dict.fromkeys(BANDS, 0))
         by_band[band] = by_band.get(band, 0) + n
         partners += n
@@ -201,7 +182,7 @@ def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict
         alerted += n if is_alerted else 0
         if band in RISK_BANDS or is_declining:
             partners_at_risk += n
-            revenue_at_risk += _decimal(revenue)
+            revenue_at_risk += sql.decimal(revenue)
     segments = [SegmentRow(segment=s, label=SEGMENT_LABELS.get(s, s), counts=c) for s, c in counts.items()]
     return {
         "partners": partners,
@@ -217,60 +198,91 @@ def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict
     }
 
 
+CANDIDATES_SQL = """
+SELECT s.partner_id, p.name, s.health, s.band, s.health - t.health AS gain, p.annual_revenue
+FROM assessments_partnersnapshot s
+JOIN assessments_partner p ON p.id = s.partner_id
+JOIN assessments_partnersnapshot t ON t.partner_id = s.partner_id AND t.period_id = %s
+WHERE s.period_id = %s AND p.is_active AND p.segment = %s AND s.health - t.health > 0
+ORDER BY gain DESC, p.name
+LIMIT %s
+"""
+
+
 def _candidates(*, period: PeriodOption, trend_from: PeriodOption | None) -> list[Candidate]:
     """Developing partners with the largest health gain since P-3: who could become trusted (004)."""
     if trend_from is None:
         return []
-    rows = (
-        PartnerSnapshot.objects.filter(
-            period_id=period.id, partner__is_active=True, partner__segment=Partner.Segment.DEVELOPING
-        )
-        .annotate(
-            old=FilteredRelation("partner__snapshots", condition=Q(partner__snapshots__period_id=trend_from.id))
-        )
-        .filter(old__health__isnull=False)
-        .annotate(gain=F("health") - F("old__health"))
-        .filter(gain__gt=0)
-        .order_by("-gain", "partner__name")
-        .values_list("partner_id", "partner__name", "health", "band", "gain", "partner__annual_revenue")[
-            :CANDIDATES_SHOWN
-        ]
-    )
+    rows = sql.rows(CANDIDATES_SQL, [trend_from.id, period.id, Partner.Segment.DEVELOPING.value, CANDIDATES_SHOWN])
     return [
-        Candidate(partner_id=pk, name=name, health=health, band=band, gain=gain, revenue=_decimal(revenue))
+        Candidate(partner_id=pk, name=name, health=health, band=band, gain=gain, revenue=sql.decimal(revenue))
         for pk, name, health, band, gain, revenue in rows
     ]
 
 
+# The largest active partner (ties by name), with the active partners' count and total revenue.
+CONCENTRATION_SQL = """
+SELECT p.id, p.name, t.largest, t.total, t.partners
+FROM (
+    SELECT SUM(annual_revenue) AS total, COUNT(*) AS partners, MAX(annual_revenue) AS largest
+    FROM assessments_partner WHERE is_active
+) t
+JOIN assessments_partner p ON p.is_active AND p.annual_revenue = t.largest
+ORDER BY p.name
+LIMIT 1
+"""
+
+
 def _concentration() -> Concentration:
     """The share of active joint revenue carried by the single largest partner (004)."""
-    active = Partner.objects.filter(is_active=True).order_by()
-    totals = active.aggregate(total=Sum("annual_revenue"), partners=Count("id"), largest=Max("annual_revenue"))
-    row = active.filter(annual_revenue=totals["largest"]).order_by("name").values_list("id", "name").first()
-    if row is None:
+    found = sql.rows(CONCENTRATION_SQL)
+    if not found:
         return Concentration(partners=0, total_revenue=Decimal(0), largest_id=None, largest_name="", largest_revenue=0)
-    pk, name = row
+    pk, name, largest, total, partners = found[0]
     return Concentration(
-        partners=totals["partners"],
-        total_revenue=_decimal(totals["total"]),
+        partners=partners,
+        total_revenue=sql.decimal(total),
         largest_id=pk,
         largest_name=name,
-        largest_revenue=_decimal(totals["largest"]),
+        largest_revenue=sql.decimal(largest),
     )
 
 
 Book = tuple[int, int, Decimal, Decimal]  # (user id, active partners owned, their total revenue, the largest)
 
+BOOKS_SQL = """
+SELECT o.user_id, COUNT(*), SUM(p.annual_revenue), MAX(p.annual_revenue)
+FROM assessments_partner_owners o
+JOIN assessments_partner p ON p.id = o.partner_id
+WHERE p.is_active
+GROUP BY o.user_id
+"""
+
 
 def _books() -> list[Book]:
     """Every account manager's book of active partners: one grouped pass over the owners."""
     return [
-        (user_id, partners, _decimal(total), _decimal(largest))
-        for user_id, partners, total, largest in Partner.owners.through.objects.filter(partner__is_active=True)
-        .values_list("user_id")
-        .annotate(partners=Count("*"), total=Sum("partner__annual_revenue"), largest=Max("partner__annual_revenue"))
-        .order_by()
+        (user_id, partners, sql.decimal(total), sql.decimal(largest))
+        for user_id, partners, total, largest in sql.rows(BOOKS_SQL)
     ]
+
+
+def _risk(book: Book) -> tuple:
+    """Riskiest first: the largest share of the book in one partner, then the larger book."""
+    _, _, total, largest = book
+    return (-(float(largest / total * 100) if total else 0), -total)
+
+
+# Owners' names and their active partners whose revenue is one of ``largest`` (filtered to each
+# owner's own largest in Python), by owner and partner name.
+LARGEST_PARTNERS_SQL = """
+SELECT o.user_id, u.username, u.first_name, u.last_name, p.name, p.annual_revenue
+FROM assessments_partner_owners o
+JOIN assessments_partner p ON p.id = o.partner_id
+JOIN {users} u ON u.id = o.user_id
+WHERE p.is_active AND o.user_id IN ({owners}) AND p.annual_revenue IN ({largest})
+ORDER BY o.user_id, p.name
+"""
 
 
 def _manager_concentration(books: list[Book]) -> tuple[list[ManagerConcentration], int]:
@@ -279,49 +291,49 @@ def _manager_concentration(books: list[Book]) -> tuple[list[ManagerConcentration
     004: "reps ... that have one account that is responsible for all or most
     of their revenue ... it is also precarious".
     """
-    managers = [
-        ManagerConcentration(user_id=pk, name="", partners=partners, total_revenue=total, largest_revenue=largest)
-        for pk, partners, total, largest in books
-    ]
-    if not managers:
+    if not books:
         return [], 0
-
-    def risk(m: ManagerConcentration) -> tuple:
-        return (-(m.share or 0), -m.total_revenue)
-
-    # Riskiest first, ties by name: names are read for the listed managers and any tied with the last one.
-    managers.sort(key=risk)
-    cut = risk(managers[min(MANAGERS_SHOWN, len(managers)) - 1])
-    contenders = [m for m in managers if risk(m) <= cut]
-    # Their names, and their largest active partner's: the one whose revenue is the book's largest
-    # (ties by name), read for these few books only.
-    largest = {m.user_id: m.largest_revenue for m in contenders}
+    # Ties go by name: names are read for the listed books and any tied with the last one.
+    risks = {book[0]: _risk(book) for book in books}
+    cut = sorted(risks.values())[min(MANAGERS_SHOWN, len(books)) - 1]
+    contenders = [book for book in books if risks[book[0]] <= cut]
+    # Their names, and their largest active partner's (ties by name), read for these few books only.
+    largest = {user_id: revenue for user_id, _, _, revenue in contenders}
+    revenues = list(set(largest.values()))
+    query = LARGEST_PARTNERS_SQL.format(
+        users=get_user_model()._meta.db_table, owners=sql.placeholders(largest), largest=sql.placeholders(revenues)
+    )
     names: dict[int, tuple[str, str]] = {}
-    for user_id, username, first, last, partner, revenue in (
-        Partner.owners.through.objects.filter(
-            user_id__in=list(largest), partner__annual_revenue__in=set(largest.values()), partner__is_active=True
-        )
-        .order_by("user_id", "partner__name")
-        .values_list(
-            "user_id", "user__username", "user__first_name", "user__last_name", "partner__name", "partner__annual_revenue"
-        )
-    ):
-        if revenue == largest[user_id]:
+    for user_id, username, first, last, partner, revenue in sql.rows(query, [*largest, *revenues]):
+        if sql.decimal(revenue) == largest[user_id]:
             names.setdefault(user_id, (f"{first} {last}".strip() or username, partner))
-    top = sorted(
-        (dataclasses.replace(m, name=names[m.user_id][0], largest_name=names[m.user_id][1]) for m in contenders),
-        key=lambda m: (*risk(m), m.name),
-    )[:MANAGERS_SHOWN]
-    return top, len(managers)
+    managers = [
+        ManagerConcentration(
+            user_id=user_id,
+            name=names[user_id][0],
+            partners=partners,
+            total_revenue=total,
+            largest_revenue=revenue,
+            largest_name=names[user_id][1],
+        )
+        for user_id, partners, total, revenue in contenders
+    ]
+    managers.sort(key=lambda m: (*risks[m.user_id], m.name))
+    return managers[:MANAGERS_SHOWN], len(books)
+
+
+# Submitted check-ups of the quarter whose rater owns the (active) partner.
+SUBMITTED_SQL = """
+SELECT COUNT(*)
+FROM assessments_assessment a
+JOIN assessments_period q ON q.id = a.period_id
+JOIN assessments_partner p ON p.id = a.partner_id
+JOIN assessments_partner_owners o ON o.partner_id = a.partner_id AND o.user_id = a.rater_id
+WHERE q.code = %s AND a.status = %s AND p.is_active
+"""
 
 
 def _completion(*, quarter: Quarter, expected: int) -> Completion:
     """Submitted check-ups against ``expected`` (one per owner per active partner), this quarter."""
-    # Joined, not a subquery per owner: the rater must be one of the partner's owners.
-    submitted = Assessment.objects.filter(
-        period__code=quarter.code,
-        status=Assessment.Status.SUBMITTED,
-        partner__is_active=True,
-        partner__owners=F("rater_id"),
-    ).count()
+    ((submitted,),) = sql.rows(SUBMITTED_SQL, [quarter.code, Assessment.Status.SUBMITTED.value])
     return Completion(period_code=quarter.code, submitted=submitted, expected=expected)
