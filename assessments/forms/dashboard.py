@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from assessments.models import Partner, PartnerSnapshot
 from assessments.selectors.dashboard.frame import DEFAULT_SORT, HeatmapFilters
 from assessments.selectors.dashboard.heatmap import sort_options
-from assessments.selectors.dashboard.page import DashboardOptions
+from assessments.selectors.dashboard.page import DashboardOptions, dashboard_options
 from assessments.selectors.dashboard.periods import default_period
 
 # The same few hundred labels (account managers, sorts) are escaped on every page view.
@@ -53,8 +53,11 @@ class DashboardFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, strip=True, label="Search by name")
     sort = forms.ChoiceField(required=False, label="Sort by", widget=FastSelect)
 
-    def __init__(self, *args, options: DashboardOptions, **kwargs):
+    def __init__(self, *args, options: DashboardOptions | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The choices on offer (scored periods, account managers, columns), and the roll-up
+        # fingerprint the page is read under.
+        self.options = options = options if options is not None else dashboard_options()
         periods = options.periods
         self.fields["period"].choices = [
             (p.code, f"{p.code} (in progress: {p.scored} scored)" if p.in_progress else p.code) for p in periods

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from assessments.forms.dashboard import DashboardFilterForm
 from assessments.selectors.access import is_leadership
 from assessments.selectors.dashboard.export import portfolio_heatmap_csv
-from assessments.selectors.dashboard.page import dashboard_options, portfolio_dashboard
+from assessments.selectors.dashboard.page import portfolio_dashboard
 
 
 def _authorise(request) -> None:
@@ -27,15 +27,10 @@ def _authorise(request) -> None:
 @login_required
 def dashboard(request):
     _authorise(request)
-    options = dashboard_options()
-    form = DashboardFilterForm(request.GET, options=options)
+    form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    data = portfolio_dashboard(options=options, filters=filters, page=request.GET.get("page") or 1)
-    return render(
-        request,
-        "dashboards/portfolio.html",
-        {"form": form, "filters": filters, "options": options, "data": data},
-    )
+    data = portfolio_dashboard(options=form.options, filters=filters, page=request.GET.get("page") or 1)
+    return render(request, "dashboards/portfolio.html", {"form": form, "filters": filters, "data": data})
 
 
 class _Echo:
@@ -46,9 +41,8 @@ class _Echo:
 @login_required
 def dashboard_export(request):
     _authorise(request)
-    options = dashboard_options()
-    filters = DashboardFilterForm(request.GET, options=options).filters()
-    period_code, rows = portfolio_heatmap_csv(options=options, filters=filters)
+    form = DashboardFilterForm(request.GET)
+    period_code, rows = portfolio_heatmap_csv(options=form.options, filters=form.filters())
     writer = csv.writer(_Echo())
     lines = (writer.writerow(row) for row in rows)
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")

@@ -34,6 +34,7 @@ BANDS = [band.value for band in Band]
 BAND_LABELS = dict(PartnerSnapshot.BAND_CHOICES)
 SEGMENT_LABELS = dict(Partner.Segment.choices)
 
+
 @dataclass(frozen=True)
 class Completion:
     period_code: str
