@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from assessments.display import person_name
+from assessments.infra.rollups import rollups_invalidate
 from assessments.models import Partner
 from assessments.selectors.access import users_not_account_managers
-from assessments.services.rollups import rollups_invalidate
 
 
 class PartnerOwnerInvalid(ValueError):

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from assessments.infra.rollups import rollups_invalidate
 from assessments.models import Answer, Assessment, PartnerSnapshot, Period
 from assessments.scoring import ScoringError, score
 from assessments.selectors.rubrics import scoring_model
-from assessments.services.rollups import rollups_invalidate
 
 Pair = tuple[int, int]  # (partner_id, period_id)
 

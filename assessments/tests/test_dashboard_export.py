@@ -61,7 +61,7 @@ def test_the_export_is_utf8_with_a_header_row_and_names_the_period(client, portf
 
 
 def test_the_export_holds_exactly_the_filtered_sorted_rows_of_every_page(client, portfolio, monkeypatch):
-    monkeypatch.setattr("assessments.selectors.portfolio.PAGE_SIZE", 1)
+    monkeypatch.setattr("assessments.selectors.dashboard.heatmap.PAGE_SIZE", 1)
     client.force_login(portfolio.lena)
     _, rows, _ = export(client, "?segment=developing&sort=-health")
     assert [r[0] for r in rows] == ["Charlie", "Golf", "Bravo"]

@@ -11,18 +11,15 @@ from django.core.cache import cache
 from django.db import transaction
 
 from assessments.models import Alert, PartnerSnapshot
-from assessments.selectors.portfolio import (
-    HeatmapFilters,
-    csv_safe,
-    dashboard_periods,
-    portfolio_heatmap,
-    portfolio_summary,
-    portfolio_summary_rollup,
-    resolve_period,
-)
+from assessments.selectors.dashboard.export import csv_safe
+from assessments.selectors.dashboard.frame import HeatmapFilters
+from assessments.selectors.dashboard.heatmap import portfolio_heatmap
+from assessments.selectors.dashboard.page import portfolio_summary_rollup
+from assessments.selectors.dashboard.periods import dashboard_periods, resolve_period
+from assessments.selectors.dashboard.tiles import portfolio_summary
 from assessments.services.snapshots import snapshots_recompute
-from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio
-from assessments.tests.factories import answers_for, submitted_assessment
+from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio, snapshot
+from assessments.tests.factories import PartnerFactory, answers_for, submitted_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +80,32 @@ def test_declining_counts_warning_alerts_and_two_falling_quarters_of_ten_points(
     assert summary.declining == 2
     assert summary.declining_by_alert == 1
     assert summary.declining_by_fall == 1
+
+
+def test_a_fall_of_exactly_ten_points_over_two_falling_quarters_is_declining_in_the_tiles_and_the_table(portfolio):
+    # India falls 4 then 6 (70 -> 66 -> 60): 10 points, declining. Juliet falls 4 then 5: 9, not.
+    # The tiles count with written SQL and the table filters with the ORM: both must draw the line here.
+    for name, history in (("India", (70, 66, 60)), ("Juliet", (70, 66, 61))):
+        partner = PartnerFactory(name=name, segment="regular", kind="client", owners=[portfolio.ana])
+        previous = None
+        for code, health in zip(("2026-Q1", PREV, P), history, strict=True):
+            snapshot(partner=partner, period=portfolio.periods[code], health=health,
+                     delta=None if previous is None else health - previous)
+            previous = health
+    periods = dashboard_periods()
+    summary = portfolio_summary(period=resolve_period(periods=periods, code=P), periods=periods, today=TODAY)
+    assert (summary.declining, summary.declining_by_fall) == (3, 2)  # Bravo and India by the fall, Echo by alert
+    assert names(heatmap(declining=True)) == ["Bravo", "India", "Echo"]
+
+
+def test_the_tiles_and_the_table_agree_on_who_is_declining_in_every_period(portfolio):
+    # 2025-Q4 has no quarter before it: only alerts could flag a partner there.
+    periods = dashboard_periods()
+    for period in periods:
+        summary = portfolio_summary(period=period, periods=periods, today=TODAY)
+        page = heatmap(period=period.code, declining=True)
+        assert summary.declining == len(page.rows), period.code
+        assert summary.declining_by_alert == sum(row.alerted for row in page.rows), period.code
 
 
 def test_average_health_and_its_change_over_partners_scored_in_both_quarters(summary):
@@ -209,7 +232,7 @@ def test_a_past_period_shows_that_quarters_scores(portfolio):
 
 
 def test_heatmap_pages_hold_page_size_rows(portfolio, monkeypatch):
-    monkeypatch.setattr("assessments.selectors.portfolio.PAGE_SIZE", 4)
+    monkeypatch.setattr("assessments.selectors.dashboard.heatmap.PAGE_SIZE", 4)
     periods = dashboard_periods()
     period = resolve_period(periods=periods, code=P)
     second = portfolio_heatmap(period=period, periods=periods, filters=HeatmapFilters(), page=2)

@@ -174,7 +174,7 @@ def test_a_bad_filter_value_shows_an_error_beside_it_and_keeps_the_search(leader
 
 
 def test_pagination_keeps_the_filters_in_its_links(leader, monkeypatch):
-    monkeypatch.setattr("assessments.selectors.portfolio.PAGE_SIZE", 2)
+    monkeypatch.setattr("assessments.selectors.dashboard.heatmap.PAGE_SIZE", 2)
     response = leader.get(f"{reverse('dashboard')}?sort=name")
     assert heatmap_names(response) == ["Alpha", "Bravo"]
     assert "Page 1 of 3" in text(response)

@@ -38,9 +38,7 @@ TODAY = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 ROLES = {"anonymous": None, "manager_a": "ana", "manager_b": "ben", "leadership": "lena", "admin": "admin"}
 
 # Who fixes what (the lead makes the test strict for them after merging).
-ELSEWHERE = {
-    "dash": "the dashboard page (branch dash)",
-}
+ELSEWHERE: dict[str, str] = {}
 
 
 # --- what a person reads --------------------------------------------------------------------
@@ -211,8 +209,6 @@ def pages() -> Iterator[tuple[str, str, str, str]]:
 def page_owner(name: str, regions: list[tuple[str, int]]):
     """Who owns the text at an offset of a page: the alert pages and the alerts section of the
     partner page are vocab's, the dashboard is dash's; everything else is checked strictly."""
-    if name.startswith("dashboard"):
-        return lambda offset: "dash"
     return lambda offset: ""
 
 

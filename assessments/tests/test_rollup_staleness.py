@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
-from assessments.services.rollups import rollup_read, rollups_invalidate, rollups_wait_for_refresh
+from assessments.infra.rollups import rollup_read, rollups_invalidate, rollups_wait_for_refresh
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.dashboard_data import P, build_portfolio
@@ -130,7 +130,7 @@ def test_a_failed_rebuild_is_logged_keeps_serving_the_old_figures_and_is_retried
     read(builds, ("f1",))
     builds.fail = True
 
-    with caplog.at_level(logging.ERROR, logger="assessments.services.rollups"):
+    with caplog.at_level(logging.ERROR, logger="assessments.infra.rollups"):
         assert read(builds, ("f2",)).value == "v1"
         rollups_wait_for_refresh()
     assert "rebuilding the roll-up" in caplog.text

@@ -7,100 +7,16 @@ The whole portfolio is leadership's view: an account manager gets 403 here
 from __future__ import annotations
 
 import csv
-import html
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.forms.utils import flatatt
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.safestring import mark_safe
 
-from assessments.models import Partner, PartnerSnapshot
+from assessments.forms.dashboard import DashboardFilterForm
 from assessments.selectors.access import is_leadership
-from assessments.selectors.portfolio import (
-    DEFAULT_SORT,
-    DashboardOptions,
-    HeatmapFilters,
-    dashboard_options,
-    default_period,
-    portfolio_dashboard,
-    portfolio_heatmap_csv,
-    sort_options,
-)
-
-
-class FastSelect(forms.Select):
-    """A select rendered in Python: Django's template-per-option rendering costs milliseconds
-    for a few hundred account managers, on every page view."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        chosen = {str(v) for v in self.format_value(value)}
-        escape = html.escape
-        options = "".join(
-            f'<option value="{escape(str(v))}"{" selected" if str(v) in chosen else ""}>{escape(str(label))}</option>'
-            for v, label in self.choices
-        )
-        # Every value and label is escaped above; flatatt escapes the attributes.
-        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
-
-
-class DashboardFilterForm(forms.Form):
-    """The query string of the dashboard: every filter is a GET parameter, so a filtered view is a URL."""
-
-    period = forms.ChoiceField(required=False, label="Period", widget=FastSelect)
-    segment = forms.ChoiceField(
-        required=False, choices=[("", "All segments"), *Partner.Segment.choices], widget=FastSelect
-    )
-    kind = forms.ChoiceField(required=False, choices=[("", "All kinds"), *Partner.Kind.choices], widget=FastSelect)
-    owner = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Account manager", widget=FastSelect
-    )
-    band = forms.ChoiceField(
-        required=False, choices=[("", "All bands"), *PartnerSnapshot.BAND_CHOICES], widget=FastSelect
-    )
-    declining = forms.BooleanField(required=False, label="Declining only")
-    q = forms.CharField(required=False, max_length=100, strip=True, label="Search by name")
-    sort = forms.ChoiceField(required=False, label="Sort by", widget=FastSelect)
-
-    def __init__(self, *args, options: DashboardOptions, **kwargs):
-        super().__init__(*args, **kwargs)
-        periods = options.periods
-        self.fields["period"].choices = [
-            (p.code, f"{p.code} (in progress: {p.scored} scored)" if p.in_progress else p.code) for p in periods
-        ]
-        default = default_period(periods)
-        if default is not None and not self.data.get("period"):
-            # The picker shows the period the page shows: the default, not simply the newest.
-            self.data = self.data.copy()
-            self.data["period"] = default.code
-        self.fields["period"].error_messages["invalid_choice"] = (
-            "%(value)s has no scored check-ups; pick one of the listed periods."
-        )
-        self.fields["owner"].choices = [("", "All account managers"), *options.owners]
-        self.fields["sort"].choices = sort_options(options.columns)
-        for name, field in self.fields.items():
-            css = "form-check-input" if name == "declining" else "form-select form-select-sm"
-            if name == "q":
-                css = "form-control form-control-sm"
-            field.widget.attrs.setdefault("class", css)
-
-    def filters(self) -> HeatmapFilters:
-        """The valid filters; a field with an error falls back to its default (the error shows beside it)."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return HeatmapFilters(
-            period=data.get("period") or "",
-            segment=data.get("segment") or "",
-            kind=data.get("kind") or "",
-            owner=data.get("owner"),
-            band=data.get("band") or "",
-            declining=bool(data.get("declining")),
-            q=data.get("q") or "",
-            sort=data.get("sort") or DEFAULT_SORT,
-        )
+from assessments.selectors.dashboard.export import portfolio_heatmap_csv
+from assessments.selectors.dashboard.page import portfolio_dashboard
 
 
 def _authorise(request) -> None:
@@ -111,15 +27,10 @@ def _authorise(request) -> None:
 @login_required
 def dashboard(request):
     _authorise(request)
-    options = dashboard_options()
-    form = DashboardFilterForm(request.GET, options=options)
+    form = DashboardFilterForm(request.GET)
     filters = form.filters()
-    data = portfolio_dashboard(options=options, filters=filters, page=request.GET.get("page") or 1)
-    return render(
-        request,
-        "dashboards/portfolio.html",
-        {"form": form, "filters": filters, "options": options, "data": data},
-    )
+    data = portfolio_dashboard(options=form.options, filters=filters, page=request.GET.get("page") or 1)
+    return render(request, "dashboards/portfolio.html", {"form": form, "filters": filters, "data": data})
 
 
 class _Echo:
@@ -130,19 +41,16 @@ class _Echo:
 @login_required
 def dashboard_export(request):
     _authorise(request)
-    options = dashboard_options()
-    filters = DashboardFilterForm(request.GET, options=options).filters()
-    period_code, rows = portfolio_heatmap_csv(options=options, filters=filters)
+    form = DashboardFilterForm(request.GET)
+    period_code, rows = portfolio_heatmap_csv(options=form.options, filters=form.filters())
     writer = csv.writer(_Echo())
-    # A byte-order mark so spreadsheet programs read the file as UTF-8.
     lines = (writer.writerow(row) for row in rows)
-    response = StreamingHttpResponse(
-        _with_bom(lines), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="partner-health-{period_code or "empty"}.csv"'
     return response
 
 
 def _with_bom(lines):
+    # A byte-order mark so spreadsheet programs read the file as UTF-8.
     yield "\ufeff"
     yield from lines

@@ -1,17 +1,19 @@
 """The cached roll-up behind the portfolio dashboard's tiles, table pages and filter choices.
 
 The tiles aggregate every active partner's snapshot: at 10,000 partners that
-is well over a hundred milliseconds of SQL, for numbers that only change when
-something is written. So the selectors keep them in Django's cache, one slot
-per name and parts (period, filters, page), and each entry remembers the
-*version* of the data it was built from:
+is tens of milliseconds of SQL, for numbers that only change when something is
+written. So the dashboard's page assembly (``selectors.dashboard.page``) keeps
+them in Django's cache through ``rollup_read``, one slot per name and parts
+(period, filters, page), handing it a builder to call on a miss; this module
+imports no selector and no model. Each entry remembers the *version* of the
+data it was built from:
 
 * a generation token, replaced by ``rollups_invalidate`` (``snapshots_recompute``
   calls it, so every submission, amendment and import does) at once and again
   after the writing transaction commits, so a reader racing the commit cannot
   keep the old numbers under the new token;
-* a fingerprint read in one indexed query per page view
-  (``selectors.portfolio.rollup_fingerprint``): the newest snapshot's
+* a fingerprint the caller reads in one indexed query per page view
+  (``selectors.dashboard.page.rollup_fingerprint``): the newest snapshot's
   ``computed_at`` and the warning and critical alerts' count and newest id, so
   a write made by another process (another gunicorn worker, a Celery task)
   is seen even though the default cache lives inside each process.
