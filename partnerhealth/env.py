@@ -92,8 +92,9 @@ def parse_database_url(url: str) -> dict:
 def parse_email_url(url: str, *, timeout: int = 10) -> dict:
     """Turn an EMAIL_URL into a Django 6.1 ``MAILERS["default"]`` entry.
 
-    smtp://user:pass@host:port[?tls=1|ssl=1], smtps://..., console://,
-    file:///path (one file per message), locmem:// (tests).
+    smtp://user:pass@host:port[?tls=1|ssl=1], smtps://..., console:// (raw MIME
+    on standard output), file:///path (one readable .eml file per message and
+    a summary line on standard output: ``partnerhealth.mailbox``), locmem:// (tests).
     """
     parsed = urlparse(url)
     scheme = parsed.scheme
@@ -106,7 +107,7 @@ def parse_email_url(url: str, *, timeout: int = 10) -> dict:
         path = (parsed.netloc + parsed.path) if parsed.netloc else parsed.path
         if not path:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} names no directory.")
-        return {"BACKEND": backends + "filebased.EmailBackend", "OPTIONS": {"file_path": path}}
+        return {"BACKEND": "partnerhealth.mailbox.EmailBackend", "OPTIONS": {"file_path": path}}
     if scheme in {"smtp", "smtps"}:
         if not parsed.hostname:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} names no host.")
