@@ -5,6 +5,8 @@ sync workers, and a normal request timed out. gunicorn and nginx run here on
 loopback from the very files docker-compose.yml uses (deploy/gunicorn.conf.py,
 deploy/nginx/default.conf.template; see proxy_harness.py). Every wait is bounded
 by a one-second client timeout, and every connection is closed at the end.
+The proxy must also hand Django the Host the browser used, or every form posted
+through it would fail Django's origin check.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import http.client
 import os
 import re
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -33,13 +37,14 @@ def app_port(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     env = {
         **os.environ,
-        # The login page needs no table; a throwaway SQLite file keeps the test away from any database.
+        # A throwaway SQLite file keeps the test away from every shared database.
         "DJANGO_SETTINGS_MODULE": "partnerhealth.test_settings",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "VAR_DIR": str(folder),
         "LOG_LEVEL": "WARNING",
     }
     env.pop("WEB_CONCURRENCY", None)  # the configuration file's own number of workers
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     port = free_port()
     with gunicorn(port=port, env=env, log=folder / "gunicorn.log"):
         yield port
@@ -136,3 +141,26 @@ def test_docker_compose_runs_these_files_and_publishes_the_proxy_not_gunicorn():
     assert f"./{NGINX_TEMPLATE.relative_to(ROOT)}:/etc/nginx/templates/default.conf.template" in services["proxy"]
     assert 'ports: ["8000:80"]' in services["proxy"]
     assert "NGINX_UPSTREAM: web:8000" in services["proxy"]
+
+
+def test_a_form_posted_through_the_proxy_passes_djangos_origin_check(proxy_port):
+    # A browser sends Origin with the port; Django compares it with the Host that reaches it.
+    connection = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=5)
+    origin = f"http://127.0.0.1:{proxy_port}"
+    token = "a" * 32
+    connection.request(
+        "POST",
+        "/accounts/logout/",
+        body=f"csrfmiddlewaretoken={token}",
+        headers={
+            "Host": f"127.0.0.1:{proxy_port}",
+            "Origin": origin,
+            "Cookie": f"csrftoken={token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+
+    assert (response.status, response.getheader("Location")) == (302, "/accounts/login/")
