@@ -2,7 +2,8 @@
 
 ``EMAIL_URL=file:///path/to/folder`` selects it; ``scripts/run`` points it at
 ``var/mail/``. Each message is written whole (headers, plain text, HTML) as one
-RFC 5322 file that any mail client opens, and one summary line (recipients,
+``.eml`` file that any mail client opens and, its text parts in plain UTF-8
+rather than quoted-printable, any pager shows; and one summary line (recipients,
 subject, file) goes to the process's standard output: the web process and the
 Celery worker both print there, whatever Celery does with ``sys.stdout``.
 
@@ -18,6 +19,8 @@ import re
 import secrets
 import sys
 import threading
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 from django.core.mail import InvalidMailer
@@ -28,6 +31,30 @@ _lock = threading.Lock()
 
 def _slug(text: str, *, limit: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].rstrip("-") or "message"
+
+
+# UTF-8 headers as written (RFC 6532), folded only past RFC 5322's hard limit of 998 characters,
+# LF line ends: a file to read, not an SMTP conversation.
+_FILE_POLICY = policy.default.clone(utf8=True, max_line_length=998)
+
+
+def _legible(message: EmailMessage) -> bytes:
+    """The message with its text parts in plain UTF-8 (8bit), so a pager shows it as well as a mail client.
+
+    Django encodes bodies as quoted-printable or base64 and subjects as =?utf-8?…?= words, which
+    is right on the wire but unreadable in a file.
+    """
+    for part in message.walk():
+        encoding = str(part.get("Content-Transfer-Encoding", "")).lower()
+        if part.get_content_maintype() != "text" or part.is_attachment() or encoding not in {"quoted-printable", "base64"}:
+            continue
+        try:
+            part.set_content(part.get_content(), subtype=part.get_content_subtype(), charset="utf-8", cte="8bit")
+        except ValueError:
+            continue  # a line too long for 8bit: keep the part as Django encoded it
+        if part is not message:
+            del part["MIME-Version"]  # set_content adds it; it belongs on the message only
+    return message.as_bytes(policy=_FILE_POLICY)
 
 
 def _shown(path: Path) -> str:
@@ -51,7 +78,7 @@ class EmailBackend(BaseEmailBackend):
 
     def write(self, message) -> Path:
         """Write one message to its own file (whole or not at all); return the file."""
-        content = message.message().as_bytes()
+        content = _legible(message.message())
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = self.folder / f"{stamp}-{_slug(str(message.subject))}-{secrets.token_hex(3)}.eml"
         partial = path.with_suffix(".part")

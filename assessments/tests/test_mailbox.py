@@ -48,6 +48,10 @@ def test_an_alert_email_lands_as_one_readable_eml_file_and_one_line_on_the_conso
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Hello Ana," in text and "Quality of product or service (rating 1-5): 4.0 → 2.0" in text
     assert "<table" in message.get_body(preferencelist=("html",)).get_content()
+    raw = path.read_text(encoding="utf-8")
+    assert f"Subject: {subject}\n" in raw, "a pager shows the subject as written"
+    assert "Quality of product or service (rating 1-5): 4.0 → 2.0" in raw, "and the body, not quoted-printable"
+    assert "=?utf-8?" not in raw and "=3D" not in raw
     assert capfd.readouterr().out == f"e-mail to ana@example.com: {subject} -> {path}\n"
     assert not list(mail_folder.glob("*.part")), "no half-written file is left behind"
 
