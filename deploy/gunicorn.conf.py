@@ -32,7 +32,7 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 # Heartbeat files on tmpfs: on a container's overlay filesystem a slow disk write can
-# make the arbiter think a healthy worker has hung.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# make the arbiter think a healthy worker has hung. gunicorn creates them with mkstemp.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = "-"
 errorlog = "-"
