@@ -9,4 +9,5 @@ RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --no-input -
     && useradd --system --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "partnerhealth.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
+# Meant to run behind the proxy of deploy/nginx/ (docker-compose.yml), never facing clients itself.
+CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "partnerhealth.wsgi:application"]

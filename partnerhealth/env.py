@@ -57,6 +57,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+# The embedded setup's web process and Celery worker threads share one SQLite file. A transaction
+# that reads, then writes (the outbox's claim) cannot wait for the write lock once it holds a read
+# lock ("database is locked" at once); BEGIN IMMEDIATE takes the write lock first, so it waits (up
+# to ``timeout`` seconds) instead. WAL lets pages read while the worker writes.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+
+
 def parse_database_url(url: str) -> dict:
     """Turn postgres://user:pass@host:port/name or sqlite:///path into DATABASES['default']."""
     parsed = urlparse(url)
@@ -65,7 +72,7 @@ def parse_database_url(url: str) -> dict:
         path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
         if not path:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} has no file path.")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": dict(SQLITE_OPTIONS)}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parsed.path.lstrip("/"))
         if not name:
@@ -92,8 +99,9 @@ def parse_database_url(url: str) -> dict:
 def parse_email_url(url: str, *, timeout: int = 10) -> dict:
     """Turn an EMAIL_URL into a Django 6.1 ``MAILERS["default"]`` entry.
 
-    smtp://user:pass@host:port[?tls=1|ssl=1], smtps://..., console://,
-    file:///path (one file per message), locmem:// (tests).
+    smtp://user:pass@host:port[?tls=1|ssl=1], smtps://..., console:// (raw MIME
+    on standard output), file:///path (one readable .eml file per message and
+    a summary line on standard output: ``partnerhealth.mailbox``), locmem:// (tests).
     """
     parsed = urlparse(url)
     scheme = parsed.scheme
@@ -106,7 +114,7 @@ def parse_email_url(url: str, *, timeout: int = 10) -> dict:
         path = (parsed.netloc + parsed.path) if parsed.netloc else parsed.path
         if not path:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} names no directory.")
-        return {"BACKEND": backends + "filebased.EmailBackend", "OPTIONS": {"file_path": path}}
+        return {"BACKEND": "partnerhealth.mailbox.EmailBackend", "OPTIONS": {"file_path": path}}
     if scheme in {"smtp", "smtps"}:
         if not parsed.hostname:
             raise ImproperlyConfigured(f"EMAIL_URL={url!r} names no host.")

@@ -2,7 +2,8 @@
 
 Every deployment-specific value comes from the environment through the strict
 helpers in ``partnerhealth.env``. The defaults run the whole app on one machine
-with no servers: SQLite, kombu's filesystem broker and e-mail on the console.
+with no servers: SQLite, kombu's filesystem broker and e-mail on the console
+(``scripts/run`` writes e-mail to var/mail/ instead).
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The database, not the broker, is the source of truth: every task looks in it
 # for what is due, so a lost message delays work but never loses it
 # (docs/ALERTS.md).
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# (A host name, though the transport ignores it, keeps kombu from warning that none was given.)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 _BROKER_DIR = VAR_DIR / "broker"
 # Redis re-delivers a message nobody acknowledged within the visibility
 # timeout. With acks_late that is every running task, so it must outlast the
@@ -151,6 +153,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
+        # kombu keeps its exchange tables here; its default is ./control in the current folder.
+        "control_folder": str(_BROKER_DIR / "control"),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)

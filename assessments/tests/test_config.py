@@ -13,6 +13,7 @@ def test_database_url_defaults_to_a_sqlite_file_and_understands_postgres():
     assert parse_database_url("sqlite:///var/db.sqlite3") == {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": "var/db.sqlite3",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
     }
     assert parse_database_url("sqlite:////abs/db.sqlite3")["NAME"] == "/abs/db.sqlite3"
     pg = parse_database_url("postgres://ph:s%40cret@db.internal:6432/partnerhealth?sslmode=require")
