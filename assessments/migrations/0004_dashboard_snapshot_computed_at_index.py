@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0003_alerts_digest_actions_monthly'),
+        ("assessments", "0003_alerts_digest_actions_monthly"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='partnersnapshot',
-            index=models.Index(fields=['computed_at'], name='snapshot_computed_at_idx'),
+            model_name="partnersnapshot",
+            index=models.Index(fields=["computed_at"], name="snapshot_computed_at_idx"),
         ),
     ]

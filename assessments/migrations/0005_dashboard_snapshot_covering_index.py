@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0004_dashboard_snapshot_computed_at_index'),
+        ("assessments", "0004_dashboard_snapshot_computed_at_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='partnersnapshot',
-            index=models.Index(fields=['period', 'partner', 'health', 'band', 'health_delta'], name='snapshot_period_covering_idx'),
+            model_name="partnersnapshot",
+            index=models.Index(
+                fields=["period", "partner", "health", "band", "health_delta"], name="snapshot_period_covering_idx"
+            ),
         ),
     ]

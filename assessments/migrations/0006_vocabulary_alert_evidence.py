@@ -4,25 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0005_dashboard_snapshot_covering_index'),
+        ("assessments", "0005_dashboard_snapshot_covering_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='evidence',
+            model_name="alert",
+            name="evidence",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='alert',
-            name='rule',
-            field=models.CharField(choices=[('health_decline', 'Overall health declining'), ('rubric_decline', 'Rubric declining'), ('band_downgrade', 'Band downgraded'), ('symptom_persistent', 'Symptom persistent or rising'), ('red_flag', 'Cut-bait red flag')], max_length=40),
+            model_name="alert",
+            name="rule",
+            field=models.CharField(
+                choices=[
+                    ("health_decline", "Overall health declining"),
+                    ("rubric_decline", "Rubric declining"),
+                    ("band_downgrade", "Band downgraded"),
+                    ("symptom_persistent", "Symptom persistent or rising"),
+                    ("red_flag", "Cut-bait red flag"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='partnersnapshot',
-            name='band',
-            field=models.CharField(choices=[('healthy', 'Healthy'), ('watch', 'Watch'), ('at_risk', 'At risk'), ('critical', 'Critical')], max_length=10),
+            model_name="partnersnapshot",
+            name="band",
+            field=models.CharField(
+                choices=[("healthy", "Healthy"), ("watch", "Watch"), ("at_risk", "At risk"), ("critical", "Critical")],
+                max_length=10,
+            ),
         ),
     ]

@@ -51,6 +51,7 @@ def _baseline(PartnerSnapshot, partner_id: int, opened):
 
 def _state(episode: list, today) -> dict:
     """The case's state from its alerts': open if any is open (or its snooze ran out), else snoozed, else acknowledged."""
+
     def snoozed_now(alert):
         return alert.status == "snoozed" and alert.snoozed_until is not None and alert.snoozed_until >= today
 
@@ -59,42 +60,93 @@ def _state(episode: list, today) -> dict:
     acknowledged = [a for a in episode if a.status == "acknowledged"]
     latest = max(acknowledged, key=lambda a: (a.acknowledged_at or a.created_at, a.id)) if acknowledged else None
     fields = (
-        {"acknowledged_by_id": latest.acknowledged_by_id, "acknowledged_at": latest.acknowledged_at or latest.created_at,
-         "acknowledged_note": latest.note}
-        if latest else {}
+        {
+            "acknowledged_by_id": latest.acknowledged_by_id,
+            "acknowledged_at": latest.acknowledged_at or latest.created_at,
+            "acknowledged_note": latest.note,
+        }
+        if latest
+        else {}
     )
     snoozes = [a for a in episode if snoozed_now(a)]
     if snoozes:
-        return {"state": "snoozed", "snoozed_until": max(a.snoozed_until for a in snoozes),
-                "state_before_snooze": "acknowledged" if latest else "open", **fields}
+        return {
+            "state": "snoozed",
+            "snoozed_until": max(a.snoozed_until for a in snoozes),
+            "state_before_snooze": "acknowledged" if latest else "open",
+            **fields,
+        }
     return {"state": "acknowledged", **fields}
 
 
 def _events(case, episode: list, actions: dict, CaseEvent) -> list:
     """Opened, each finding joined (and any escalation), and every acknowledgement, snooze and note of its alerts."""
     first = episode[0]
-    events = [CaseEvent(case=case, kind="opened", to_state="open", at=first.created_at, severity=first.severity,
-                        alert=first, note=CARRIED)]
+    events = [
+        CaseEvent(
+            case=case,
+            kind="opened",
+            to_state="open",
+            at=first.created_at,
+            severity=first.severity,
+            alert=first,
+            note=CARRIED,
+        )
+    ]
     worst = first.severity
     for alert in episode:
-        events.append(CaseEvent(case=case, kind="joined", at=alert.created_at, alert=alert, severity=alert.severity,
-                                note=f"{alert.period.code}"))
+        events.append(
+            CaseEvent(
+                case=case,
+                kind="joined",
+                at=alert.created_at,
+                alert=alert,
+                severity=alert.severity,
+                note=f"{alert.period.code}",
+            )
+        )
         if RANK[alert.severity] > RANK[worst]:
-            events.append(CaseEvent(case=case, kind="escalated", at=alert.created_at, alert=alert,
-                                    severity=alert.severity, note=f"Severity rose from {worst} to {alert.severity}."))
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind="escalated",
+                    at=alert.created_at,
+                    alert=alert,
+                    severity=alert.severity,
+                    note=f"Severity rose from {worst} to {alert.severity}.",
+                )
+            )
             worst = alert.severity
         kinds = set()
         for action in actions.get(alert.id, []):
             kind = {"acknowledged": "acknowledged", "snoozed": "snoozed"}.get(action.kind, "finding_raised")
             kinds.add(action.kind)
-            events.append(CaseEvent(case=case, kind=kind, to_state=kind if kind != "finding_raised" else "",
-                                    user_id=action.user_id, at=action.created_at, note=action.note, alert=alert,
-                                    snoozed_until=action.snoozed_until))
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=kind,
+                    to_state=kind if kind != "finding_raised" else "",
+                    user_id=action.user_id,
+                    at=action.created_at,
+                    note=action.note,
+                    alert=alert,
+                    snoozed_until=action.snoozed_until,
+                )
+            )
         # An alert dealt with before its actions were recorded row by row: keep what the alert itself says.
         if alert.status in ("acknowledged", "snoozed") and alert.status not in kinds:
-            events.append(CaseEvent(case=case, kind=alert.status, to_state=alert.status,
-                                    user_id=alert.acknowledged_by_id, at=alert.acknowledged_at or alert.created_at,
-                                    note=alert.note, alert=alert, snoozed_until=alert.snoozed_until))
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=alert.status,
+                    to_state=alert.status,
+                    user_id=alert.acknowledged_by_id,
+                    at=alert.acknowledged_at or alert.created_at,
+                    note=alert.note,
+                    alert=alert,
+                    snoozed_until=alert.snoozed_until,
+                )
+            )
     return events
 
 
@@ -145,134 +197,390 @@ def cases_from_alerts(apps, schema_editor):
                 last_finding_period=last.period,
                 baseline_health=baseline.health if baseline else None,
                 baseline_noise=baseline.noise if baseline else None,
-                **(state if latest else {
-                    "state": "resolved", "resolution": "recovered", "resolved_at": now,
-                    "resolved_period": last.period,
-                }),
+                **(
+                    state
+                    if latest
+                    else {
+                        "state": "resolved",
+                        "resolution": "recovered",
+                        "resolved_at": now,
+                        "resolved_period": last.period,
+                    }
+                ),
             )
             events = _events(case, episode, actions, CaseEvent)
             if not latest:
-                events.append(CaseEvent(
-                    case=case, kind="resolved", from_state=_state(episode, today)["state"], to_state="resolved",
-                    at=now, resolution="recovered",
-                    note=f"{CARRIED} No warning or critical alert for more than {REOPEN_QUARTERS} quarters after "
-                         f"{last.period.code}.",
-                ))
+                events.append(
+                    CaseEvent(
+                        case=case,
+                        kind="resolved",
+                        from_state=_state(episode, today)["state"],
+                        to_state="resolved",
+                        at=now,
+                        resolution="recovered",
+                        note=f"{CARRIED} No warning or critical alert for more than {REOPEN_QUARTERS} quarters after "
+                        f"{last.period.code}.",
+                    )
+                )
             CaseEvent.objects.bulk_create(events)
             Case.objects.filter(pk=case.pk).update(changed_at=max(event.at for event in events))
             Alert.objects.filter(pk__in=[a.pk for a in episode]).update(case=case)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0008_action_plan'),
+        ("assessments", "0008_action_plan"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved')], default='open', max_length=15)),
-                ('severity', models.CharField(choices=[('watch', 'Watch'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('episode', models.PositiveSmallIntegerField(default=1)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_note', models.TextField(blank=True)),
-                ('snoozed_until', models.DateField(blank=True, null=True)),
-                ('state_before_snooze', models.CharField(blank=True, choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved')], max_length=15)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.CharField(blank=True, choices=[('recovered', 'Recovered'), ('partnership_ended', 'Partnership ended'), ('false_alarm', 'False alarm')], max_length=20)),
-                ('baseline_health', models.FloatField(blank=True, null=True)),
-                ('baseline_noise', models.FloatField(blank=True, null=True)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('episode_period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assessments.period')),
-                ('last_finding_period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assessments.period')),
-                ('opened_period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assessments.period')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cases', to='assessments.partner')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_period', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assessments.period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("watch", "Watch"), ("warning", "Warning"), ("critical", "Critical")], max_length=10
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("episode", models.PositiveSmallIntegerField(default=1)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_note", models.TextField(blank=True)),
+                ("snoozed_until", models.DateField(blank=True, null=True)),
+                (
+                    "state_before_snooze",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("recovered", "Recovered"),
+                            ("partnership_ended", "Partnership ended"),
+                            ("false_alarm", "False alarm"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("baseline_health", models.FloatField(blank=True, null=True)),
+                ("baseline_noise", models.FloatField(blank=True, null=True)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "episode_period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assessments.period"
+                    ),
+                ),
+                (
+                    "last_finding_period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assessments.period"
+                    ),
+                ),
+                (
+                    "opened_period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assessments.period"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="cases", to="assessments.partner"
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_period",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assessments.period",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-id'],
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='alert',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='findings', to='assessments.case'),
+            model_name="alert",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="findings",
+                to="assessments.case",
+            ),
         ),
         migrations.CreateModel(
-            name='CaseDelivery',
+            name="CaseDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed (gave up)'), ('skipped', 'Skipped (no longer needed)')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('escalated', 'Escalated to critical'), ('resolved', 'Resolved')], max_length=10)),
-                ('episode', models.PositiveSmallIntegerField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='assessments.case')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed (gave up)"),
+                            ("skipped", "Skipped (no longer needed)"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("escalated", "Escalated to critical"),
+                            ("resolved", "Resolved"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("episode", models.PositiveSmallIntegerField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="assessments.case"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('joined', 'Finding joined'), ('escalated', 'Escalated'), ('finding_raised', "A finding's severity rose"), ('acknowledged', 'Acknowledged'), ('snoozed', 'Snoozed'), ('woke', 'Snooze ended'), ('assigned', 'Assigned'), ('resolved', 'Resolved'), ('reopened', 'Reopened')], max_length=15)),
-                ('from_state', models.CharField(blank=True, choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved')], max_length=15)),
-                ('to_state', models.CharField(blank=True, choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved')], max_length=15)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField(blank=True)),
-                ('severity', models.CharField(blank=True, choices=[('watch', 'Watch'), ('warning', 'Warning'), ('critical', 'Critical')], max_length=10)),
-                ('snoozed_until', models.DateField(blank=True, null=True)),
-                ('resolution', models.CharField(blank=True, choices=[('recovered', 'Recovered'), ('partnership_ended', 'Partnership ended'), ('false_alarm', 'False alarm')], max_length=20)),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case_events', to='assessments.alert')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='assessments.case')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("joined", "Finding joined"),
+                            ("escalated", "Escalated"),
+                            ("finding_raised", "A finding's severity rose"),
+                            ("acknowledged", "Acknowledged"),
+                            ("snoozed", "Snoozed"),
+                            ("woke", "Snooze ended"),
+                            ("assigned", "Assigned"),
+                            ("resolved", "Resolved"),
+                            ("reopened", "Reopened"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "from_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                        ],
+                        max_length=15,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("watch", "Watch"), ("warning", "Warning"), ("critical", "Critical")],
+                        max_length=10,
+                    ),
+                ),
+                ("snoozed_until", models.DateField(blank=True, null=True)),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("recovered", "Recovered"),
+                            ("partnership_ended", "Partnership ended"),
+                            ("false_alarm", "False alarm"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="case_events",
+                        to="assessments.alert",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="assessments.case"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'at', 'id'],
+                "ordering": ["case", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'severity'], name='case_state_severity_idx'),
+            model_name="case",
+            index=models.Index(fields=["state", "severity"], name="case_state_severity_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['changed_at'], name='case_changed_idx'),
+            model_name="case",
+            index=models.Index(fields=["changed_at"], name="case_changed_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'resolved'), _negated=True), fields=('partner',), name='one_unresolved_case_per_partner'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "resolved"), _negated=True),
+                fields=("partner",),
+                name="one_unresolved_case_per_partner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolution__gt', ''), ('resolved_at__isnull', False), ('state', 'resolved')), models.Q(('state', 'resolved'), _negated=True), _connector='OR'), name='resolved_case_has_reason'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("resolution__gt", ""), ("resolved_at__isnull", False), ("state", "resolved")),
+                    models.Q(("state", "resolved"), _negated=True),
+                    _connector="OR",
+                ),
+                name="resolved_case_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('snoozed_until__isnull', False), ('state', 'snoozed')), models.Q(('state', 'snoozed'), _negated=True), _connector='OR'), name='snoozed_case_has_date'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("snoozed_until__isnull", False), ("state", "snoozed")),
+                    models.Q(("state", "snoozed"), _negated=True),
+                    _connector="OR",
+                ),
+                name="snoozed_case_has_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='casedelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='case_delivery_due_idx'),
+            model_name="casedelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="case_delivery_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='casedelivery',
-            constraint=models.UniqueConstraint(fields=('case', 'kind', 'recipient', 'episode'), name='one_case_delivery_per_kind_episode'),
+            model_name="casedelivery",
+            constraint=models.UniqueConstraint(
+                fields=("case", "kind", "recipient", "episode"), name="one_case_delivery_per_kind_episode"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['at'], name='case_event_at_idx'),
+            model_name="caseevent",
+            index=models.Index(fields=["at"], name="case_event_at_idx"),
         ),
         migrations.RunPython(cases_from_alerts, migrations.RunPython.noop),
     ]

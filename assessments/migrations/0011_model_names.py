@@ -5,61 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0010_audit_and_guards'),
+        ("assessments", "0010_audit_and_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='actionitemreminder',
-            options={'verbose_name': 'action item reminder', 'verbose_name_plural': 'action item reminders'},
+            name="actionitemreminder",
+            options={"verbose_name": "action item reminder", "verbose_name_plural": "action item reminders"},
         ),
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-changed_at', '-id'], 'verbose_name': 'risk case', 'verbose_name_plural': 'risk cases'},
+            name="case",
+            options={
+                "ordering": ["-changed_at", "-id"],
+                "verbose_name": "risk case",
+                "verbose_name_plural": "risk cases",
+            },
         ),
         migrations.AlterModelOptions(
-            name='casedelivery',
-            options={'verbose_name': 'case e-mail', 'verbose_name_plural': 'case e-mails'},
+            name="casedelivery",
+            options={"verbose_name": "case e-mail", "verbose_name_plural": "case e-mails"},
         ),
         migrations.AlterModelOptions(
-            name='caseevent',
-            options={'ordering': ['case', 'at', 'id'], 'verbose_name': 'case event', 'verbose_name_plural': 'case events'},
+            name="caseevent",
+            options={
+                "ordering": ["case", "at", "id"],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case events",
+            },
         ),
         migrations.AlterModelOptions(
-            name='checkupnudge',
-            options={'verbose_name': 'check-up nudge', 'verbose_name_plural': 'check-up nudges'},
+            name="checkupnudge",
+            options={"verbose_name": "check-up nudge", "verbose_name_plural": "check-up nudges"},
         ),
         migrations.AlterConstraint(
-            model_name='actionitemreminder',
-            name='one_action_reminder_per_kind',
-            constraint=models.UniqueConstraint(fields=('action_item', 'kind', 'due_on', 'recipient'), name='one_action_reminder_per_kind', violation_error_message='This reminder was already queued for this due date and owner.'),
+            model_name="actionitemreminder",
+            name="one_action_reminder_per_kind",
+            constraint=models.UniqueConstraint(
+                fields=("action_item", "kind", "due_on", "recipient"),
+                name="one_action_reminder_per_kind",
+                violation_error_message="This reminder was already queued for this due date and owner.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='case',
-            name='one_unresolved_case_per_partner',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'resolved'), _negated=True), fields=('partner',), name='one_unresolved_case_per_partner', violation_error_message='This partner already has an unresolved case.'),
+            model_name="case",
+            name="one_unresolved_case_per_partner",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "resolved"), _negated=True),
+                fields=("partner",),
+                name="one_unresolved_case_per_partner",
+                violation_error_message="This partner already has an unresolved case.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='case',
-            name='resolved_case_has_reason',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolution__gt', ''), ('resolved_at__isnull', False), ('state', 'resolved')), models.Q(('state', 'resolved'), _negated=True), _connector='OR'), name='resolved_case_has_reason', violation_error_message='A resolved case needs its reason.'),
+            model_name="case",
+            name="resolved_case_has_reason",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("resolution__gt", ""), ("resolved_at__isnull", False), ("state", "resolved")),
+                    models.Q(("state", "resolved"), _negated=True),
+                    _connector="OR",
+                ),
+                name="resolved_case_has_reason",
+                violation_error_message="A resolved case needs its reason.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='case',
-            name='snoozed_case_has_date',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('snoozed_until__isnull', False), ('state', 'snoozed')), models.Q(('state', 'snoozed'), _negated=True), _connector='OR'), name='snoozed_case_has_date', violation_error_message='A snoozed case needs the date it wakes up.'),
+            model_name="case",
+            name="snoozed_case_has_date",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("snoozed_until__isnull", False), ("state", "snoozed")),
+                    models.Q(("state", "snoozed"), _negated=True),
+                    _connector="OR",
+                ),
+                name="snoozed_case_has_date",
+                violation_error_message="A snoozed case needs the date it wakes up.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='casedelivery',
-            name='one_case_delivery_per_kind_episode',
-            constraint=models.UniqueConstraint(fields=('case', 'kind', 'recipient', 'episode'), name='one_case_delivery_per_kind_episode', violation_error_message='This person already has this case e-mail for this episode.'),
+            model_name="casedelivery",
+            name="one_case_delivery_per_kind_episode",
+            constraint=models.UniqueConstraint(
+                fields=("case", "kind", "recipient", "episode"),
+                name="one_case_delivery_per_kind_episode",
+                violation_error_message="This person already has this case e-mail for this episode.",
+            ),
         ),
         migrations.AlterConstraint(
-            model_name='checkupnudge',
-            name='one_nudge_per_checkup_day',
-            constraint=models.UniqueConstraint(fields=('assessment', 'nudged_on'), name='one_nudge_per_checkup_day', violation_error_message='This check-up was already nudged today.'),
+            model_name="checkupnudge",
+            name="one_nudge_per_checkup_day",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "nudged_on"),
+                name="one_nudge_per_checkup_day",
+                violation_error_message="This check-up was already nudged today.",
+            ),
         ),
     ]
