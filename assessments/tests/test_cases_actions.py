@@ -204,8 +204,8 @@ def test_the_case_page_shows_the_plan_and_whether_each_linked_item_came_back_to_
         "Did it work? An item has recovered when its latest value is back within half a point of its value before the "
         "decline (2026-Q1), or a full point better than when the plan started. "
         "Rebuild trust with their new COO "
-        "Trust between the organisations: 2.0 when the plan started → 3.0 in 2026-Q4; 4.0 before the decline recovered "
-        "Meeting face to face: 2.0 when the plan started → 2.0 in 2026-Q4; 4.0 before the decline not yet "
+        "Trust between the organisations: 2.0 when the plan started → 3.0 in 2026-Q4. Before the decline: 4.0. recovered "
+        "Meeting face to face: 2.0 when the plan started → 2.0 in 2026-Q4. Before the decline: 4.0. not yet "
         "Recovered: Trust between the organisations. Not yet: Meeting face to face."
     )
 
