@@ -113,9 +113,15 @@ def test_an_action_added_from_the_case_page_is_part_of_the_case_and_the_form_ret
     assert f"Rebuild trust with their new COO Ana Alvarez · due {due.day} {due:%b %Y}" in plan
 
 
-def test_an_action_added_on_the_partner_page_joins_the_open_case_but_not_one_that_is_resolved(declining, items):
+def test_an_action_added_on_the_partner_page_joins_the_open_case_but_not_one_that_is_resolved(
+    client, declining, items
+):
     joined = add(declining, items)
     assert joined.case == declining["case"]
+    client.force_login(declining["ana"])
+    partner_page = client.get(f"/partners/{declining['partner'].pk}/").content.decode()
+    row = partner_page.split(f'id="action-{joined.pk}"')[1].split("</li>")[0]
+    assert f'agreed 2026-Q4 · <a href="/cases/{declining["case"].pk}/">part of the case</a>' in row
 
     case_resolve(case_id=declining["case"].pk, user=declining["ana"], resolution="false_alarm")
     later = add(declining, items, description="Send them the new price list")
