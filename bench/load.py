@@ -172,7 +172,7 @@ def prepare(database_url: str, reuse: bool) -> dict:
     from django.db import transaction
     from django.utils.timezone import localdate
 
-    from assessments.models import Assessment, Partner
+    from assessments.models import Checkup, Partner
     from assessments.periods import current_quarter
     from assessments.roles import Role
     from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
@@ -209,9 +209,9 @@ def prepare(database_url: str, reuse: bool) -> dict:
             # Each load manager owns exactly that many partners, whatever an earlier run assigned.
             Partner.owners.through.objects.filter(user=manager).exclude(partner_id__in=owned).delete()
             # A fresh run: this quarter's check-ups of the load managers start as empty drafts.
-            Assessment.objects.filter(rater=manager, period=period).delete()
-            created = Assessment.objects.bulk_create(
-                [Assessment(partner_id=pid, period=period, rater=manager, rubric_version=version) for pid in owned]
+            Checkup.objects.filter(rater=manager, period=period).delete()
+            created = Checkup.objects.bulk_create(
+                [Checkup(partner_id=pid, period=period, rater=manager, rubric_version=version) for pid in owned]
             )
             drafts[manager.username] = [a.id for a in created]
         snapshots_recompute(pairs={(pid, period.id) for pid in Partner.objects.filter(
@@ -235,15 +235,15 @@ def restore(data: dict) -> None:
     measures the full seeded quarter again rather than the few partners submitted here."""
     from django.db import close_old_connections, transaction
 
-    from assessments.models import Alert, Assessment
+    from assessments.models import Alert, Checkup
     from assessments.services.snapshots import snapshots_recompute
 
     close_old_connections()
     ids = [pk for drafts in data["drafts"].values() for pk in drafts]
     with transaction.atomic():
-        pairs = set(Assessment.objects.filter(pk__in=ids).values_list("partner_id", "period_id"))
+        pairs = set(Checkup.objects.filter(pk__in=ids).values_list("partner_id", "period_id"))
         Alert.objects.filter(period__code=data["period"], partner_id__in={p for p, _ in pairs}).delete()
-        Assessment.objects.filter(pk__in=ids).delete()
+        Checkup.objects.filter(pk__in=ids).delete()
         snapshots_recompute(pairs=pairs)
     print(f"restored the bench database: removed this run's {len(ids)} check-ups of {data['period']}")
 
@@ -314,11 +314,11 @@ def manager_loop(port, username, drafts, scales, deadline, stats) -> None:
     browser = Browser(port, stats)
     browser.login(username)
     browser.request("my check-ups", "GET", "/checkups/")
-    for assessment_id in drafts:
+    for checkup_id in drafts:
         if time.monotonic() > deadline:
             return
         time.sleep(rng.uniform(*THINK_SECONDS))
-        browser.request("check-up form", "GET", f"/checkups/{assessment_id}/")
+        browser.request("check-up form", "GET", f"/checkups/{checkup_id}/")
         time.sleep(rng.uniform(*FORM_SECONDS))
         answers = {
             f"answer__{address.replace('.', '__')}": str(
@@ -327,12 +327,12 @@ def manager_loop(port, username, drafts, scales, deadline, stats) -> None:
             for address, scale in scales.items()
         }
         answers.update({"action": "submit", "csrfmiddlewaretoken": browser.cookies.get("csrftoken", "")})
-        response, _ = browser.request("check-up submit", "POST", f"/checkups/{assessment_id}/", answers,
+        response, _ = browser.request("check-up submit", "POST", f"/checkups/{checkup_id}/", answers,
                                       expect=(302,))
         if response is not None and response.status == 302 and "/result/" in (response.getheader("Location") or ""):
             with stats.lock:
-                stats.submitted.append(assessment_id)
-            browser.request("check-up result", "GET", f"/checkups/{assessment_id}/result/")
+                stats.submitted.append(checkup_id)
+            browser.request("check-up result", "GET", f"/checkups/{checkup_id}/result/")
 
 
 def leader_loop(port, username, partner_ids, period, deadline, stats) -> None:
@@ -388,7 +388,7 @@ def recover_and_count(stats: Stats, started_at, smtp: Smtp, timeout: float = 180
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from assessments.models import AlertDelivery, Assessment
+    from assessments.models import AlertDelivery, Checkup
     from assessments.services.alerts import evaluations_pending_run
     from assessments.services.outbox import outbox_send_due
 
@@ -398,14 +398,14 @@ def recover_and_count(stats: Stats, started_at, smtp: Smtp, timeout: float = 180
         # What beat would do every minute; "now" a day ahead so back-off delays are over.
         evaluations_pending_run()
         outbox_send_due(now=timezone.now() + dt.timedelta(days=1))
-        pending_eval = Assessment.objects.filter(pk__in=stats.submitted, evaluated_at__isnull=True).count()
+        pending_eval = Checkup.objects.filter(pk__in=stats.submitted, evaluated_at__isnull=True).count()
         pending_mail = AlertDelivery.objects.filter(alert__created_at__gte=started_at).exclude(
             status=AlertDelivery.Status.SENT).count()
         if not pending_eval and not pending_mail:
             break
         time.sleep(2)
-    lost_submissions = len(stats.submitted) - Assessment.objects.filter(
-        pk__in=stats.submitted, status=Assessment.Status.SUBMITTED).count()
+    lost_submissions = len(stats.submitted) - Checkup.objects.filter(
+        pk__in=stats.submitted, status=Checkup.Status.SUBMITTED).count()
     deliveries = AlertDelivery.objects.filter(alert__created_at__gte=started_at)
     sent = deliveries.filter(status=AlertDelivery.Status.SENT).count()
     # Lost: not marked sent, or marked sent but in no e-mail received. Duplicated: a message

@@ -8,7 +8,7 @@ from assessments.scoring import Scale
 class RubricVersion(models.Model):
     """A published set of the three rubrics with their weights.
 
-    An assessment points at the version it was scored with, so history stays
+    An checkup points at the version it was scored with, so history stays
     comparable when weights or items change. Exactly one version is current.
     """
 

@@ -1,7 +1,7 @@
 """Portfolio reads for the leadership dashboard (004).
 
 Every number comes from PartnerSnapshot (one row per partner and quarter),
-plus Partner, Alert and Assessment counts where a tile needs them; never from
+plus Partner, Alert and Checkup counts where a tile needs them; never from
 raw answers. Each read is a fixed number of set-based queries, so the page
 costs the same number of queries at 10 partners and at 10,000.
 
@@ -43,7 +43,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from assessments.models import Alert, Assessment, Partner, PartnerSnapshot, Period, RubricItem
+from assessments.models import Alert, Checkup, Partner, PartnerSnapshot, Period, RubricItem
 from assessments.periods import PeriodError, Quarter
 from assessments.scoring import Band, BandThresholds, Scale, normalise
 from assessments.selectors.rubrics import band_thresholds
@@ -490,9 +490,9 @@ def _completion(*, quarter: Quarter) -> Completion:
     """Submitted check-ups against one expected per owner per active partner, this quarter."""
     expected = Partner.owners.through.objects.filter(partner__is_active=True).count()
     # Joined, not a subquery per owner: the rater must be one of the partner's owners.
-    submitted = Assessment.objects.filter(
+    submitted = Checkup.objects.filter(
         period__code=quarter.code,
-        status=Assessment.Status.SUBMITTED,
+        status=Checkup.Status.SUBMITTED,
         partner__is_active=True,
         partner__owners=F("rater_id"),
     ).count()

@@ -19,10 +19,10 @@ from assessments.periods import Quarter
 from assessments.services.actions import ActionItemData, ActionItemInvalid, action_item_create
 from assessments.services.alerts import partner_evaluate
 from assessments.services.case_triage import case_resolve
-from assessments.services.checkups import ActionItemInput, CheckupInput, assessment_save_draft
+from assessments.services.checkups import ActionItemInput, CheckupInput, checkup_save_draft
 from assessments.services.outbox import outbox_send_due
 from assessments.tests.alerting import DECLINING, STABLE, history, leader, manager, partner_with_history
-from assessments.tests.factories import ActionItemFactory, AssessmentFactory, PeriodFactory
+from assessments.tests.factories import ActionItemFactory, CheckupFactory, PeriodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def add(declining, items, *, linked=(TRUST, FACE), description="Rebuild trust wi
 
 
 def checkups(declining, items, *levels) -> None:
-    """The next quarters' check-ups, each evaluated as the evaluate_assessment task would."""
+    """The next quarters' check-ups, each evaluated as the evaluate_checkup task would."""
     for offset, level in enumerate(levels, start=1):
         history(items=items, partner=declining["partner"], raters=[declining["ana"]], levels=[level], last=LAST.shift(offset))
         partner_evaluate(partner_id=declining["partner"].pk)
@@ -161,12 +161,12 @@ def test_an_action_agreed_in_the_checkup_that_opens_a_case_joins_it_when_the_cas
 
 
 def test_an_action_written_in_a_checkup_while_the_case_is_unresolved_joins_it(declining, items):
-    checkup = AssessmentFactory(
+    checkup = CheckupFactory(
         partner=declining["partner"], rater=declining["ana"], period=PeriodFactory(quarter_value=LAST.next())
     )
     data = CheckupInput(action_items=[ActionItemInput("Hold the QBR at their office", declining["ana"].pk, TODAY)])
 
-    assessment_save_draft(user=declining["ana"], assessment_id=checkup.pk, data=data)
+    checkup_save_draft(user=declining["ana"], checkup_id=checkup.pk, data=data)
 
     assert checkup.action_items.get().case == declining["case"]
 

@@ -22,7 +22,7 @@ from assessments.selectors.portfolio import (
 )
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio
-from assessments.tests.factories import answers_for, submitted_assessment
+from assessments.tests.factories import answers_for, submitted_checkup
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,7 @@ def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portf
 
     # Hotel gets a 2026-Q3 check-up: all ratings 5 and no symptoms is health 100.
     hotel = portfolio.partners["Hotel"]
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, rating=5), partner=hotel, period=portfolio.periods[P],
         rater=portfolio.ana,
     )

@@ -18,12 +18,12 @@ from assessments import tasks
 from assessments.models import ActionItem, Case
 from assessments.periods import current_quarter
 from assessments.services import dispatch
-from assessments.services.checkups import CheckupInput, assessment_submit
+from assessments.services.checkups import CheckupInput, checkup_submit
 from assessments.services.periods import period_get_or_create
 from assessments.tests.alerting import DECLINING, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
 from assessments.tests.celery_harness import SmtpSink, wait_for
-from assessments.tests.factories import AssessmentFactory, answers_for
+from assessments.tests.factories import CheckupFactory, answers_for
 from partnerhealth.env import parse_email_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -68,8 +68,8 @@ def test_a_manager_works_a_case_from_the_inbox_to_its_recovery_and_the_resolutio
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=declined)
     tasks.scan_trends()
     case = Case.objects.get(partner=partner)
-    late = AssessmentFactory(partner=partner, rater=ana, period=period_get_or_create(quarter=late_quarter))
-    AssessmentFactory(partner=partner, rater=ana, period=period_get_or_create(quarter=now))
+    late = CheckupFactory(partner=partner, rater=ana, period=period_get_or_create(quarter=late_quarter))
+    CheckupFactory(partner=partner, rater=ana, period=period_get_or_create(quarter=now))
     violations = {}
 
     # 1. The inbox.
@@ -120,10 +120,10 @@ def test_a_manager_works_a_case_from_the_inbox_to_its_recovery_and_the_resolutio
     worked.screenshot(path=str(SCREENSHOTS / "case-e2e-4-did-it-work.png"))
 
     # 5. The next check-ups raise trust: the late one through the service, this quarter's in the browser.
-    assessment_submit(
-        user=ana, assessment_id=late.pk, data=CheckupInput(answers=answers_for(items, characteristics__trust=3))
+    checkup_submit(
+        user=ana, checkup_id=late.pk, data=CheckupInput(answers=answers_for(items, characteristics__trust=3))
     )
-    tasks.evaluate_assessment(late.pk)
+    tasks.evaluate_checkup(late.pk)
     assert Case.objects.get(pk=case.pk).state == "acknowledged", "one quiet quarter is not yet a recovery"
     page.get_by_role("link", name="My check-ups").first.click()
     page.get_by_role("link", name="Start the check-up of Oakline Logistics").click()
@@ -138,10 +138,10 @@ def test_a_manager_works_a_case_from_the_inbox_to_its_recovery_and_the_resolutio
     page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Check-up submitted.").is_visible()
-    submitted = partner.assessments.get(period__code=now.code)
+    submitted = partner.checkups.get(period__code=now.code)
 
     # 6. The evaluation the submission queued, run as the worker runs it: the case resolves by itself.
-    tasks.evaluate_assessment(submitted.pk)
+    tasks.evaluate_checkup(submitted.pk)
     assert Case.objects.get(pk=case.pk).state == "resolved"
     page.goto(f"/cases/{case.pk}/")
     assert page.get_by_text("Recovered, by itself on").is_visible()
