@@ -107,6 +107,56 @@ def linked_items_recovered(
     return Recovery(tuple(buckets[True]), tuple(buckets[False]), tuple(buckets[None]))
 
 
+# --- the resolution summary ---------------------------------------------------------------
+
+RECOVERED_HEADING = "Linked items that recovered"
+NOT_RECOVERED_HEADING = "Linked items that did not recover"
+UNKNOWN_HEADING = "Linked items with no check-up since the plan started"
+
+
+def outcome_text(row: ItemProgress, *, pre_decline: float | None = None, pre_decline_code: str | None = None) -> str:
+    """'Trust between the organisations, 2.0 when the plan started → 4.0 in 2026-Q4 (4.0 before the decline, in 2026-Q1)'.
+
+    The start and the latest check-up only: a summary, where ``ItemProgress.text`` lists every quarter.
+    """
+    text = f"{row.title}, {number(row.start.value) if row.start else DASH} when the plan started"
+    if row.latest is not None:
+        text += f" {ARROW} {number(row.latest.value)} in {row.latest.code}"
+    if pre_decline is not None:
+        text += f" ({number(pre_decline)} before the decline" + (f", in {pre_decline_code})" if pre_decline_code else ")")
+    return text
+
+
+def resolution_summary(
+    recovery: Recovery, *, pre_decline: Mapping[str, float] | None = None, pre_decline_code: str | None = None
+) -> str:
+    """The lines a case's resolution adds about its action plan, one per outcome; "" when no action is linked.
+
+    Linked items that recovered: Trust between the organisations, 2.0 when the plan started → 4.0 in 2026-Q4 (…).
+    Linked items that did not recover: …
+    """
+    pre_decline = pre_decline or {}
+    lines = []
+    for heading, rows in (
+        (RECOVERED_HEADING, recovery.recovered),
+        (NOT_RECOVERED_HEADING, recovery.not_recovered),
+        (UNKNOWN_HEADING, recovery.unknown),
+    ):
+        if rows:
+            texts = [
+                outcome_text(row, pre_decline=pre_decline.get(row.address), pre_decline_code=pre_decline_code)
+                for row in rows
+            ]
+            lines.append(f"{heading}: {'; '.join(texts)}.")
+    return "\n".join(lines)
+
+
+def verdict(row: ItemProgress, *, pre_decline: float | None = None) -> str:
+    """'recovered', 'not yet' or 'no check-up since', for one line of a "did it work" panel."""
+    recovered = row.recovered(pre_decline)
+    return "no check-up since" if recovered is None else ("recovered" if recovered else "not yet")
+
+
 def _started_before(row: ItemProgress, other: ItemProgress) -> bool:
     # A known start beats an unknown one; then the earlier quarter (codes sort by time), then the older action.
     mine = (row.start is None, row.start.code if row.start else "", row.action_id)

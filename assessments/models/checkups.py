@@ -153,7 +153,8 @@ class ActionItem(models.Model):
     checked by ``services.actions``), a due date, and may name the rubric items
     it is meant to improve; ``baseline_period`` is the quarter whose scores
     stood when it was agreed, so "did the plan work" compares later quarters
-    with it (``selectors.actions``).
+    with it (``selectors.actions``). ``case`` is the risk case the action answers,
+    if any (the rule of docs/ACTIONS.md, "Actions and cases").
     """
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="action_items")
@@ -167,6 +168,11 @@ class ActionItem(models.Model):
     due_on = models.DateField()
     items = models.ManyToManyField(RubricItem, blank=True, related_name="action_items")
     note = models.TextField(blank=True)
+    # The case it is part of: added from the case page, or agreed while the partner's case was
+    # unresolved. A string reference: models.cases imports this module's neighbours.
+    case = models.ForeignKey(
+        "assessments.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
     # The last quarter scored when the action was agreed (null: nothing scored yet).
     baseline_period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from assessments.models import ActionItem, Checkup, Partner, PartnerSnapshot, RubricItem
+from assessments.models import ActionItem, Case, Checkup, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter
 from assessments.progress import ItemProgress, Point, Recovery, linked_items_recovered
 from assessments.selectors.access import (
@@ -34,6 +34,7 @@ __all__ = [
     "action_item_new",
     "action_progress",
     "action_progress_for_partner",
+    "case_actions",
     "item_means_at",
     "linked_items_recovered",
     "my_open_actions",
@@ -107,6 +108,23 @@ def action_progress_for_partner(*, partner_id: int, since: dt.datetime | None = 
     return _progress(actions.select_related("baseline_period").prefetch_related(_linked_items()))
 
 
+def case_actions(*, case_id: int) -> list[ActionItem]:
+    """A case's agreed actions, soonest due first, each with its ``progress``; three queries whatever their number.
+
+    The owner, quarter and who marked it done are joined; the caller has checked the user may see the case.
+    """
+    rows = list(
+        agreed(ActionItem.objects.filter(case_id=case_id))
+        .select_related("period", "done_by", "owner", "baseline_period")
+        .prefetch_related(_linked_items())
+        .order_by("due_on", "id")
+    )
+    progress = _progress(rows)
+    for action in rows:
+        action.progress = progress.get(action.id, [])
+    return rows
+
+
 def item_means_at(*, partner_id: int, period_code: str) -> dict[str, float]:
     """A partner's item means in one quarter (e.g. before a decline, for ``linked_items_recovered``)."""
     means = (
@@ -178,6 +196,8 @@ class ActionEditing:
     # Rubric items an action may be linked to: the current version's, and any already linked.
     items: list[RubricItem]
     action: ActionItem | None = None
+    # The case a new action is added from (its page), or the case an action is part of.
+    case: Case | None = None
 
 
 def _linkable(action: ActionItem | None) -> list[RubricItem]:
@@ -188,17 +208,25 @@ def _linkable(action: ActionItem | None) -> list[RubricItem]:
     return items
 
 
-def action_item_new(*, user, partner_id: int) -> ActionEditing:
-    """What the form needs to add an action to a partner. Raises Partner.DoesNotExist unless the user may edit it."""
+def action_item_new(*, user, partner_id: int, case_id: int | None = None) -> ActionEditing:
+    """What the form needs to add an action to a partner, from one of its cases when ``case_id`` is given.
+
+    Raises Partner.DoesNotExist unless the user may edit the partner, Case.DoesNotExist unless the case is its.
+    """
     partner = partners_editable_by(user).get(pk=partner_id)
-    return ActionEditing(partner=partner, owners=action_owners_for(partner_id=partner.pk), items=_linkable(None))
+    case = (
+        Case.objects.select_related("opened_period").get(pk=case_id, partner=partner) if case_id is not None else None
+    )
+    return ActionEditing(
+        partner=partner, owners=action_owners_for(partner_id=partner.pk), items=_linkable(None), case=case
+    )
 
 
 def action_item_for_editing(*, user, action_item_id: int) -> ActionEditing:
     """An action item the user may edit, with the form's choices. Raises ActionItem.DoesNotExist otherwise."""
     action = (
         action_items_editable_by(user)
-        .select_related("partner", "owner", "period", "baseline_period")
+        .select_related("partner", "owner", "period", "baseline_period", "case__opened_period")
         .prefetch_related(_linked_items())
         .get(pk=action_item_id)
     )
@@ -208,4 +236,5 @@ def action_item_for_editing(*, user, action_item_id: int) -> ActionEditing:
         owners=action_owners_for(partner_id=action.partner_id),
         items=_linkable(action),
         action=action,
+        case=action.case,
     )

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from assessments.models import Alert, Case, CaseEvent, Partner, PartnerSnapshot, Period
 from assessments.roles import Role
-from assessments.selectors.access import is_leadership, partners_visible_to
+from assessments.selectors.access import is_leadership, partner_editable_by, partners_visible_to
 from assessments.selectors.alerts import alert_numbers
+from assessments.selectors.case_plan import CasePlan, case_plan
 from assessments.trends import worst_first
 from assessments.vocabulary import Severity
 
@@ -192,6 +193,7 @@ class CasePage:
     events: list[CaseEvent]
     health: list[PartnerSnapshot]
     people: list = field(default_factory=list)
+    plan: CasePlan = field(default_factory=CasePlan)
 
     @property
     def can_acknowledge(self) -> bool:
@@ -204,6 +206,13 @@ class CasePage:
     @property
     def latest_health(self) -> PartnerSnapshot | None:
         return self.health[-1] if self.health else None
+
+    @property
+    def resolution(self) -> CaseEvent | None:
+        """The latest resolution's event (its note says why, and which linked items recovered)."""
+        if not self.is_resolved:
+            return None
+        return next((e for e in self.events if e.kind == CaseEvent.Kind.RESOLVED), None)
 
 
 def case_detail(*, user, case_id: int) -> Case:
@@ -226,6 +235,7 @@ def case_detail(*, user, case_id: int) -> Case:
 
 def case_page(*, user, case_id: int, today: dt.date | None = None, quarters: int = 8) -> CasePage:
     """Everything the case page shows, in a fixed number of queries (Case.DoesNotExist when out of scope)."""
+    today = today or timezone.localdate()
     case = case_detail(user=user, case_id=case_id)
     findings = list(case.findings.select_related("period"))
     # Newest quarter first; within a quarter the worst first.
@@ -238,6 +248,7 @@ def case_page(*, user, case_id: int, today: dt.date | None = None, quarters: int
         .order_by("-period__year", "-period__quarter")[:quarters]
     )[::-1]
     people = owners + [u for u in _leaders_list() if u.pk not in {o.pk for o in owners}]
+    can_edit = partner_editable_by(user, owner_ids={o.pk for o in owners})
     return CasePage(
         case=case,
         state=case.current_state(today),
@@ -246,6 +257,7 @@ def case_page(*, user, case_id: int, today: dt.date | None = None, quarters: int
         events=events,
         health=health,
         people=[p for p in people if p.is_active],
+        plan=case_plan(case=case, user=user, can_edit=can_edit, today=today),
     )
 
 
@@ -269,6 +281,13 @@ def case_for_partner(*, user, partner_id: int) -> Case | None:
             "-id",
         )
         .first()
+    )
+
+
+def case_unresolved(*, partner_id: int) -> Case | None:
+    """The partner's unresolved case, if it has one (at most one: a database constraint)."""
+    return (
+        Case.objects.filter(partner_id=partner_id).exclude(state=State.RESOLVED).select_related("opened_period").first()
     )
 
 

@@ -73,6 +73,17 @@ def decline_summary(
     )
 
 
+def pre_decline_quarter(*, partner_id: int, declined_in: str) -> str | None:
+    """The scored quarter just before the run of findings that ended in ``declined_in`` (a case's
+    episode quarter): the same rule as ``decline_baseline``, for a decline whose quarter is known.
+    None when the partner has no scored quarter before the run. One query.
+    """
+    scored, alerted, watched = _findings_by_quarter(partner_id)
+    return decline_baseline(
+        scored=[code for code in scored if code <= declined_in], alerted={*alerted, declined_in}, watched=watched, recent=1
+    )
+
+
 def _score(snapshot: PartnerSnapshot) -> Score:
     return Score(
         health=snapshot.health,

@@ -5,6 +5,9 @@ whoever may edit the partner; completing and reopening also to the action's own
 owner), so a call with another manager's id changes nothing: it raises
 ``DoesNotExist``, which views turn into a 404. Refused input raises
 ``ActionItemInvalid`` with one line saying what to change; nothing is written.
+
+A new action is part of a case: the one it was added from (``case_id``), else the
+partner's unresolved case if it has one (docs/ACTIONS.md, "Actions and cases").
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import ActionItem, PartnerSnapshot
+from assessments.models import ActionItem, Case, PartnerSnapshot
 from assessments.periods import current_quarter
 from assessments.selectors.access import (
     action_items_completable_by,
@@ -24,6 +27,7 @@ from assessments.selectors.access import (
     action_owners_for,
     partners_editable_by,
 )
+from assessments.selectors.cases import case_unresolved
 from assessments.selectors.rubrics import rubric_items, rubric_version_current
 from assessments.services.periods import period_get_or_create
 
@@ -69,16 +73,33 @@ def _clean(data: ActionItemData, *, partner_id: int, today: dt.date, linked_ids:
     return {"description": description, "note": note, "owner_id": data.owner_id, "due_on": data.due_on}
 
 
+def _case_for(partner_id: int, case_id: int | None) -> Case | None:
+    """The case a new action joins: the one named (it must be this partner's and unresolved), else the open one."""
+    if case_id is None:
+        return case_unresolved(partner_id=partner_id)
+    case = Case.objects.filter(pk=case_id, partner_id=partner_id).select_related("resolved_period").first()
+    if case is None:
+        raise ActionItemInvalid("Add the action from this partner's own case.")
+    if case.is_resolved:
+        when = f" in {case.resolved_period.code}" if case.resolved_period else ""
+        raise ActionItemInvalid(f"This case was resolved{when}: add the action on the partner page instead.")
+    return case
+
+
 @transaction.atomic
-def action_item_create(*, user, partner_id: int, data: ActionItemData, today: dt.date | None = None) -> ActionItem:
+def action_item_create(
+    *, user, partner_id: int, data: ActionItemData, case_id: int | None = None, today: dt.date | None = None
+) -> ActionItem:
     """Add an action to a partner the user may edit, agreed this quarter.
 
     Its baseline is the partner's latest scored quarter now: "did the plan work" compares later
-    quarters with it (selectors.actions).
+    quarters with it (selectors.actions). It joins the case ``case_id`` (added from the case page),
+    else the partner's unresolved case, if any.
     """
     partner = partners_editable_by(user).get(pk=partner_id)
     today = today or timezone.localdate()
     fields = _clean(data, partner_id=partner.pk, today=today, linked_ids=set())
+    case = _case_for(partner.pk, case_id)
     baseline = (
         PartnerSnapshot.objects.filter(partner=partner)
         .order_by("-period__year", "-period__quarter")
@@ -89,6 +110,7 @@ def action_item_create(*, user, partner_id: int, data: ActionItemData, today: dt
         partner=partner,
         period=period_get_or_create(quarter=current_quarter(today=today)),
         baseline_period_id=baseline,
+        case=case,
         created_by=user,
         **fields,
     )

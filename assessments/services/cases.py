@@ -10,7 +10,12 @@ recorded as alerts:
   declines again within 4 quarters of its resolution; later, a new case opens;
 * the case's severity is the worst finding of its episode; warning to critical
   is an escalation;
-* a case resolves by itself when ``recovery.has_recovered`` says so.
+* a case resolves by itself when ``recovery.has_recovered`` says so; a
+  resolution's note says which items the case's actions were linked to
+  recovered and which did not (``selectors.case_plan``);
+* an action agreed in a quarter the case is evaluated in while unresolved joins
+  it, even one written before the case opened (the check-up that showed the
+  decline) or replayed from history (docs/ACTIONS.md).
 
 Watch findings never open or join a case. At most one unresolved case per
 partner is a database constraint, so two workers that race to open one end
@@ -31,9 +36,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments.display import number, severity_label
-from assessments.models import Alert, Case, CaseDelivery, CaseEvent, Partner, Period
+from assessments.models import ActionItem, Alert, Case, CaseDelivery, CaseEvent, Partner, Period
 from assessments.recovery import QUIET_QUARTERS, REOPEN_QUARTERS, Baseline, baseline_before, has_recovered, reopens
 from assessments.roles import Role
+from assessments.selectors.case_plan import case_plan
 from assessments.trends import SnapshotPoint, quarters_between
 from assessments.vocabulary import Severity
 
@@ -130,6 +136,7 @@ def case_record_findings(
         _join(case, new, period, now=now, outcome=outcome)
     if case is None or case.is_resolved:
         return outcome
+    _actions_join(case, period)
     _escalate_if_worse(case, serious, period, notify=notify, now=now, outcome=outcome)
     if not new:
         _resolve_if_recovered(case, period, series, notify=notify, now=now, outcome=outcome)
@@ -257,6 +264,13 @@ def _join(case: Case, new: Sequence[Alert], period: Period, *, now, outcome) -> 
     case.save(update_fields=fields)
 
 
+def _actions_join(case: Case, period: Period) -> None:
+    # Agreed in a quarter while the case was unresolved: part of it. Actions added while it is
+    # unresolved join at once (services.actions); this catches those agreed in the check-up that
+    # opened it, and a replay's.
+    ActionItem.objects.filter(partner_id=case.partner_id, case__isnull=True, period=period).update(case=case)
+
+
 def _escalate_if_worse(case: Case, serious, period: Period, *, notify, now, outcome) -> None:
     # Only this episode's findings count: replaying an old quarter must not escalate a reopened case.
     if quarters_between(case.episode_period.code, period.code) < 0:
@@ -314,6 +328,8 @@ def _resolve_if_recovered(case: Case, period: Period, series, *, notify, now, ou
 
 
 def _resolve(case: Case, *, user, resolution: str, period: Period, note: str, now: dt.datetime) -> None:
+    # Store what the e-mail and the page show: which linked items recovered, as they stood now.
+    note = "\n".join(part for part in (note, case_plan(case=case).summary) if part)
     before = case.state
     case.state = State.RESOLVED
     case.resolution = resolution

@@ -19,6 +19,7 @@ from assessments.models.audit import CHANGED, CREATED, DELETED, history_baseline
 from assessments.periods import current_quarter
 from assessments.scoring import Scale
 from assessments.selectors.access import action_owners_for, checkups_editable_by, partners_editable_by
+from assessments.selectors.cases import case_unresolved
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.dispatch import evaluation_enqueue
 from assessments.services.periods import period_get_or_create
@@ -162,6 +163,9 @@ def _action_items_replace(checkup: Checkup, wanted: Sequence[ActionItemInput]) -
     for row, item in zip(existing, wanted, strict=False):
         row.description, row.owner_id, row.due_on = item.description.strip(), item.owner_id, item.due_on
         row.save(update_fields=["description", "owner", "due_on"])
+    added = wanted[len(existing) :]
+    # Agreed while the partner's case is unresolved: part of that case (docs/ACTIONS.md).
+    case = case_unresolved(partner_id=checkup.partner_id) if added else None
     ActionItem.objects.bulk_create(
         ActionItem(
             partner_id=checkup.partner_id,
@@ -173,8 +177,9 @@ def _action_items_replace(checkup: Checkup, wanted: Sequence[ActionItemInput]) -
             # Agreed in this check-up: its quarter is the plan's starting point.
             baseline_period_id=checkup.period_id,
             created_by_id=checkup.rater_id,
+            case=case,
         )
-        for item in wanted[len(existing) :]
+        for item in added
     )
     ActionItem.objects.filter(id__in=[row.id for row in existing[len(wanted) :]]).delete()
 

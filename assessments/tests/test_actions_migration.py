@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from assessments.tests.alerting import ensure_rubric_v1
+
 BEFORE = [("assessments", "0007_checkup_nudges")]
 AFTER = [("assessments", "0008_action_plan")]
 
@@ -29,6 +31,7 @@ def _back_to_the_latest_schema():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_free_text_owner_is_carried_over_to_a_user_and_unmatched_text_is_kept_in_the_note():
+    ensure_rubric_v1()  # an earlier transactional test's flush may have removed the rubric rows
     old = migrate(BEFORE)
     User = old.get_model("auth", "User")
     Group = old.get_model("auth", "Group")

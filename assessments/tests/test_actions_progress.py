@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from assessments.progress import ItemProgress, Point, linked_items_recovered
+from assessments.progress import ItemProgress, Point, linked_items_recovered, resolution_summary, verdict
 from assessments.selectors.actions import action_progress, action_progress_for_partner, item_means_at
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
@@ -71,6 +71,34 @@ def test_a_symptom_recovers_as_it_falls():
     assert rating(2.0, ("2027-Q1", 3.0), address=PENCIL).recovered() is False
     # Before the decline: none (0); now mild (0.5) is within half a point.
     assert rating(2.0, ("2027-Q1", 0.5), address=PENCIL).recovered(0.0) is True
+
+
+def test_the_resolution_summary_lists_recovered_then_not_then_unknown_with_start_latest_and_before():
+    recovery = linked_items_recovered(
+        [
+            rating(3.0, ("2026-Q4", 2.5), ("2027-Q1", 1.0), address=PENCIL),
+            rating(2.0, ("2027-Q1", 2.5)),
+            rating(None, address=TRUST, action_id=2),
+        ],
+        pre_decline={PENCIL: 0.0, TRUST: 4.0},
+    )
+
+    assert resolution_summary(recovery, pre_decline={PENCIL: 0.0}, pre_decline_code="2026-Q1") == (
+        "Linked items that recovered: One-sided pencil, 3.0 when the plan started → 1.0 in 2027-Q1 "
+        "(0.0 before the decline, in 2026-Q1).\n"
+        "Linked items that did not recover: Trust between the organisations, 2.0 when the plan started → 2.5 in 2027-Q1."
+    )
+    unknown = linked_items_recovered([rating(None)])
+    assert resolution_summary(unknown) == (
+        "Linked items with no check-up since the plan started: Trust between the organisations, — when the plan started."
+    )
+    assert resolution_summary(linked_items_recovered([])) == ""
+
+
+def test_each_line_of_did_it_work_gets_a_verdict_in_words():
+    assert verdict(rating(2.0, ("2027-Q1", 3.5)), pre_decline=4.0) == "recovered"
+    assert verdict(rating(2.0, ("2027-Q1", 2.5)), pre_decline=4.0) == "not yet"
+    assert verdict(rating(2.0)) == "no check-up since"
 
 
 def test_linked_items_recovered_sorts_items_and_judges_an_item_linked_twice_from_the_first_action():

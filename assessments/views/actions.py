@@ -1,7 +1,8 @@
 """Action items: add, edit, mark done, reopen and delete, from the partner page, My check-ups or a case.
 
 Every write form may carry ``next`` (a path on this site) to return to the page
-it came from; without one the partner page opens at the action.
+it came from; without one the partner page opens at the action. The add form
+may carry ``case``: the case page's link adds the action to that case.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.forms.actions import ActionItemForm
-from assessments.models import ActionItem, Partner
+from assessments.models import ActionItem, Case, Partner
 from assessments.selectors.actions import ActionEditing, action_item_for_editing, action_item_new
 from assessments.services.actions import (
     ActionItemInvalid,
@@ -35,6 +36,12 @@ def _next(request) -> str:
     ):
         return target
     return ""
+
+
+def _case_id(request) -> int | None:
+    """The case an action is added from (the case page's link carries it), if any."""
+    value = request.POST.get("case") or request.GET.get("case") or ""
+    return int(value) if value.isdigit() else None
 
 
 def _back(request, partner_id: int, action_id: int | None = None):
@@ -66,10 +73,11 @@ def _render_form(request, editing: ActionEditing, form: ActionItemForm, *, error
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_item_add(request, pk: int):
+    case_id = _case_id(request)
     try:
-        editing = action_item_new(user=request.user, partner_id=pk)
-    except Partner.DoesNotExist:
-        raise Http404("No such partner") from None
+        editing = action_item_new(user=request.user, partner_id=pk, case_id=case_id)
+    except (Partner.DoesNotExist, Case.DoesNotExist):
+        raise Http404("No such partner or case") from None
     choices = {"owners": editing.owners, "items": editing.items}
     if request.method == "GET":
         mine = request.user.pk if request.user.pk in editing.owners.ids else None
@@ -77,7 +85,7 @@ def action_item_add(request, pk: int):
     form = ActionItemForm(request.POST, **choices)
     if form.is_valid():
         try:
-            action = action_item_create(user=request.user, partner_id=pk, data=form.action_data())
+            action = action_item_create(user=request.user, partner_id=pk, data=form.action_data(), case_id=case_id)
         except Partner.DoesNotExist:
             raise Http404("No such partner") from None
         except ActionItemInvalid as error:
