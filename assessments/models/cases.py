@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models.alerts import Alert, OutboxRow
+from assessments.models.audit import audit_trail
 from assessments.models.partners import Partner, Period
 from assessments.vocabulary import Severity, choices
 
@@ -73,6 +74,9 @@ class Case(models.Model):
     baseline_health = models.FloatField(null=True, blank=True)
     baseline_noise = models.FloatField(null=True, blank=True)
     changed_at = models.DateTimeField(default=timezone.now)
+
+    # Who changed the case, when and from what (docs/AUDIT.md); its partner's history page lists it.
+    history = audit_trail()
 
     class Meta:
         verbose_name = "risk case"

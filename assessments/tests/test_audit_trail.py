@@ -220,3 +220,22 @@ def test_any_audited_model_with_a_partner_key_joins_the_partner_history(monkeypa
         ("changed", [("Notes", "—", "Looked again")]),
         ("created", []),
     ]
+
+
+def test_acknowledging_a_risk_case_shows_on_its_partners_history(lena_client, ana):
+    from assessments.models import Case
+    from assessments.services.case_triage import case_acknowledge
+
+    partner = PartnerFactory(name="Oakline Logistics", owners=[ana])
+    q3 = PeriodFactory.of("2026-Q3")
+    case = Case.objects.create(
+        partner=partner, severity="warning", opened_period=q3, episode_period=q3, last_finding_period=q3
+    )
+    case_acknowledge(case_id=case.pk, user=ana, note="Calling their CFO")
+
+    assert list(Case.history.filter(id=case.pk).values_list("state", flat=True).order_by("history_id")) == [
+        "open",
+        "acknowledged",
+    ]
+    page = history_page(lena_client, partner)
+    assert "Calling their CFO" in page
