@@ -381,6 +381,6 @@ def _insert_answers(rows: list[tuple[int, int, str, int]]) -> None:
     with connection.cursor() as cursor:
         # The check constraint on value still applies to COPY.
         cursor.copy_expert(
-            f"COPY {Answer._meta.db_table} (checkup_id, item_id, scale, value, comment) FROM STDIN",
+            f"COPY {Answer._meta.db_table} ({Answer._meta.get_field('checkup').column}, item_id, scale, value, comment) FROM STDIN",
             buffer,
         )
