@@ -9,14 +9,17 @@ periodic ``cases_wake`` writes it down later.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from assessments.display import person_name
 from assessments.models import Alert, Case, CaseEvent, Partner, PartnerSnapshot, Period
 from assessments.roles import Role
 from assessments.selectors.access import is_leadership, partner_ids_owned_by
@@ -169,25 +172,62 @@ _ORDER = {
 }
 
 
+# What a row of the inbox shows (templates/cases/list.html and _state.html); anything else would be
+# read case by case, so a new column adds its field here.
+_ROW_FIELDS = (
+    "id",
+    "partner_id",
+    "partner__name",
+    "severity",
+    "state",
+    "snoozed_until",
+    "state_before_snooze",
+    "resolution",
+    "opened_period_id",
+    "opened_period__code",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
 def case_inbox(*, user, filters: InboxFilters, today: dt.date | None = None) -> QuerySet[Case]:
-    """The cases a user may see, filtered and sorted; one query per page, whatever the number of cases."""
+    """The cases a user may see, filtered and sorted; one query per page, whatever the number of cases.
+
+    Give the page's cases to ``inbox_rows`` for their owners' names.
+    """
     today = today or timezone.localdate()
     cases = _filtered(user=user, filters=filters, today=today)
     if filters.state != ALL:
         cases = cases.filter(in_state(filters.state, today))
     return (
         cases.annotate(severity_rank=_severity_sql())
-        .select_related("partner", "assignee", "opened_period", "last_finding_period")
-        .prefetch_related(
-            Prefetch(
-                "partner__owners",
-                queryset=get_user_model()
-                .objects.only("id", "username", "first_name", "last_name")
-                .order_by("first_name"),
-            )
-        )
+        .select_related("partner", "assignee", "opened_period")
+        .only(*_ROW_FIELDS)
         .order_by(*_ORDER.get(filters.sort, _ORDER[Sort.WORST]), "id")
     )
+
+
+def inbox_rows(cases: Iterable[Case]) -> list[Case]:
+    """One page of the inbox, each case with ``owner_names``: its partner's owners, in one query of names.
+
+    Names rather than prefetched users: 2 ms less per page at 10,000 partners (bench/cases.py).
+    """
+    cases = list(cases)
+    if not cases:
+        return cases
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Partner.owners.through.objects.filter(partner_id__in={case.partner_id for case in cases})
+        .order_by("user__first_name", "user__last_name", "user__username")
+        .values_list("partner_id", "user_id", "user__username", "user__first_name", "user__last_name")
+    )
+    for partner_id, *person in rows:
+        names[partner_id].append(person_name(Person(*person)))
+    for case in cases:
+        case.owner_names = names[case.partner_id]
+    return cases
 
 
 def case_state_counts(*, user, filters: InboxFilters, today: dt.date | None = None) -> dict[str, int]:
