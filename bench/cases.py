@@ -17,7 +17,9 @@ It works on the database of ``bench/dashboard.py`` (seeded here the same way unl
    --heavy-share-th partner: an account manager with many partners and cases.
 3. Measures in-process (Django's test Client, DEBUG off) for that manager and
    for leadership: the inbox's default view, filtered views (state, severity,
-   partner search), page 2, and the case page walking 60 different cases.
+   partner search), page 2, and the case page walking 60 different cases,
+   --requests of each, all the views taken in turn (round i requests each view
+   once) so that a burst of load on a shared machine falls on every view alike.
    Prints p50 and p95 and the queries of each view, PASS/FAIL against p95 <= 50 ms,
    and whether every view costs the same queries for a manager with few cases
    as for one with many (and a case with a short history as one with a long one).
@@ -238,21 +240,25 @@ def describe_cases() -> None:
 # --- measuring ---------------------------------------------------------------------
 
 
-def timed(client, urls: list[str], n: int) -> tuple[float, float, int]:
-    """p50 and p95 over n requests walking ``urls`` in turn, after five warm-up requests."""
-    for url in urls[:5] if len(urls) > n else [urls[0]] * 5:
-        response = client.get(url, secure=True)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    walk = urls[5:] if len(urls) > n else urls
-    times = []
-    for i in range(n):
-        started = time.perf_counter()
-        response = client.get(walk[i % len(walk)], secure=True)
-        times.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{walk[i % len(walk)]} answered {response.status_code}")
-    return percentile(times, 50), percentile(times, 95), len(response.content)
+def timed_in_turn(views: list[tuple], n: int) -> list[list[float]]:
+    """Request times in ms for each of ``views`` ((client, urls) pairs), n each, the views taken in turn.
+
+    Round i requests every view's i-th URL (a list of one URL repeats it), so a burst of load from
+    another process on this shared machine falls on every view alike instead of on whichever
+    view was being measured then. Five warm-up rounds are dropped.
+    """
+    times: list[list[float]] = [[] for _ in views]
+    for i in range(n + 5):
+        for j, (client, urls) in enumerate(views):
+            url = urls[i % len(urls)]
+            started = time.perf_counter()
+            response = client.get(url, secure=True)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+            if i >= 5:
+                times[j].append(elapsed)
+    return times
 
 
 def inbox_rows(client, url: str) -> tuple[int, str]:
@@ -378,35 +384,37 @@ def main() -> int:
         "all, by partner, p2": "/cases/?state=all&sort=partner&page=2",
     }
     rng = random.Random(7)
-    results: list[tuple[str, str, float, float, int, int]] = []
+    results: list[tuple[str, str, float, float, int, str]] = []
     same_queries: list[tuple[str, bool, str]] = []
     clients = {}
     for user in (light, heavy, leader):
         clients[user.username] = Client()
         clients[user.username].force_login(user)
 
-    print("load average before measuring (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    # Every view of both viewers, with its queries, rows and size, then all of them timed in turn.
+    measured = []  # (user, label, shown, client, urls, queries, detail)
     for user in (heavy, leader):
         client = clients[user.username]
         for label, url in views.items():
             rows, pages = inbox_rows(client, url)
+            size = len(client.get(url, secure=True).content)
             queries = count_queries(client, url)
-            p50, p95, size = timed(client, [url], args.requests)
-            results.append((user.username, label, p50, p95, queries, size))
-            print(
-                f"in-process {user.username:14} {label:20} {url:40} p50 {p50:5.1f} ms, p95 {p95:5.1f} ms, "
-                f"{queries} queries, {rows} rows (of {pages} pages), {size / 1024:.0f} KiB"
-            )
+            detail = f"{queries} queries, {rows} rows (of {pages} pages), {size / 1024:.0f} KiB"
+            measured.append((user.username, label, url, client, [url], queries, detail))
         ids = list(cases_visible_to(user).values_list("pk", flat=True))
         walk = [f"/cases/{pk}/" for pk in rng.sample(ids, min(len(ids), args.requests + 5))]
         queries = {count_queries(client, url) for url in walk[:10]}
-        p50, p95, size = timed(client, walk, args.requests)
-        results.append((user.username, "case page", p50, p95, max(queries), size))
-        print(
-            f"in-process {user.username:14} {'case page':20} {f'{len(walk) - 5} different cases':40} "
-            f"p50 {p50:5.1f} ms, p95 {p95:5.1f} ms, {'/'.join(map(str, sorted(queries)))} queries, "
-            f"{size / 1024:.0f} KiB (the last)"
+        size = len(client.get(walk[0], secure=True).content)
+        detail = f"{'/'.join(map(str, sorted(queries)))} queries, {size / 1024:.0f} KiB"
+        measured.append(
+            (user.username, "case page", f"{args.requests} different cases", client, walk, max(queries), detail)
         )
+    print("load average before measuring (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    request_times = timed_in_turn([(client, urls) for _, _, _, client, urls, _, _ in measured], args.requests)
+    for (who, label, shown, _, _, queries, detail), times in zip(measured, request_times, strict=True):
+        p50, p95 = percentile(times, 50), percentile(times, 95)
+        results.append((who, label, p50, p95, queries, detail))
+        print(f"in-process {who:14} {label:20} {shown:40} p50 {p50:5.1f} ms, p95 {p95:5.1f} ms, {detail}")
 
     # The same queries for the manager with the fewest cases as for the one with the most. The search
     # compared is one both find rows for: an empty page skips the owners of its rows.
