@@ -375,7 +375,7 @@ def main() -> int:
     )
 
     views = {
-        "inbox default": "/cases/",
+        "default view": "/cases/",
         "state=acknowledged": "/cases/?state=acknowledged",
         "state=all": "/cases/?state=all",
         "severity=critical": "/cases/?severity=critical",
