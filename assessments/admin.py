@@ -68,7 +68,7 @@ class FrozenWhenUsed:
 
 
 def _unused_versions():
-    return models.RubricVersion.objects.filter(assessments__isnull=True)
+    return models.RubricVersion.objects.filter(checkups__isnull=True)
 
 
 class RubricItemInline(FrozenWhenUsed, admin.TabularInline):
@@ -280,7 +280,7 @@ class ReadOnlyAdmin:
 
 
 def _submitted(obj) -> bool:
-    return isinstance(obj, models.Assessment) and obj.is_submitted
+    return isinstance(obj, models.Checkup) and obj.is_submitted
 
 
 class AnswerInline(admin.TabularInline):
@@ -300,8 +300,8 @@ class AnswerInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and not _submitted(obj)
 
 
-@admin.register(models.Assessment)
-class AssessmentAdmin(SimpleHistoryAdmin):
+@admin.register(models.Checkup)
+class CheckupAdmin(SimpleHistoryAdmin):
     list_display = ["partner", "period", "rater", "status", "submitted_at", "revision", "evaluated_at"]
     list_filter = ["status", "period", "rubric_version", "info_withheld", "abusive_behaviour"]
     search_fields = ["partner__name", "rater__email", "rater__username"]
@@ -331,17 +331,17 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 class AnswerAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Answers change with their check-up: a draft's in its page, a submitted one's by amendment."""
 
-    list_display = ["assessment", "item", "value"]
+    list_display = ["checkup", "item", "value"]
     list_filter = ["scale", "item__rubric__key"]
-    search_fields = ["assessment__partner__name", "item__key", "comment"]
-    raw_id_fields = ["assessment", "item"]
+    search_fields = ["checkup__partner__name", "item__key", "comment"]
+    raw_id_fields = ["checkup", "item"]
 
 
-@admin.register(models.AssessmentRevision)
-class AssessmentRevisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["assessment", "number", "submitted_at", "amended_by"]
-    search_fields = ["assessment__partner__name"]
-    raw_id_fields = ["assessment"]
+@admin.register(models.CheckupRevision)
+class CheckupRevisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ["checkup", "number", "submitted_at", "amended_by"]
+    search_fields = ["checkup__partner__name"]
+    raw_id_fields = ["checkup"]
 
 
 @admin.register(models.ActionItem)
@@ -349,7 +349,7 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_display = ["description", "partner", "owner", "due_on", "done_at"]
     list_filter = ["period"]
     search_fields = ["description", "owner__username", "owner__first_name", "owner__last_name", "partner__name"]
-    raw_id_fields = ["partner", "assessment", "owner", "created_by", "done_by"]
+    raw_id_fields = ["partner", "checkup", "owner", "created_by", "done_by"]
     filter_horizontal = ["items"]
 
 
@@ -396,10 +396,10 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(models.Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["assessment", "kind", "recipient", "status", "attempts", "sent_at"]
+    list_display = ["checkup", "kind", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["kind", "status"]
-    search_fields = ["assessment__partner__name", "recipient__email"]
-    raw_id_fields = ["assessment", "recipient"]
+    search_fields = ["checkup__partner__name", "recipient__email"]
+    raw_id_fields = ["checkup", "recipient"]
 
 
 class CaseEventInline(admin.TabularInline):

@@ -18,7 +18,7 @@ class Role(TextChoices):
 # codename prefixes per model, by role
 ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.ACCOUNT_MANAGER: {
-        "assessment": ("view", "add", "change"),
+        "checkup": ("view", "add", "change"),
         "answer": ("view", "add", "change"),
         "actionitem": ("view", "add", "change"),
         "interaction": ("view", "add"),
@@ -31,7 +31,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
     Role.LEADERSHIP: {
         "partner": ("view",),
         "engagement": ("view",),
-        "assessment": ("view",),
+        "checkup": ("view",),
         "answer": ("view",),
         "actionitem": ("view",),
         "interaction": ("view",),
@@ -48,7 +48,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
             "rubricversion",
             "rubric",
             "rubricitem",
-            "assessment",
+            "checkup",
             "answer",
             "actionitem",
             "partnersnapshot",

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 
 class TaskName(StrEnum):
-    EVALUATE_ASSESSMENT = "assessments.tasks.evaluate_assessment"
+    EVALUATE_ASSESSMENT = "assessments.tasks.evaluate_checkup"
     SCAN_UNEVALUATED = "assessments.tasks.scan_unevaluated"
     SCAN_TRENDS = "assessments.tasks.scan_trends"
     OPEN_CHECKUPS = "assessments.tasks.open_checkups"

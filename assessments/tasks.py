@@ -20,10 +20,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name=TaskName.EVALUATE_ASSESSMENT.value)
-def evaluate_assessment(assessment_id: int) -> None:
+def evaluate_checkup(checkup_id: int) -> None:
     """Decline detection for one submitted check-up (queued after the submission commits)."""
-    report = alerts.assessment_evaluate(assessment_id=assessment_id)
-    logger.info("evaluated check-up %s: %s", assessment_id, report)
+    report = alerts.checkup_evaluate(checkup_id=checkup_id)
+    logger.info("evaluated check-up %s: %s", checkup_id, report)
 
 
 @shared_task(name=TaskName.SCAN_UNEVALUATED.value)

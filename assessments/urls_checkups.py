@@ -4,10 +4,10 @@ from assessments.views import checkups, partners
 
 urlpatterns = [
     path("checkups/", checkups.my_checkups_view, name="my_checkups"),
-    path("checkups/start/<int:partner_pk>/", checkups.checkup_start, name="checkup_start"),
-    path("checkups/<int:pk>/", checkups.checkup_edit, name="checkup_edit"),
+    path("checkups/start/<int:partner_pk>/", checkups.checkup_start_view, name="checkup_start"),
+    path("checkups/<int:pk>/", checkups.checkup_edit_view, name="checkup_edit"),
     path("checkups/<int:pk>/result/", checkups.checkup_result_view, name="checkup_result"),
-    path("checkups/<int:pk>/amend/", checkups.checkup_amend, name="checkup_amend"),
+    path("checkups/<int:pk>/amend/", checkups.checkup_amend_view, name="checkup_amend"),
     path("partners/", partners.partner_list_view, name="partner_list"),
     path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
     path("partners/<int:pk>/history/", partners.partner_history_view, name="partner_history"),

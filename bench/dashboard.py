@@ -146,7 +146,7 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     from django.utils import timezone
     from django.utils.timezone import localdate
 
-    from assessments.models import Alert, Assessment, Partner
+    from assessments.models import Alert, Checkup, Partner
     from assessments.periods import current_quarter
     from assessments.roles import Role
     from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
@@ -206,11 +206,11 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
 
     # Check-ups and answers, one quarter at a time: COPY, in the database's own transaction each.
     started = time.perf_counter()
-    assessment_id = 0
+    checkup_id = 0
     answers_written = 0
     for q_index, quarter in enumerate(history):
         period_id = periods[quarter.code].id
-        assessment_rows = []
+        checkup_rows = []
         answers = io.StringIO()
         for pid, owners, base, pattern, onset in profiles:
             level, symptom = base, 0.3
@@ -223,15 +223,15 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
                 level -= 1.4
                 symptom = 1.8
             for rater in owners:
-                assessment_id += 1
-                assessment_rows.append(
+                checkup_id += 1
+                checkup_rows.append(
                     {
-                        "id": assessment_id,
+                        "id": checkup_id,
                         "partner_id": pid,
                         "period_id": period_id,
                         "rater_id": rater,
                         "rubric_version_id": version.id,
-                        "status": Assessment.Status.SUBMITTED.value,
+                        "status": Checkup.Status.SUBMITTED.value,
                         "last_saved_at": now,
                         "submitted_at": now,
                         "created_at": now,
@@ -243,19 +243,19 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
                         value = min(3, max(0, round(rng.gauss(symptom, 0.45))))
                     else:
                         value = min(5, max(1, round(rng.gauss(level + bias, 0.55))))
-                    answers.write(f"{assessment_id}\t{item_id}\t{scale}\t{value}\t\n")
+                    answers.write(f"{checkup_id}\t{item_id}\t{scale}\t{value}\t\n")
                     answers_written += 1
         answers.seek(0)
         with transaction.atomic():
-            copy_model(Assessment, assessment_rows)
+            copy_model(Checkup, checkup_rows)
             with connection.cursor() as cursor:
                 # Deferred foreign-key checks would fire once per answer at COMMIT (most of the
                 # time); skip them here and check every reference in one pass below instead.
                 # Check constraints (the answer's range) still apply.
                 cursor.execute("SET LOCAL session_replication_role = replica")
-                cursor.copy_expert("COPY assessments_answer (assessment_id, item_id, scale, value, comment) FROM STDIN",
+                cursor.copy_expert("COPY assessments_answer (checkup_id, item_id, scale, value, comment) FROM STDIN",
                                    answers)
-        print(f"  seeded {quarter.code}: {len(assessment_rows):,} check-ups, answers so far {answers_written:,}",
+        print(f"  seeded {quarter.code}: {len(checkup_rows):,} check-ups, answers so far {answers_written:,}",
               flush=True)
 
     # This quarter's check-ups are open (drafts), as at any time in a quarter; completion counts them.
@@ -263,18 +263,18 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     drafts = []
     for pid, owners, *_ in profiles:
         for rater in owners:
-            assessment_id += 1
-            drafts.append({"id": assessment_id, "partner_id": pid, "period_id": current_id, "rater_id": rater,
-                           "rubric_version_id": version.id, "status": Assessment.Status.DRAFT.value, "created_at": now})
+            checkup_id += 1
+            drafts.append({"id": checkup_id, "partner_id": pid, "period_id": current_id, "rater_id": rater,
+                           "rubric_version_id": version.id, "status": Checkup.Status.DRAFT.value, "created_at": now})
     with transaction.atomic():
-        copy_model(Assessment, drafts)
-        reset_sequences(Assessment)
+        copy_model(Checkup, drafts)
+        reset_sequences(Checkup)
         cursor = connection.cursor()
         cursor.execute("SELECT setval(pg_get_serial_sequence('assessments_answer', 'id'), MAX(id)) FROM assessments_answer")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM assessments_answer a"
-            " LEFT JOIN assessments_assessment s ON s.id = a.assessment_id"
+            " LEFT JOIN assessments_assessment s ON s.id = a.checkup_id"
             " LEFT JOIN assessments_rubricitem i ON i.id = a.item_id WHERE s.id IS NULL OR i.id IS NULL"
         )
         dangling = cursor.fetchone()[0]

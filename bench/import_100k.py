@@ -78,7 +78,7 @@ def main() -> int:
         rejected = manage(env, "import_assessments", str(bad), "--create-missing")
         rejected_s = time.perf_counter() - started
         counts = manage(env, "shell", "-v", "0", "-c",
-                        "from assessments.models import *; print(Partner.objects.count(), Assessment.objects.count(),"
+                        "from assessments.models import *; print(Partner.objects.count(), Checkup.objects.count(),"
                         " Answer.objects.count())").stdout.split()
 
         good = Path(tmp) / "good.csv"

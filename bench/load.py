@@ -176,7 +176,7 @@ def prepare(database_url: str, reuse: bool) -> dict:
     from django.db import transaction
     from django.utils.timezone import localdate
 
-    from assessments.models import Assessment, Partner
+    from assessments.models import Checkup, Partner
     from assessments.periods import current_quarter
     from assessments.roles import Role
     from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
@@ -213,9 +213,9 @@ def prepare(database_url: str, reuse: bool) -> dict:
             # Each load manager owns exactly that many partners, whatever an earlier run assigned.
             Partner.owners.through.objects.filter(user=manager).exclude(partner_id__in=owned).delete()
             # A fresh run: this quarter's check-ups of the load managers start as empty drafts.
-            Assessment.objects.filter(rater=manager, period=period).delete()
-            created = Assessment.objects.bulk_create(
-                [Assessment(partner_id=pid, period=period, rater=manager, rubric_version=version) for pid in owned]
+            Checkup.objects.filter(rater=manager, period=period).delete()
+            created = Checkup.objects.bulk_create(
+                [Checkup(partner_id=pid, period=period, rater=manager, rubric_version=version) for pid in owned]
             )
             drafts[manager.username] = [a.id for a in created]
         snapshots_recompute(pairs={(pid, period.id) for pid in Partner.objects.filter(
@@ -239,15 +239,15 @@ def restore(data: dict) -> None:
     measures the full seeded quarter again rather than the few partners submitted here."""
     from django.db import close_old_connections, transaction
 
-    from assessments.models import Alert, Assessment
+    from assessments.models import Alert, Checkup
     from assessments.services.snapshots import snapshots_recompute
 
     close_old_connections()
     ids = [pk for drafts in data["drafts"].values() for pk in drafts]
     with transaction.atomic():
-        pairs = set(Assessment.objects.filter(pk__in=ids).values_list("partner_id", "period_id"))
+        pairs = set(Checkup.objects.filter(pk__in=ids).values_list("partner_id", "period_id"))
         Alert.objects.filter(period__code=data["period"], partner_id__in={p for p, _ in pairs}).delete()
-        Assessment.objects.filter(pk__in=ids).delete()
+        Checkup.objects.filter(pk__in=ids).delete()
         snapshots_recompute(pairs=pairs)
     print(f"restored the bench database: removed this run's {len(ids)} check-ups of {data['period']}")
 
@@ -310,7 +310,7 @@ def recover_and_count(accepted: list[int], started_at, smtp: Smtp, timeout: floa
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from assessments.models import AlertDelivery, Assessment
+    from assessments.models import AlertDelivery, Checkup
     from assessments.services.alerts import evaluations_pending_run
     from assessments.services.outbox import outbox_send_due
 
@@ -320,14 +320,14 @@ def recover_and_count(accepted: list[int], started_at, smtp: Smtp, timeout: floa
         # What beat would do every minute; "now" a day ahead so back-off delays are over.
         evaluations_pending_run()
         outbox_send_due(now=timezone.now() + dt.timedelta(days=1))
-        pending_eval = Assessment.objects.filter(pk__in=accepted, evaluated_at__isnull=True).count()
+        pending_eval = Checkup.objects.filter(pk__in=accepted, evaluated_at__isnull=True).count()
         pending_mail = AlertDelivery.objects.filter(alert__created_at__gte=started_at).exclude(
             status=AlertDelivery.Status.SENT).count()
         if not pending_eval and not pending_mail:
             break
         time.sleep(2)
-    lost_submissions = len(accepted) - Assessment.objects.filter(
-        pk__in=accepted, status=Assessment.Status.SUBMITTED).count()
+    lost_submissions = len(accepted) - Checkup.objects.filter(
+        pk__in=accepted, status=Checkup.Status.SUBMITTED).count()
     deliveries = AlertDelivery.objects.filter(alert__created_at__gte=started_at)
     sent = deliveries.filter(status=AlertDelivery.Status.SENT).count()
     # Lost: not marked sent, or marked sent but in no e-mail received. Duplicated: a message

@@ -92,8 +92,8 @@ class AccountManager(Person):
         if not self.drafts:
             self.page("/checkups/", "my check-ups")
             return
-        assessment_id = self.drafts.pop(0)
-        self.page(f"/checkups/{assessment_id}/", "check-up form")
+        checkup_id = self.drafts.pop(0)
+        self.page(f"/checkups/{checkup_id}/", "check-up form")
         gevent.sleep(self.rng.uniform(*FORM_SECONDS))
         answers = {
             f"answer__{address.replace('.', '__')}": str(
@@ -103,19 +103,19 @@ class AccountManager(Person):
         }
         answers.update({"action": "submit", "csrfmiddlewaretoken": self.csrf()})
         with self.client.post(
-            f"/checkups/{assessment_id}/",
+            f"/checkups/{checkup_id}/",
             answers,
-            headers={"Referer": f"{self.host}/checkups/{assessment_id}/"},
+            headers={"Referer": f"{self.host}/checkups/{checkup_id}/"},
             name="check-up submit",
             allow_redirects=False,
             catch_response=True,
         ) as response:
             if response.status_code == 302 and "/result/" in response.headers.get("Location", ""):
-                accepted.append(assessment_id)
+                accepted.append(checkup_id)
             else:
                 response.failure(f"submit answered {response.status_code}")
                 return
-        self.page(f"/checkups/{assessment_id}/result/", "check-up result")
+        self.page(f"/checkups/{checkup_id}/result/", "check-up result")
 
 
 class Leader(Person):

@@ -1,13 +1,13 @@
 from assessments.models.actions import ActionItemReminder
 from assessments.models.alerts import Alert, AlertAction, AlertDelivery, DigestDelivery, Reminder
-from assessments.models.assessments import (
+from assessments.models.cases import Case, CaseDelivery, CaseEvent
+from assessments.models.checkups import (
     ActionItem,
     Answer,
-    Assessment,
-    AssessmentRevision,
+    Checkup,
+    CheckupRevision,
     PartnerSnapshot,
 )
-from assessments.models.cases import Case, CaseDelivery, CaseEvent
 from assessments.models.nudges import CheckupNudge
 from assessments.models.partners import Engagement, Interaction, Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion, RubricVersionFrozen
@@ -19,12 +19,12 @@ __all__ = [
     "AlertAction",
     "AlertDelivery",
     "Answer",
-    "Assessment",
-    "AssessmentRevision",
     "Case",
     "CaseDelivery",
     "CaseEvent",
+    "Checkup",
     "CheckupNudge",
+    "CheckupRevision",
     "DigestDelivery",
     "Engagement",
     "Interaction",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 
 from assessments.models.alerts import OutboxRow
-from assessments.models.assessments import ActionItem
+from assessments.models.checkups import ActionItem
 
 
 class ActionItemReminder(OutboxRow):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from assessments.models.assessments import Assessment
+from assessments.models.checkups import Checkup
 from assessments.models.partners import Partner, Period
 from assessments.vocabulary import Rule, Severity, choices
 
@@ -119,7 +119,7 @@ class Reminder(OutboxRow):
         MONTH_2 = "month_2", "Monthly review (2nd month)"
         MONTH_3 = "month_3", "Monthly review (3rd month)"
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reminders")
+    checkup = models.ForeignKey(Checkup, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=12, choices=Kind.choices)
 
     class Meta:
@@ -127,7 +127,7 @@ class Reminder(OutboxRow):
         verbose_name_plural = "reminders"
         constraints = [
             models.UniqueConstraint(
-                fields=["assessment", "kind", "recipient"],
+                fields=["checkup", "kind", "recipient"],
                 name="one_reminder_per_kind",
                 violation_error_message="This recipient already has a reminder of this kind for this check-up.",
             ),
@@ -135,7 +135,7 @@ class Reminder(OutboxRow):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reminder_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.kind} reminder for {self.assessment_id} to {self.recipient_id}"
+        return f"{self.kind} reminder for {self.checkup_id} to {self.recipient_id}"
 
 
 class AlertAction(models.Model):

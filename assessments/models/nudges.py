@@ -4,14 +4,14 @@ from django.conf import settings
 from django.db import models
 
 from assessments.models.alerts import OutboxRow
-from assessments.models.assessments import Assessment
+from assessments.models.checkups import Checkup
 
 
 class CheckupNudge(OutboxRow):
     """A leader's reminder to a rater about one missing or overdue check-up: an e-mail through
     the outbox, at most one per check-up per day (the constraint makes a second click a no-op)."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="nudges")
+    checkup = models.ForeignKey(Checkup, on_delete=models.CASCADE, related_name="nudges")
     # The local day of the nudge.
     nudged_on = models.DateField()
     nudged_by = models.ForeignKey(
@@ -24,7 +24,7 @@ class CheckupNudge(OutboxRow):
         verbose_name_plural = "check-up nudges"
         constraints = [
             models.UniqueConstraint(
-                fields=["assessment", "nudged_on"],
+                fields=["checkup", "nudged_on"],
                 name="one_nudge_per_checkup_day",
                 violation_error_message="This check-up was already nudged today.",
             ),
@@ -32,4 +32,4 @@ class CheckupNudge(OutboxRow):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="nudge_due_idx")]
 
     def __str__(self) -> str:
-        return f"nudge {self.nudged_on} for {self.assessment_id} to {self.recipient_id} ({self.status})"
+        return f"nudge {self.nudged_on} for {self.checkup_id} to {self.recipient_id} ({self.status})"

@@ -27,7 +27,7 @@ class RubricVersionFrozen(Exception):
 def _frozen_version(version_ids) -> int | None:
     """The number of the first of these versions that a check-up uses, or None."""
     return (
-        RubricVersion.objects.filter(pk__in=[v for v in version_ids if v is not None], assessments__isnull=False)
+        RubricVersion.objects.filter(pk__in=[v for v in version_ids if v is not None], checkups__isnull=False)
         .values_list("number", flat=True)
         .first()
     )
@@ -42,7 +42,7 @@ def _refuse_frozen(version_ids) -> None:
 class RubricVersion(models.Model):
     """A published set of the three rubrics with their weights.
 
-    An assessment points at the version it was scored with, so history stays
+    An checkup points at the version it was scored with, so history stays
     comparable when weights or items change. Exactly one version is current.
     """
 

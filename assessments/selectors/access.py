@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from assessments.models import ActionItem, Assessment, Partner
+from assessments.models import ActionItem, Checkup, Partner
 from assessments.roles import Role
 
 
@@ -66,8 +66,8 @@ def partner_editable_by(user, *, owner_ids) -> bool:
     return user.is_authenticated and is_account_manager(user) and user.pk in owner_ids
 
 
-def assessments_visible_to(user) -> QuerySet[Assessment]:
-    assessments = Assessment.objects.all()
+def checkups_visible_to(user) -> QuerySet[Checkup]:
+    assessments = Checkup.objects.all()
     if is_leadership(user):
         return assessments
     if not user.is_authenticated:
@@ -75,11 +75,11 @@ def assessments_visible_to(user) -> QuerySet[Assessment]:
     return assessments.filter(partner__owners=user)
 
 
-def checkups_editable_by(user) -> QuerySet[Assessment]:
+def checkups_editable_by(user) -> QuerySet[Checkup]:
     """A check-up is written only by its own rater, and only while they own the partner."""
     if not user.is_authenticated:
-        return Assessment.objects.none()
-    return Assessment.objects.filter(rater=user, partner__in=partners_editable_by(user))
+        return Checkup.objects.none()
+    return Checkup.objects.filter(rater=user, partner__in=partners_editable_by(user))
 
 
 def action_items_editable_by(user) -> QuerySet[ActionItem]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from assessments.models import ActionItem, Assessment, Partner, PartnerSnapshot, RubricItem
+from assessments.models import ActionItem, Checkup, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter
 from assessments.progress import ItemProgress, Point, Recovery, linked_items_recovered
 from assessments.selectors.access import (
@@ -49,7 +49,7 @@ def _linked_items() -> Prefetch:
 
 def agreed(queryset: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
     """Actions agreed on: made outside a check-up, or in a submitted one (a draft's are still being written)."""
-    return queryset.filter(Q(assessment__isnull=True) | Q(assessment__status=Assessment.Status.SUBMITTED))
+    return queryset.filter(Q(checkup__isnull=True) | Q(checkup__status=Checkup.Status.SUBMITTED))
 
 
 # --- did the plan work -----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Scoping comes from ``assessments.selectors.access``: a check-up is editable
 only by its rater while they own the partner; everything else is read through
-``partners_visible_to`` / ``assessments_visible_to``. The result page reads
+``partners_visible_to`` / ``checkups_visible_to``. The result page reads
 scores from ``PartnerSnapshot``, never from raw answers.
 """
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from assessments.display import band_label, value_label
 from assessments.models import (
     ActionItem,
-    Assessment,
+    Checkup,
     Partner,
     PartnerSnapshot,
     Period,
@@ -29,8 +29,8 @@ from assessments.scoring import Movement, Scale, ScoringError, movements, score
 from assessments.selectors.access import (
     ActionOwners,
     action_owners_for,
-    assessments_visible_to,
     checkups_editable_by,
+    checkups_visible_to,
     partners_editable_by,
     partners_visible_to,
 )
@@ -55,17 +55,17 @@ class CheckupState(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
-def checkup_state(assessment: Assessment | None) -> str:
-    if assessment is None or (not assessment.is_submitted and assessment.last_saved_at is None):
+def checkup_state(checkup: Checkup | None) -> str:
+    if checkup is None or (not checkup.is_submitted and checkup.last_saved_at is None):
         return CheckupState.NOT_STARTED
-    return CheckupState.SUBMITTED if assessment.is_submitted else CheckupState.DRAFT
+    return CheckupState.SUBMITTED if checkup.is_submitted else CheckupState.DRAFT
 
 
 @dataclass
 class CheckupRow:
     partner: Partner
     period: Period | None
-    assessment: Assessment | None
+    checkup: Checkup | None
     state: str
     due_on: dt.date | None
     overdue: bool
@@ -122,7 +122,7 @@ def my_checkups(
     newest = min(past_until or quarter.previous(), quarter.previous())
     oldest = newest.shift(-(past_quarters - 1))
     mine = (
-        Assessment.objects.filter(rater=user, partner__in=partners_visible_to(user))
+        Checkup.objects.filter(rater=user, partner__in=partners_visible_to(user))
         .select_related("partner", "period")
         .order_by("-period__year", "-period__quarter", "partner__name")
     )
@@ -131,8 +131,8 @@ def my_checkups(
     current_rows = list(mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(
         answered=Count("answers")))
     past_rows = list(mine.filter(_from(oldest), _until(newest)))
-    for assessment in past_rows:
-        assessment.answered = totals.get(assessment.rubric_version_id, 0) if assessment.is_submitted else 0
+    for checkup in past_rows:
+        checkup.answered = totals.get(checkup.rubric_version_id, 0) if checkup.is_submitted else 0
     assessments = current_rows + past_rows
     snapshots = {
         (s.partner_id, s.period_id): s
@@ -141,18 +141,18 @@ def my_checkups(
         )
     }
 
-    def row(assessment: Assessment) -> CheckupRow:
-        state = checkup_state(assessment)
+    def row(checkup: Checkup) -> CheckupRow:
+        state = checkup_state(checkup)
         return CheckupRow(
-            partner=assessment.partner,
-            period=assessment.period,
-            assessment=assessment,
+            partner=checkup.partner,
+            period=checkup.period,
+            checkup=checkup,
             state=state,
-            due_on=assessment.period.due_on,
-            overdue=state != CheckupState.SUBMITTED and today > assessment.period.due_on,
-            answered=assessment.answered,
-            total=totals.get(assessment.rubric_version_id, 0),
-            snapshot=snapshots.get((assessment.partner_id, assessment.period_id)),
+            due_on=checkup.period.due_on,
+            overdue=state != CheckupState.SUBMITTED and today > checkup.period.due_on,
+            answered=checkup.answered,
+            total=totals.get(checkup.rubric_version_id, 0),
+            snapshot=snapshots.get((checkup.partner_id, checkup.period_id)),
         )
 
     current = [row(a) for a in assessments if a.period.code == quarter.code]
@@ -164,7 +164,7 @@ def my_checkups(
             CheckupRow(
                 partner=partner,
                 period=period,
-                assessment=None,
+                checkup=None,
                 state=CheckupState.NOT_STARTED,
                 due_on=due_on,
                 overdue=today > due_on,
@@ -173,8 +173,8 @@ def my_checkups(
     current.sort(key=lambda r: (r.state == CheckupState.SUBMITTED, r.partner.name))
 
     past: dict[int, tuple[Period, list[CheckupRow]]] = {}
-    for assessment in past_rows:
-        past.setdefault(assessment.period.id, (assessment.period, []))[1].append(row(assessment))
+    for checkup in past_rows:
+        past.setdefault(checkup.period.id, (checkup.period, []))[1].append(row(checkup))
     later = newest.shift(past_quarters)
     return MyCheckups(
         today=today,
@@ -184,7 +184,7 @@ def my_checkups(
         past=list(past.values()),
         earlier=oldest.previous().code if mine.filter(_until(oldest.previous())).exists() else None,
         overdue_past=mine.filter(_until(quarter.previous()), period__due_on__lt=today)
-        .exclude(status=Assessment.Status.SUBMITTED)
+        .exclude(status=Checkup.Status.SUBMITTED)
         .count(),
         later=None if newest == quarter.previous() else ("" if later >= quarter.previous() else later.code),
     )
@@ -203,7 +203,7 @@ def _until(last: Quarter) -> Q:
 
 @dataclass
 class CheckupEditing:
-    assessment: Assessment
+    checkup: Checkup
     items: list[RubricItem]
     # What the rater saved so far, in the shape the services take back.
     saved: dict
@@ -216,33 +216,33 @@ class CheckupEditing:
         return len(self.saved["answers"])
 
 
-def checkup_for_editing(*, user, assessment_id: int) -> CheckupEditing:
+def checkup_for_editing(*, user, checkup_id: int) -> CheckupEditing:
     """The rater's own check-up with its rubric version's items and saved answers.
 
-    Raises Assessment.DoesNotExist for a check-up that is not the user's to edit.
+    Raises Checkup.DoesNotExist for a check-up that is not the user's to edit.
     """
-    assessment = (
-        checkups_editable_by(user).select_related("partner", "period", "rubric_version", "rater").get(pk=assessment_id)
+    checkup = (
+        checkups_editable_by(user).select_related("partner", "period", "rubric_version", "rater").get(pk=checkup_id)
     )
     answers = {}
     comments = {}
-    for answer in assessment.answers.select_related("item__rubric"):
+    for answer in checkup.answers.select_related("item__rubric"):
         answers[answer.item.address] = answer.value
         if answer.comment:
             comments[answer.item.address] = answer.comment
     return CheckupEditing(
-        assessment=assessment,
-        items=rubric_items(version_id=assessment.rubric_version_id),
+        checkup=checkup,
+        items=rubric_items(version_id=checkup.rubric_version_id),
         saved={
             "answers": answers,
             "comments": comments,
-            "days_to_pay": assessment.days_to_pay,
-            "info_withheld": assessment.info_withheld,
-            "abusive_behaviour": assessment.abusive_behaviour,
-            "notes": assessment.notes,
+            "days_to_pay": checkup.days_to_pay,
+            "info_withheld": checkup.info_withheld,
+            "abusive_behaviour": checkup.abusive_behaviour,
+            "notes": checkup.notes,
         },
-        action_items=list(assessment.action_items.order_by("id")),
-        owners=action_owners_for(partner_id=assessment.partner_id),
+        action_items=list(checkup.action_items.order_by("id")),
+        owners=action_owners_for(partner_id=checkup.partner_id),
     )
 
 
@@ -280,19 +280,19 @@ def _previous_snapshot(partner_id: int, period: Period) -> PartnerSnapshot | Non
     )
 
 
-def checkup_result(*, user, assessment_id: int) -> dict:
+def checkup_result(*, user, checkup_id: int) -> dict:
     """A submitted check-up as its rater and leadership see it: the score, what moved, the answers.
 
-    Raises Assessment.DoesNotExist when the user may not see the check-up.
+    Raises Checkup.DoesNotExist when the user may not see the check-up.
     """
-    assessment = (
-        assessments_visible_to(user)
+    checkup = (
+        checkups_visible_to(user)
         .select_related("partner", "period", "rubric_version", "rater")
-        .get(pk=assessment_id)
+        .get(pk=checkup_id)
     )
-    items = rubric_items(version_id=assessment.rubric_version_id)
+    items = rubric_items(version_id=checkup.rubric_version_id)
     index = {item.address: item for item in items}
-    answers = {a.item_id: a for a in assessment.answers.all()}
+    answers = {a.item_id: a for a in checkup.answers.all()}
     sections: list[dict] = []
     for item in items:
         if not sections or sections[-1]["rubric"].id != item.rubric_id:
@@ -307,31 +307,31 @@ def checkup_result(*, user, assessment_id: int) -> dict:
         )
 
     own_score = None
-    if assessment.is_submitted:
+    if checkup.is_submitted:
         try:
             own_score = score(
-                scoring_model(version_id=assessment.rubric_version_id),
+                scoring_model(version_id=checkup.rubric_version_id),
                 [{item.address: answers[item.id].value for item in items if item.id in answers}],
             )
         except ScoringError:
             own_score = None
 
     snapshot = (
-        PartnerSnapshot.objects.filter(partner_id=assessment.partner_id, period_id=assessment.period_id)
+        PartnerSnapshot.objects.filter(partner_id=checkup.partner_id, period_id=checkup.period_id)
         .select_related("period")
         .first()
     )
-    previous = _previous_snapshot(assessment.partner_id, assessment.period)
+    previous = _previous_snapshot(checkup.partner_id, checkup.period)
     moved = (
         _movement_rows(movements(snapshot_score(previous), snapshot_score(snapshot), limit=TOP_MOVEMENTS), index)
         if snapshot and previous
         else []
     )
-    terms = assessment.partner.payment_terms_days
+    terms = checkup.partner.payment_terms_days
     return {
-        "assessment": assessment,
-        "partner": assessment.partner,
-        "state": checkup_state(assessment),
+        "checkup": checkup,
+        "partner": checkup.partner,
+        "state": checkup_state(checkup),
         "sections": sections,
         "own_score": own_score,
         "own_band": band_label(own_score.band.value) if own_score else "—",
@@ -344,19 +344,19 @@ def checkup_result(*, user, assessment_id: int) -> dict:
         "snapshot": snapshot,
         "previous": previous,
         "movements": moved,
-        "days_late": max(0, assessment.days_to_pay - terms) if assessment.days_to_pay is not None else None,
+        "days_late": max(0, checkup.days_to_pay - terms) if checkup.days_to_pay is not None else None,
         "payment_terms_days": terms,
-        "action_items": list(assessment.action_items.select_related("owner").order_by("id")),
-        "revisions": _revision_history(assessment, items, answers),
-        "can_edit": checkups_editable_by(user).filter(pk=assessment.pk).exists(),
+        "action_items": list(checkup.action_items.select_related("owner").order_by("id")),
+        "revisions": _revision_history(checkup, items, answers),
+        "can_edit": checkups_editable_by(user).filter(pk=checkup.pk).exists(),
     }
 
 
-def _revision_history(assessment: Assessment, items: list[RubricItem], answers: dict) -> list[dict]:
+def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) -> list[dict]:
     """Each earlier revision with the answers the next one changed, newest first."""
     newer = {item.address: answers[item.id].value for item in items if item.id in answers}
     history = []
-    for revision in assessment.revisions.select_related("amended_by").order_by("-number"):
+    for revision in checkup.revisions.select_related("amended_by").order_by("-number"):
         older = {address: entry.get("value") for address, entry in revision.answers.items()}
         changes = [
             {

@@ -17,7 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
 
 from assessments.display import person_name
-from assessments.models import Assessment, CheckupNudge, Partner, Period
+from assessments.models import Checkup, CheckupNudge, Partner, Period
 from assessments.periods import Quarter
 from assessments.selectors.checkups import CheckupState
 
@@ -49,7 +49,7 @@ class MissingCheckup:
     state: str
     due_on: dt.date
     days_overdue: int | None
-    assessment_id: int | None
+    checkup_id: int | None
     nudged_today: bool
 
     @property
@@ -109,12 +109,12 @@ def expected_checkups(*, manager_id: int | None = None) -> QuerySet:
 
 def missing_checkups(*, quarter: Quarter, period: Period | None, manager_id: int | None = None) -> QuerySet:
     """The expected pairs without a submitted check-up for ``quarter``, with the check-up if any."""
-    checkups = Assessment.objects.filter(
+    checkups = Checkup.objects.filter(
         partner_id=OuterRef("partner_id"), rater_id=OuterRef("user_id"), period_id=period.pk if period else None
     )
     return (
         expected_checkups(manager_id=manager_id)
-        .exclude(Exists(checkups.filter(status=Assessment.Status.SUBMITTED)))
+        .exclude(Exists(checkups.filter(status=Checkup.Status.SUBMITTED)))
         .annotate(
             quarter_code=Value(quarter.code),
             checkup_id=Subquery(checkups.order_by().values("id")[:1]),
@@ -180,8 +180,8 @@ def checkup_completion(
     page_rows = list(page_obj.object_list)
     nudged = set(
         CheckupNudge.objects.filter(
-            assessment_id__in=[r["checkup_id"] for r in page_rows if r["checkup_id"]], nudged_on=today
-        ).values_list("assessment_id", flat=True)
+            checkup_id__in=[r["checkup_id"] for r in page_rows if r["checkup_id"]], nudged_on=today
+        ).values_list("checkup_id", flat=True)
     )
 
     groups: dict[int, ManagerGroup] = {}
@@ -207,7 +207,7 @@ def checkup_completion(
                 state=CheckupState.DRAFT if r["saved"] else CheckupState.NOT_STARTED,
                 due_on=due[r["quarter_code"]],
                 days_overdue=late[r["quarter_code"]],
-                assessment_id=r["checkup_id"],
+                checkup_id=r["checkup_id"],
                 nudged_today=r["checkup_id"] in nudged,
             )
         )

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Alert, AlertAction, Assessment, PartnerSnapshot
+from assessments.models import Alert, AlertAction, Checkup, PartnerSnapshot
 from assessments.periods import well_covered
 from assessments.selectors.cases import digest_cases
 from assessments.selectors.snapshots import latest_scored_period
@@ -44,10 +44,10 @@ def digest_summary(*, week_starting: dt.date) -> dict:
         .select_related("alert__partner", "user")
         .order_by("created_at")
     )
-    submitted = Assessment.objects.filter(submitted_at__gte=start, submitted_at__lt=end).count()
+    submitted = Checkup.objects.filter(submitted_at__gte=start, submitted_at__lt=end).count()
     overdue = (
-        Assessment.objects.filter(
-            status=Assessment.Status.DRAFT, period__due_on__lt=week_starting, partner__is_active=True
+        Checkup.objects.filter(
+            status=Checkup.Status.DRAFT, period__due_on__lt=week_starting, partner__is_active=True
         )
         .select_related("partner", "period", "rater")
         .order_by("period__due_on", "partner__name")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from assessments.display import DASH, person_name, value_label
-from assessments.models import Alert, Answer, Assessment, Interaction, Partner, PartnerSnapshot
+from assessments.models import Alert, Answer, Checkup, Interaction, Partner, PartnerSnapshot
 from assessments.models.audit import CHANGED, CREATED, DELETED
 
 # The newest entries shown on the page; the count of the rest is given.
@@ -69,7 +69,7 @@ def partner_history_counts(*, partner_id: int) -> dict[str, int]:
 
 def _protecting_relations() -> list:
     """The PROTECT foreign keys to Partner, the weightiest history first."""
-    first = [Assessment, PartnerSnapshot, Alert, Interaction]
+    first = [Checkup, PartnerSnapshot, Alert, Interaction]
     relations = [r for r in Partner._meta.related_objects if r.on_delete is models.PROTECT]
     return sorted(
         relations, key=lambda r: first.index(r.related_model) if r.related_model in first else len(first)
@@ -80,7 +80,7 @@ def _partner_scoped_models() -> list[type[models.Model]]:
     """Audited models, other than check-ups, that belong to a partner through a ``partner`` key."""
     found = []
     for model in apps.get_app_config("assessments").get_models():
-        if model in (Partner, Assessment) or not hasattr(model._meta, "simple_history_manager_attribute"):
+        if model in (Partner, Checkup) or not hasattr(model._meta, "simple_history_manager_attribute"):
             continue
         field = next((f for f in model._meta.concrete_fields if f.name == "partner"), None)
         if field is not None and field.related_model is Partner:
@@ -158,15 +158,15 @@ def _who(row) -> str:
     return person_name(row.history_user) if row.history_user_id else SYSTEM
 
 
-def _checkup_subject(assessment_id, checkups: dict, names: _Names) -> str:
-    period_id, rater_id = checkups.get(assessment_id, (None, None))
+def _checkup_subject(checkup_id, checkups: dict, names: _Names) -> str:
+    period_id, rater_id = checkups.get(checkup_id, (None, None))
     if period_id is None:
-        return f"check-up #{assessment_id}"
+        return f"check-up #{checkup_id}"
     return f"the {names.name(_period_model(), period_id)} check-up by {names.name(get_user_model(), rater_id)}"
 
 
 def _period_model():
-    return Assessment._meta.get_field("period").related_model
+    return Checkup._meta.get_field("period").related_model
 
 
 def _field_changes(old, new, fields, names: _Names) -> tuple[FieldChange, ...]:
@@ -204,20 +204,20 @@ def partner_history(*, partner_id: int, limit: int = HISTORY_LIMIT) -> dict:
         owners_at[history_id].add(user_id)
         names.want(User, user_id)
 
-    checkup_rows = _rows(Assessment, partner_id=partner_id)
+    checkup_rows = _rows(Checkup, partner_id=partner_id)
     checkups = {row.id: (row.period_id, row.rater_id) for row in checkup_rows}
-    for pk, period_id, rater_id in Assessment.objects.filter(partner_id=partner_id).values_list(
+    for pk, period_id, rater_id in Checkup.objects.filter(partner_id=partner_id).values_list(
         "pk", "period_id", "rater_id"
     ):
         checkups[pk] = (period_id, rater_id)
     for period_id, rater_id in checkups.values():
         names.want(_period_model(), period_id)
         names.want(User, rater_id)
-    answer_rows = _rows(Answer, assessment_id__in=list(checkups)) if checkups else []
+    answer_rows = _rows(Answer, checkup_id__in=list(checkups)) if checkups else []
     other_rows = {model: _rows(model, partner_id=partner_id) for model in _partner_scoped_models()}
 
     partner_fields = _shown_fields(Partner.history.model)
-    checkup_fields = _shown_fields(Assessment.history.model)
+    checkup_fields = _shown_fields(Checkup.history.model)
     _want_relations(partner_rows, partner_fields, names)
     _want_relations(checkup_rows, checkup_fields, names)
     for model, rows in other_rows.items():
@@ -296,7 +296,7 @@ def _answer_entries(rows, checkups, names: _Names) -> list[HistoryEntry]:
     groups: dict[tuple, list[FieldChange]] = defaultdict(list)
     heads: dict[tuple, object] = {}
     for old, new in _pairs(rows):
-        key = (new.assessment_id, new.history_date, new.history_user_id, new.history_type)
+        key = (new.checkup_id, new.history_date, new.history_user_id, new.history_type)
         heads.setdefault(key, new)
         title = names.name(item_model, new.item_id)
         before = value_label(old.scale, old.value) if old is not None and new.history_type != CREATED else DASH
@@ -321,7 +321,7 @@ def _answer_entries(rows, checkups, names: _Names) -> list[HistoryEntry]:
                 when=head.history_date,
                 who=_who(head),
                 action=ANSWER_ACTIONS[head.history_type],
-                subject=_checkup_subject(head.assessment_id, checkups, names),
+                subject=_checkup_subject(head.checkup_id, checkups, names),
                 reason=head.history_change_reason or "",
                 changes=tuple(changes),
             )

@@ -17,7 +17,7 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from assessments.display import SCALE_LABELS, band_label, value_label
-from assessments.models import Answer, Assessment, Engagement, Partner, PartnerSnapshot, RubricItem
+from assessments.models import Answer, Checkup, Engagement, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Scale, health_effects, movements
 from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
@@ -319,21 +319,21 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
         key=lambda address: (-chosen.item_spread[address], order.get(address, len(order)), address),
     )
 
-    # The partner was read through the user's scope, and assessments_visible_to shows every
+    # The partner was read through the user's scope, and checkups_visible_to shows every
     # check-up of a partner one may see, so filtering on the partner is the same scope.
     answers = (
         Answer.objects.filter(
-            assessment__partner_id=chosen.partner_id,
-            assessment__period_id=chosen.period_id,
-            assessment__status=Assessment.Status.SUBMITTED,
+            checkup__partner_id=chosen.partner_id,
+            checkup__period_id=chosen.period_id,
+            checkup__status=Checkup.Status.SUBMITTED,
         )
-        .order_by("assessment__submitted_at", "assessment_id", "item_id")
+        .order_by("checkup__submitted_at", "checkup_id", "item_id")
         .values_list(
-            "assessment_id",
-            "assessment__rater__username",
-            "assessment__rater__first_name",
-            "assessment__rater__last_name",
-            "assessment__rubric_version_id",
+            "checkup_id",
+            "checkup__rater__username",
+            "checkup__rater__first_name",
+            "checkup__rater__last_name",
+            "checkup__rubric_version_id",
             "item_id",
             "value",
         )
@@ -342,11 +342,11 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
     addresses: dict[int, dict[int, str]] = {}
     raters: dict[int, str] = {}
     values: dict[tuple[int, str], int] = {}
-    for assessment_id, username, first, last, version_id, item_id, value in answers:
-        raters.setdefault(assessment_id, _rater_name(username, first, last))
+    for checkup_id, username, first, last, version_id, item_id, value in answers:
+        raters.setdefault(checkup_id, _rater_name(username, first, last))
         if version_id not in addresses:
             addresses[version_id] = {item.id: item.address for item in rubric_items(version_id=version_id)}
-        values[(assessment_id, addresses[version_id][item_id])] = value
+        values[(checkup_id, addresses[version_id][item_id])] = value
 
     rows = []
     for address in wide:

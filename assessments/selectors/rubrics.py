@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from assessments.models import Assessment, Rubric, RubricItem, RubricVersion
+from assessments.models import Checkup, Rubric, RubricItem, RubricVersion
 from assessments.scoring import BandThresholds, ItemSpec, RubricSpec, Scale, ScoringModel
 
 
@@ -26,7 +26,7 @@ _frozen_models: dict[tuple[int, BandThresholds], ScoringModel] = {}
 
 def rubric_version_is_used(version_id: int) -> bool:
     """True once any check-up (draft or submitted) points at the version: it may no longer change."""
-    return Assessment.objects.filter(rubric_version_id=version_id).exists()
+    return Checkup.objects.filter(rubric_version_id=version_id).exists()
 
 
 def rubric_caches_clear() -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Alert, AlertAction, Assessment, Partner, Period
+from assessments.models import Alert, AlertAction, Checkup, Partner, Period
 from assessments.selectors.access import leadership_users
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
 from assessments.services.cases import case_record_findings
@@ -52,7 +52,7 @@ class EvaluationReport:
     alerts_created: int = 0
     alerts_raised: int = 0  # existing alerts whose severity rose
     deliveries_created: int = 0
-    assessments_evaluated: int = 0
+    checkups_evaluated: int = 0
     failures: list[str] = field(default_factory=list)
 
     def add(self, other: EvaluationReport) -> None:
@@ -60,7 +60,7 @@ class EvaluationReport:
         self.alerts_created += other.alerts_created
         self.alerts_raised += other.alerts_raised
         self.deliveries_created += other.deliveries_created
-        self.assessments_evaluated += other.assessments_evaluated
+        self.checkups_evaluated += other.checkups_evaluated
         self.failures += other.failures
 
 
@@ -170,8 +170,8 @@ def partner_evaluate(
         if partner is None:
             return report
         pending = list(
-            Assessment.objects.filter(
-                partner_id=partner_id, status=Assessment.Status.SUBMITTED, evaluated_at__isnull=True
+            Checkup.objects.filter(
+                partner_id=partner_id, status=Checkup.Status.SUBMITTED, evaluated_at__isnull=True
             ).values_list("id", "revision", "period__code")
         )
         series = partner_snapshot_series(partner_id=partner_id) if partner.is_active else []
@@ -194,19 +194,19 @@ def partner_evaluate(
                     now=now,
                     report=report,
                 )
-        for assessment_id, revision, _ in pending:
+        for checkup_id, revision, _ in pending:
             # An amendment since we read it bumps the revision and needs its own evaluation.
-            report.assessments_evaluated += Assessment.objects.filter(
-                pk=assessment_id, revision=revision, status=Assessment.Status.SUBMITTED, evaluated_at__isnull=True
+            report.checkups_evaluated += Checkup.objects.filter(
+                pk=checkup_id, revision=revision, status=Checkup.Status.SUBMITTED, evaluated_at__isnull=True
             ).update(evaluated_at=now)
         if report.deliveries_created:
             outbox_kick()
     return report
 
 
-def assessment_evaluate(*, assessment_id: int) -> EvaluationReport:
-    """Evaluate the partner of one submitted check-up (the ``evaluate_assessment`` task)."""
-    row = Assessment.objects.filter(pk=assessment_id).values("partner_id", "period__code").first()
+def checkup_evaluate(*, checkup_id: int) -> EvaluationReport:
+    """Evaluate the partner of one submitted check-up (the ``evaluate_checkup`` task)."""
+    row = Checkup.objects.filter(pk=checkup_id).values("partner_id", "period__code").first()
     if row is None:
         return EvaluationReport()
     return partner_evaluate(partner_id=row["partner_id"], periods=[row["period__code"]])
@@ -215,12 +215,12 @@ def assessment_evaluate(*, assessment_id: int) -> EvaluationReport:
 def evaluations_pending_run(*, limit: int = 500) -> EvaluationReport:
     """Evaluate every partner with a submitted check-up not yet evaluated.
 
-    This is the safety net behind ``evaluate_assessment``: a submission whose
+    This is the safety net behind ``evaluate_checkup``: a submission whose
     task was never published (broker down) or was lost (worker killed) is
     found here by its null ``evaluated_at``.
     """
     partner_ids = list(
-        Assessment.objects.filter(status=Assessment.Status.SUBMITTED, evaluated_at__isnull=True)
+        Checkup.objects.filter(status=Checkup.Status.SUBMITTED, evaluated_at__isnull=True)
         .order_by("partner_id")
         .values_list("partner_id", flat=True)
         .distinct()[:limit]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, Interaction
+from assessments.models import ActionItem, Answer, Checkup, CheckupRevision, Interaction
 from assessments.models.audit import CHANGED, CREATED, DELETED, history_baseline, history_record_bulk
 from assessments.periods import current_quarter
 from assessments.scoring import Scale
@@ -66,26 +66,26 @@ class CheckupInput:
     action_items: Sequence[ActionItemInput] = ()
 
 
-def _locked_checkup(*, user, assessment_id: int) -> Assessment:
+def _locked_checkup(*, user, checkup_id: int) -> Checkup:
     # The row lock serialises a double-clicked Submit and a concurrent amendment.
-    assessment = (
+    checkup = (
         checkups_editable_by(user)
         .select_for_update(of=("self",))
         .select_related("partner", "period")
-        .get(pk=assessment_id)
+        .get(pk=checkup_id)
     )
     # An imported check-up has no history yet: record it as it is, so the audit trail shows what changed.
-    history_baseline(Assessment, [assessment], when=assessment.submitted_at or assessment.created_at)
-    assessment._history_user = user  # the author of this write in the audit trail, in a request or not
-    return assessment
+    history_baseline(Checkup, [checkup], when=checkup.submitted_at or checkup.created_at)
+    checkup._history_user = user  # the author of this write in the audit trail, in a request or not
+    return checkup
 
 
-def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> dict:
-    index = rubric_item_index(version_id=assessment.rubric_version_id)
+def _validate(checkup: Checkup, data: CheckupInput, *, complete: bool) -> dict:
+    index = rubric_item_index(version_id=checkup.rubric_version_id)
     foreign = sorted(set(data.answers) - set(index))
     if foreign:
         raise CheckupInvalid(
-            f"Not part of this check-up's rubric (version {assessment.rubric_version.number}): {', '.join(foreign)}."
+            f"Not part of this check-up's rubric (version {checkup.rubric_version.number}): {', '.join(foreign)}."
         )
     for address, value in data.answers.items():
         low, high = Scale(index[address].rubric.scale).bounds
@@ -99,7 +99,7 @@ def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> 
     if len(data.action_items) > MAX_ACTION_ITEMS:
         raise CheckupInvalid(f"At most {MAX_ACTION_ITEMS} action items per check-up.")
     owner_ids = {item.owner_id for item in data.action_items}
-    if owner_ids and owner_ids - action_owners_for(partner_id=assessment.partner_id).ids:
+    if owner_ids and owner_ids - action_owners_for(partner_id=checkup.partner_id).ids:
         raise CheckupInvalid("Choose each action's owner from the partner's owners or leadership.")
     if complete:
         missing = [address for address in index if address not in data.answers]
@@ -108,12 +108,12 @@ def _validate(assessment: Assessment, data: CheckupInput, *, complete: bool) -> 
     return index
 
 
-def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.datetime, user, reason: str = "") -> None:
+def _write(checkup: Checkup, data: CheckupInput, index: dict, *, now: dt.datetime, user, reason: str = "") -> None:
     """Write only the answers that changed, and record each change in the audit trail."""
-    existing = {answer.item_id: answer for answer in assessment.answers.all()}
+    existing = {answer.item_id: answer for answer in checkup.answers.all()}
     wanted = [
         Answer(
-            assessment=assessment,
+            checkup=checkup,
             item=index[address],
             scale=index[address].rubric.scale,
             value=value,
@@ -132,7 +132,7 @@ def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.d
     history_baseline(
         Answer,
         [*removed, *(existing[a.item_id] for a in changed if a.item_id in existing)],
-        when=assessment.submitted_at or assessment.last_saved_at or now,
+        when=checkup.submitted_at or checkup.last_saved_at or now,
     )
     if removed:
         Answer.objects.filter(id__in=[answer.id for answer in removed]).delete()
@@ -141,38 +141,38 @@ def _write(assessment: Assessment, data: CheckupInput, index: dict, *, now: dt.d
     Answer.objects.bulk_create(
         changed,
         update_conflicts=True,
-        unique_fields=["assessment", "item"],
+        unique_fields=["checkup", "item"],
         update_fields=["value", "comment", "scale"],
     )
     added = [answer for answer in changed if answer.item_id not in existing]
     updated = [answer for answer in changed if answer.item_id in existing]
     history_record_bulk(Answer, added, kind=CREATED, user=user, reason=reason, when=now)
     history_record_bulk(Answer, updated, kind=CHANGED, user=user, reason=reason, when=now)
-    assessment.days_to_pay = data.days_to_pay
-    assessment.info_withheld = data.info_withheld
-    assessment.abusive_behaviour = data.abusive_behaviour
-    assessment.notes = data.notes.strip()
-    assessment.last_saved_at = now
-    _action_items_replace(assessment, data.action_items)
+    checkup.days_to_pay = data.days_to_pay
+    checkup.info_withheld = data.info_withheld
+    checkup.abusive_behaviour = data.abusive_behaviour
+    checkup.notes = data.notes.strip()
+    checkup.last_saved_at = now
+    _action_items_replace(checkup, data.action_items)
 
 
-def _action_items_replace(assessment: Assessment, wanted: Sequence[ActionItemInput]) -> None:
+def _action_items_replace(checkup: Checkup, wanted: Sequence[ActionItemInput]) -> None:
     """Update the check-up's action items slot by slot, so one already marked done stays done."""
-    existing = list(assessment.action_items.order_by("id"))
+    existing = list(checkup.action_items.order_by("id"))
     for row, item in zip(existing, wanted, strict=False):
         row.description, row.owner_id, row.due_on = item.description.strip(), item.owner_id, item.due_on
         row.save(update_fields=["description", "owner", "due_on"])
     ActionItem.objects.bulk_create(
         ActionItem(
-            partner_id=assessment.partner_id,
-            assessment=assessment,
-            period_id=assessment.period_id,
+            partner_id=checkup.partner_id,
+            checkup=checkup,
+            period_id=checkup.period_id,
             description=item.description.strip(),
             owner_id=item.owner_id,
             due_on=item.due_on,
             # Agreed in this check-up: its quarter is the plan's starting point.
-            baseline_period_id=assessment.period_id,
-            created_by_id=assessment.rater_id,
+            baseline_period_id=checkup.period_id,
+            created_by_id=checkup.rater_id,
         )
         for item in wanted[len(existing) :]
     )
@@ -180,105 +180,105 @@ def _action_items_replace(assessment: Assessment, wanted: Sequence[ActionItemInp
 
 
 @transaction.atomic
-def assessment_save_draft(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+def checkup_save_draft(*, user, checkup_id: int, data: CheckupInput) -> Checkup:
     """Keep whatever the rater has answered so far; nothing is scored until submission."""
-    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
-    if assessment.is_submitted:
+    checkup = _locked_checkup(user=user, checkup_id=checkup_id)
+    if checkup.is_submitted:
         raise CheckupReadOnly("This check-up has been submitted; amend it to change an answer.")
-    index = _validate(assessment, data, complete=False)
-    _write(assessment, data, index, now=timezone.now(), user=user)
-    assessment.save(update_fields=["days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at"])
-    return assessment
+    index = _validate(checkup, data, complete=False)
+    _write(checkup, data, index, now=timezone.now(), user=user)
+    checkup.save(update_fields=["days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at"])
+    return checkup
 
 
-def _score_and_queue(assessment: Assessment) -> None:
+def _score_and_queue(checkup: Checkup) -> None:
     # The snapshot is recomputed in this transaction so dashboards never show a
     # submission without its score; decline detection runs after commit.
-    snapshots_recompute(pairs={(assessment.partner_id, assessment.period_id)})
-    evaluation_enqueue(assessment_id=assessment.id)
+    snapshots_recompute(pairs={(checkup.partner_id, checkup.period_id)})
+    evaluation_enqueue(checkup_id=checkup.id)
 
 
 @transaction.atomic
-def assessment_submit(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+def checkup_submit(*, user, checkup_id: int, data: CheckupInput) -> Checkup:
     """Save every answer, lock the check-up, rescore the quarter and queue trend evaluation."""
-    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
-    if assessment.is_submitted:
+    checkup = _locked_checkup(user=user, checkup_id=checkup_id)
+    if checkup.is_submitted:
         raise CheckupReadOnly("This check-up has already been submitted; amend it to change an answer.")
-    index = _validate(assessment, data, complete=True)
+    index = _validate(checkup, data, complete=True)
     now = timezone.now()
-    assessment.status = Assessment.Status.SUBMITTED
-    return _submit_answers(assessment, data, index, now=now, user=user, also=["status"], reason="Submitted")
+    checkup.status = Checkup.Status.SUBMITTED
+    return _submit_answers(checkup, data, index, now=now, user=user, also=["status"], reason="Submitted")
 
 
 def _submit_answers(
-    assessment: Assessment, data: CheckupInput, index, *, now, user, also: list[str], reason: str
-) -> Assessment:
+    checkup: Checkup, data: CheckupInput, index, *, now, user, also: list[str], reason: str
+) -> Checkup:
     """Write the answers as submitted now, rescore the quarter and queue trend evaluation."""
-    _write(assessment, data, index, now=now, user=user, reason=reason)
-    assessment._change_reason = reason
-    assessment.submitted_at = now
-    assessment.evaluated_at = None
-    assessment.save(
+    _write(checkup, data, index, now=now, user=user, reason=reason)
+    checkup._change_reason = reason
+    checkup.submitted_at = now
+    checkup.evaluated_at = None
+    checkup.save(
         update_fields=[
             "days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at",
             "submitted_at", "evaluated_at", *also,
         ]
     )
-    _score_and_queue(assessment)
-    return assessment
+    _score_and_queue(checkup)
+    return checkup
 
 
-def _revision_of(assessment: Assessment) -> AssessmentRevision:
+def _revision_of(checkup: Checkup) -> CheckupRevision:
     answers = {
         f"{rubric_key}.{item_key}": {"value": value, "comment": comment}
-        for rubric_key, item_key, value, comment in assessment.answers.values_list(
+        for rubric_key, item_key, value, comment in checkup.answers.values_list(
             "item__rubric__key", "item__key", "value", "comment"
         )
     }
-    return AssessmentRevision(
-        assessment=assessment,
-        number=assessment.revision,
+    return CheckupRevision(
+        checkup=checkup,
+        number=checkup.revision,
         answers=answers,
         red_flags={
-            "days_to_pay": assessment.days_to_pay,
-            "info_withheld": assessment.info_withheld,
-            "abusive_behaviour": assessment.abusive_behaviour,
+            "days_to_pay": checkup.days_to_pay,
+            "info_withheld": checkup.info_withheld,
+            "abusive_behaviour": checkup.abusive_behaviour,
         },
-        notes=assessment.notes,
-        submitted_at=assessment.submitted_at,
+        notes=checkup.notes,
+        submitted_at=checkup.submitted_at,
     )
 
 
 @transaction.atomic
-def assessment_amend(*, user, assessment_id: int, data: CheckupInput) -> Assessment:
+def checkup_amend(*, user, checkup_id: int, data: CheckupInput) -> Checkup:
     """Correct a submitted check-up in one step, keeping the answers it replaces as a revision.
 
     The check-up never goes back to draft: a half-finished correction would
     otherwise drop this rater from the quarter's score until resubmitted.
     """
-    assessment = _locked_checkup(user=user, assessment_id=assessment_id)
-    if not assessment.is_submitted:
+    checkup = _locked_checkup(user=user, checkup_id=checkup_id)
+    if not checkup.is_submitted:
         raise CheckupInvalid("Only a submitted check-up can be amended; this one is still a draft.")
-    index = _validate(assessment, data, complete=True)
-    revision = _revision_of(assessment)
+    index = _validate(checkup, data, complete=True)
+    revision = _revision_of(checkup)
     revision.amended_by = user
     revision.save()
     now = timezone.now()
-    assessment.revision += 1
+    checkup.revision += 1
     return _submit_answers(
-        assessment, data, index, now=now, user=user, also=["revision"], reason=f"Amended (revision {assessment.revision})"
+        checkup, data, index, now=now, user=user, also=["revision"], reason=f"Amended (revision {checkup.revision})"
     )
 
 
 @transaction.atomic
-def assessment_open(*, user, partner_id: int, today: dt.date | None = None) -> Assessment:
+def checkup_open(*, user, partner_id: int, today: dt.date | None = None) -> Checkup:
     """Open (or return) the rater's check-up of an owned partner for the current quarter."""
     partner = partners_editable_by(user).get(pk=partner_id)
     period = period_get_or_create(quarter=current_quarter(today=today or timezone.localdate()))
-    assessment, _ = Assessment.objects.get_or_create(
+    checkup, _ = Checkup.objects.get_or_create(
         partner=partner, period=period, rater=user, defaults={"rubric_version": rubric_version_current()}
     )
-    return assessment
+    return checkup
 
 
 def interaction_create(

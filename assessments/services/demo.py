@@ -20,11 +20,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import ActionItem, Assessment, Engagement, Interaction, Partner, RubricItem
+from assessments.models import ActionItem, Checkup, Engagement, Interaction, Partner, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
-from assessments.services.imports import assessments_import
+from assessments.services.imports import checkups_import
 from assessments.services.partners import partner_owners_add
 from assessments.services.periods import period_get_or_create, periods_get_or_create
 from assessments.services.snapshots import snapshots_recompute
@@ -224,7 +224,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
         _seed_interactions(rng, partner, spec, history, users[spec.owners[0]])
 
     existing = set(
-        Assessment.objects.filter(partner__in=partners.values()).values_list(
+        Checkup.objects.filter(partner__in=partners.values()).values_list(
             "partner__name", "period__code", "rater__email"
         )
     )
@@ -236,11 +236,11 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
         text = io.StringIO()
         csv.writer(text).writerows(pending)
         text.seek(0)
-        imported = assessments_import(lines=text).assessments
+        imported = checkups_import(lines=text).checkups
 
     # The cut-bait case (001): late payment and abusive behaviour last quarter.
     last = periods[history[-1].code]
-    Assessment.objects.filter(partner__in=flags, period=last).update(days_to_pay=127, abusive_behaviour=True)
+    Checkup.objects.filter(partner__in=flags, period=last).update(days_to_pay=127, abusive_behaviour=True)
     snapshots_recompute(pairs={(p.id, last.id) for p in flags})
     _seed_action_items(partners, history[-1], periods)
 
@@ -248,13 +248,13 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     current = period_get_or_create(quarter=now_quarter)
     for partner in partners.values():
         for owner in partner.owners.all():
-            Assessment.objects.get_or_create(
+            Checkup.objects.get_or_create(
                 partner=partner,
                 period=current,
                 rater=owner,
                 defaults={"rubric_version": version},
             )
-    return {"partners": len(partners), "assessments_imported": imported, "users": users}
+    return {"partners": len(partners), "checkups_imported": imported, "users": users}
 
 
 def _seed_engagements(rng, partner, spec, history):
@@ -328,13 +328,13 @@ def _seed_action_items(partners, quarter: Quarter, periods):
     for index, partner in enumerate(partners.values()):
         if index % 3 or partner.action_items.exists():
             continue
-        assessment = partner.assessments.filter(period=period).select_related("rater").first()
-        owner = assessment.rater if assessment else partner.owners.order_by("id").first()
+        checkup = partner.checkups.filter(period=period).select_related("rater").first()
+        owner = checkup.rater if checkup else partner.owners.order_by("id").first()
         if owner is None:
             continue
         action = ActionItem.objects.create(
             partner=partner,
-            assessment=assessment,
+            checkup=checkup,
             period=period,
             description="Hold an in-person account planning session with their leadership",
             owner=owner,

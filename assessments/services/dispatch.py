@@ -29,9 +29,9 @@ def publish(task_name: TaskName, *, args: tuple = (), countdown: float | None = 
     return True
 
 
-def evaluation_enqueue(*, assessment_id: int) -> None:
+def evaluation_enqueue(*, checkup_id: int) -> None:
     """Queue decline detection for a submitted check-up once the submission has committed."""
-    transaction.on_commit(lambda: publish(TaskName.EVALUATE_ASSESSMENT, args=(assessment_id,)))
+    transaction.on_commit(lambda: publish(TaskName.EVALUATE_ASSESSMENT, args=(checkup_id,)))
 
 
 def outbox_kick() -> None:

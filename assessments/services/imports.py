@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from assessments.models import Answer, Assessment, Partner
+from assessments.models import Answer, Checkup, Partner
 from assessments.periods import PeriodError, Quarter
 from assessments.scoring import Scale
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
@@ -39,7 +39,7 @@ class ImportFailed(Exception):
 
 
 def text_lines(binary) -> Iterator[str]:
-    """The lines of a UTF-8 file (a leading BOM is skipped) for ``assessments_import``.
+    """The lines of a UTF-8 file (a leading BOM is skipped) for ``checkups_import``.
 
     A byte that is not UTF-8 rejects the file naming its offset from the start of the
     file and its line. (A text stream's own error counts from the chunk it was decoding.)
@@ -111,7 +111,7 @@ class _Row:
     value: int
 
 
-def assessments_import(
+def checkups_import(
     *, lines: Iterable[str], create_missing: bool = False, progress: Progress | None = None
 ) -> ImportResult:
     """Import ``partner,period,rater,item,score`` rows as submitted check-ups.
@@ -152,7 +152,7 @@ def assessments_import(
         for (kind, name), line in first_line.items():
             errors.append((line, f"unknown {kind} {_quote(name)} (use --create-missing to create it)"))
 
-    existing = _existing_assessments(groups, partners, users)
+    existing = _existing_checkups(groups, partners, users)
     for key in existing:
         errors.append(
             (groups[key][0].line, f"{key[0]} already has a check-up for {key[1]} by {key[2]}; imports never overwrite")
@@ -285,13 +285,13 @@ def _is_email(value: str) -> bool:
     return True
 
 
-def _existing_assessments(groups, partners, users) -> set[tuple[str, Quarter, str]]:
+def _existing_checkups(groups, partners, users) -> set[tuple[str, Quarter, str]]:
     wanted_partners = {partners[p].id for p, _, _ in groups if p in partners}
     wanted_users = {users[r].id for _, _, r in groups if r in users}
     if not wanted_partners or not wanted_users:
         return set()
     found = set(
-        Assessment.objects.filter(partner_id__in=wanted_partners, rater_id__in=wanted_users).values_list(
+        Checkup.objects.filter(partner_id__in=wanted_partners, rater_id__in=wanted_users).values_list(
             "partner_id", "period__code", "rater_id"
         )
     )
@@ -330,14 +330,14 @@ def _write(groups, partners, users, items, version, create_missing, progress, ro
 
         periods = periods_get_or_create(quarters=sorted({q for _, q, _ in groups}))
         keys = list(groups)
-        created = Assessment.objects.bulk_create(
+        created = Checkup.objects.bulk_create(
             [
-                Assessment(
+                Checkup(
                     partner=partners[p],
                     period=periods[q.code],
                     rater=users[r],
                     rubric_version=version,
-                    status=Assessment.Status.SUBMITTED,
+                    status=Checkup.Status.SUBMITTED,
                     last_saved_at=now,
                     submitted_at=now,
                 )
@@ -347,10 +347,10 @@ def _write(groups, partners, users, items, version, create_missing, progress, ro
         )
         answers: list[tuple[int, int, str, int]] = []
         done = 0
-        for key, assessment in zip(keys, created, strict=True):
+        for key, checkup in zip(keys, created, strict=True):
             for row in groups[key]:
                 item = items[row.item]
-                answers.append((assessment.id, item.id, item.rubric.scale, row.value))
+                answers.append((checkup.id, item.id, item.rubric.scale, row.value))
             if len(answers) >= 10000:
                 _insert_answers(answers)
                 done += len(answers)
@@ -360,7 +360,7 @@ def _write(groups, partners, users, items, version, create_missing, progress, ro
         _insert_answers(answers)
         if progress:
             progress(row_count, row_count)
-        result.assessments = len(created)
+        result.checkups = len(created)
         result.snapshots = snapshots_recompute(pairs={(a.partner_id, a.period_id) for a in created})
     return result
 
@@ -371,16 +371,16 @@ def _insert_answers(rows: list[tuple[int, int, str, int]]) -> None:
         return
     if connection.vendor != "postgresql":
         Answer.objects.bulk_create(
-            [Answer(assessment_id=a, item_id=i, scale=s, value=v) for a, i, s, v in rows], batch_size=5000
+            [Answer(checkup_id=a, item_id=i, scale=s, value=v) for a, i, s, v in rows], batch_size=5000
         )
         return
     buffer = io.StringIO()
-    for assessment_id, item_id, scale, value in rows:
-        buffer.write(f"{assessment_id}\t{item_id}\t{scale}\t{value}\t\n")
+    for checkup_id, item_id, scale, value in rows:
+        buffer.write(f"{checkup_id}\t{item_id}\t{scale}\t{value}\t\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
         # The check constraint on value still applies to COPY.
         cursor.copy_expert(
-            f"COPY {Answer._meta.db_table} (assessment_id, item_id, scale, value, comment) FROM STDIN",
+            f"COPY {Answer._meta.db_table} (checkup_id, item_id, scale, value, comment) FROM STDIN",
             buffer,
         )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import emails
-from assessments.models import Assessment, CheckupNudge
+from assessments.models import Checkup, CheckupNudge
 from assessments.periods import PeriodError, Quarter
 from assessments.selectors.access import is_leadership
 from assessments.selectors.completion import (
@@ -141,16 +141,16 @@ def _nudge(*, user, rows: list[dict], periods: dict, now: dt.datetime) -> NudgeO
     unopened = [row for row, _ in targets if row["checkup_id"] is None]
     if unopened:
         version = rubric_version_current()
-        Assessment.objects.bulk_create(
+        Checkup.objects.bulk_create(
             [
-                Assessment(partner_id=p, period_id=q, rater_id=r, rubric_version=version)
+                Checkup(partner_id=p, period_id=q, rater_id=r, rubric_version=version)
                 for p, q, r in map(key, unopened)
             ],
             ignore_conflicts=True,
         )
     checkups = {
         (a.partner_id, a.period_id, a.rater_id): a.pk
-        for a in Assessment.objects.filter(
+        for a in Checkup.objects.filter(
             period_id__in={p.pk for p in periods.values()},
             partner_id__in={row["partner_id"] for row, _ in targets},
             rater_id__in={row["user_id"] for row, _ in targets},
@@ -158,8 +158,8 @@ def _nudge(*, user, rows: list[dict], periods: dict, now: dt.datetime) -> NudgeO
     }
     by_checkup = {checkups[key(row)]: (row, who) for row, who in targets}
     done_today = set(
-        CheckupNudge.objects.filter(assessment_id__in=list(by_checkup), nudged_on=today).values_list(
-            "assessment_id", flat=True
+        CheckupNudge.objects.filter(checkup_id__in=list(by_checkup), nudged_on=today).values_list(
+            "checkup_id", flat=True
         )
     )
     fresh = [pk for pk in by_checkup if pk not in done_today]
@@ -167,7 +167,7 @@ def _nudge(*, user, rows: list[dict], periods: dict, now: dt.datetime) -> NudgeO
     CheckupNudge.objects.bulk_create(
         [
             CheckupNudge(
-                assessment_id=pk,
+                checkup_id=pk,
                 recipient_id=by_checkup[pk][0]["user_id"],
                 nudged_on=today,
                 nudged_by=user,
@@ -186,21 +186,21 @@ def _nudge(*, user, rows: list[dict], periods: dict, now: dt.datetime) -> NudgeO
 
 def checkup_nudge_message(row: CheckupNudge, now: dt.datetime) -> tuple[str, str, dict] | None:
     """The nudge e-mail (template, recipient, context); None once the check-up is no longer owed."""
-    assessment = row.assessment
-    if not assessment.partner.is_active or assessment.is_submitted:
+    checkup = row.checkup
+    if not checkup.partner.is_active or checkup.is_submitted:
         return None
-    period = assessment.period
+    period = checkup.period
     return (
         "checkup_nudge",
         row.recipient.email,
         {
             "recipient": row.recipient,
             "nudged_by": row.nudged_by,
-            "assessment": assessment,
-            "partner": assessment.partner,
+            "checkup": checkup,
+            "partner": checkup.partner,
             "period": period,
             "days_overdue": days_overdue(period.due_on, timezone.localdate(now)),
-            "checkup_url": emails.url_for("checkup_edit", assessment.pk),
-            "partner_url": emails.partner_url(assessment.partner_id),
+            "checkup_url": emails.url_for("checkup_edit", checkup.pk),
+            "partner_url": emails.partner_url(checkup.partner_id),
         },
     )

@@ -54,8 +54,8 @@ from assessments.models import (
     ActionItemReminder,
     Alert,
     AlertDelivery,
-    Assessment,
     CaseDelivery,
+    Checkup,
     CheckupNudge,
     DigestDelivery,
     Reminder,
@@ -142,11 +142,11 @@ def _alert_group(row: AlertDelivery) -> tuple[tuple, models.QuerySet[AlertDelive
 
 def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
     (row,) = rows
-    assessment = row.assessment
+    checkup = row.checkup
     is_monthly = row.kind in (Reminder.Kind.MONTH_2, Reminder.Kind.MONTH_3)
-    if not assessment.partner.is_active:
+    if not checkup.partner.is_active:
         return None
-    if not is_monthly and assessment.status == Assessment.Status.SUBMITTED:
+    if not is_monthly and checkup.status == Checkup.Status.SUBMITTED:
         # Submitted while this reminder waited (e.g. the mail server was down).
         return None
     return Outgoing(
@@ -155,13 +155,13 @@ def _reminder_email(rows: list[Reminder], now: dt.datetime) -> Outgoing | None:
         context={
             "recipient": row.recipient,
             "reminder": row,
-            "assessment": assessment,
-            "partner": assessment.partner,
-            "period": assessment.period,
-            "rater": assessment.rater,
-            "days_overdue": (timezone.localdate(now) - assessment.period.due_on).days,
-            "checkup_url": emails.url_for("checkup_edit", assessment.pk),
-            "partner_url": emails.partner_url(assessment.partner_id),
+            "checkup": checkup,
+            "partner": checkup.partner,
+            "period": checkup.period,
+            "rater": checkup.rater,
+            "days_overdue": (timezone.localdate(now) - checkup.period.due_on).days,
+            "checkup_url": emails.url_for("checkup_edit", checkup.pk),
+            "partner_url": emails.partner_url(checkup.partner_id),
         },
     )
 
@@ -293,14 +293,14 @@ KINDS = (
         Reminder,
         "reminder",
         _reminder_email,
-        ("assessment__partner", "assessment__period", "assessment__rater", "recipient"),
+        ("checkup__partner", "checkup__period", "checkup__rater", "recipient"),
     ),
     _Kind(DigestDelivery, "digest", _digest_email, ("recipient",)),
     _Kind(
         CheckupNudge,
         "checkup-nudge",
         _nudge_email,
-        ("assessment__partner", "assessment__period", "recipient", "nudged_by"),
+        ("checkup__partner", "checkup__period", "recipient", "nudged_by"),
     ),
     _Kind(ActionItemReminder, "action-reminder", _action_reminder_email, ("action_item__partner", "recipient")),
     _Kind(

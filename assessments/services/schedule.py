@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import ActionItem, ActionItemReminder, Assessment, Partner, Reminder
+from assessments.models import ActionItem, ActionItemReminder, Checkup, Partner, Reminder
 from assessments.periods import Quarter, current_quarter
 from assessments.selectors.access import leadership_users
 from assessments.selectors.actions import agreed
@@ -42,11 +42,11 @@ def checkups_open(*, today: dt.date | None = None) -> int:
             "partner_id", "user_id"
         )
     )
-    existing = set(Assessment.objects.filter(period=period).values_list("partner_id", "rater_id"))
+    existing = set(Checkup.objects.filter(period=period).values_list("partner_id", "rater_id"))
     missing = sorted(wanted - existing)
-    Assessment.objects.bulk_create(
+    Checkup.objects.bulk_create(
         [
-            Assessment(partner_id=partner_id, period=period, rater_id=rater_id, rubric_version=version)
+            Checkup(partner_id=partner_id, period=period, rater_id=rater_id, rubric_version=version)
             for partner_id, rater_id in missing
         ],
         ignore_conflicts=True,
@@ -92,16 +92,16 @@ def reminders_queue(*, now: dt.datetime | None = None) -> int:
     quarter = current_quarter(today=today or timezone.localdate())
     codes = [quarter.code, quarter.previous().code]
     checkups = list(
-        Assessment.objects.filter(period__code__in=codes, partner__is_active=True, rater__is_active=True)
+        Checkup.objects.filter(period__code__in=codes, partner__is_active=True, rater__is_active=True)
         .filter(
-            Q(status=Assessment.Status.DRAFT) | Q(partner__cadence=Partner.Cadence.MONTHLY, period__code=quarter.code)
+            Q(status=Checkup.Status.DRAFT) | Q(partner__cadence=Partner.Cadence.MONTHLY, period__code=quarter.code)
         )
         .select_related("period", "partner", "rater")
     )
     leaders = leadership_users()
     wanted: set[tuple[int, str, int]] = set()
     for checkup in checkups:
-        if checkup.status == Assessment.Status.DRAFT:
+        if checkup.status == Checkup.Status.DRAFT:
             for kind in reminder_kinds_due(due_on=checkup.period.due_on, today=today):
                 if kind == Reminder.Kind.ESCALATION:
                     # Access to leadership for escalation (000).
@@ -115,13 +115,13 @@ def reminders_queue(*, now: dt.datetime | None = None) -> int:
     if not wanted:
         return 0
     existing = set(
-        Reminder.objects.filter(assessment_id__in={c.id for c in checkups}).values_list(
-            "assessment_id", "kind", "recipient_id"
+        Reminder.objects.filter(checkup_id__in={c.id for c in checkups}).values_list(
+            "checkup_id", "kind", "recipient_id"
         )
     )
     missing = sorted(wanted - existing)
     Reminder.objects.bulk_create(
-        [Reminder(assessment_id=a, kind=k, recipient_id=r, next_attempt_at=now) for a, k, r in missing],
+        [Reminder(checkup_id=a, kind=k, recipient_id=r, next_attempt_at=now) for a, k, r in missing],
         ignore_conflicts=True,
     )
     if missing:

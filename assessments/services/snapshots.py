@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from assessments.infra.rollups import rollups_invalidate
-from assessments.models import Answer, Assessment, PartnerSnapshot, Period
+from assessments.models import Answer, Checkup, PartnerSnapshot, Period
 from assessments.scoring import ScoringError, score
 from assessments.selectors.rubrics import scoring_model
 
@@ -38,8 +38,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
     partner_ids = {p for p, _ in pairs}
     period_ids = {q for _, q in pairs}
     assessments = (
-        Assessment.objects.filter(
-            partner_id__in=partner_ids, period_id__in=period_ids, status=Assessment.Status.SUBMITTED
+        Checkup.objects.filter(
+            partner_id__in=partner_ids, period_id__in=period_ids, status=Checkup.Status.SUBMITTED
         )
         .order_by("submitted_at", "id")
         .values(
@@ -60,13 +60,13 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
             by_pair[pair].append(row)
 
     answers: dict[int, dict[str, int]] = defaultdict(dict)
-    assessment_ids = [row["id"] for rows in by_pair.values() for row in rows]
-    for chunk_start in range(0, len(assessment_ids), 5000):
-        chunk = assessment_ids[chunk_start : chunk_start + 5000]
-        for assessment_id, rubric_key, item_key, value in Answer.objects.filter(assessment_id__in=chunk).values_list(
-            "assessment_id", "item__rubric__key", "item__key", "value"
+    checkup_ids = [row["id"] for rows in by_pair.values() for row in rows]
+    for chunk_start in range(0, len(checkup_ids), 5000):
+        chunk = checkup_ids[chunk_start : chunk_start + 5000]
+        for checkup_id, rubric_key, item_key, value in Answer.objects.filter(checkup_id__in=chunk).values_list(
+            "checkup_id", "item__rubric__key", "item__key", "value"
         ):
-            answers[assessment_id][f"{rubric_key}.{item_key}"] = value
+            answers[checkup_id][f"{rubric_key}.{item_key}"] = value
 
     snapshots = []
     for (partner_id, period_id), rows in by_pair.items():

@@ -15,7 +15,7 @@ from assessments.periods import Quarter
 from assessments.services.alerts import alert_recipients, partner_evaluate
 from assessments.services.outbox import message_id
 from assessments.services.snapshots import snapshots_recompute
-from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
+from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
 
 # Six steady quarters at 4 ("good") give a baseline of 75; two at 2 ("weak")
 # drop health to 25: a confirmed, critical decline of health, band and rubrics.
@@ -61,7 +61,7 @@ def history(
         period = PeriodFactory(quarter_value=quarter)
         for rater in raters:
             answers = answers_for(items, **level)
-            submitted_assessment(items=items, answers=answers, partner=partner, period=period, rater=rater)
+            submitted_checkup(items=items, answers=answers, partner=partner, period=period, rater=rater)
         pairs.add((partner.id, period.id))
     with transaction.atomic():
         snapshots_recompute(pairs=pairs)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from assessments.models import Alert, Assessment, Partner, PartnerSnapshot, RubricItem, RubricVersion
+from assessments.models import Alert, Checkup, Partner, PartnerSnapshot, RubricItem, RubricVersion
 from assessments.periods import Quarter
 from assessments.scoring import BandThresholds
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 P, PREV, TREND_FROM = "2026-Q3", "2026-Q2", "2025-Q4"
 TODAY = dt.date(2026, 11, 22)
@@ -127,11 +127,11 @@ def build_portfolio() -> Portfolio:
 
     # This quarter's check-ups: two count (owner, active partner, submitted), three do not.
     now = timezone.now()
-    submitted = {"status": Assessment.Status.SUBMITTED, "submitted_at": now}
+    submitted = {"status": Checkup.Status.SUBMITTED, "submitted_at": now}
     current = periods["2026-Q4"]
-    AssessmentFactory(partner=partners["Alpha"], period=current, rater=ana, **submitted)
-    AssessmentFactory(partner=partners["Echo"], period=current, rater=ben, **submitted)
-    AssessmentFactory(partner=partners["Charlie"], period=current, rater=ben)  # a draft
-    AssessmentFactory(partner=partners["Delta"], period=current, rater=chloe, **submitted)  # not an owner
-    AssessmentFactory(partner=partners["Foxtrot"], period=current, rater=ben, **submitted)  # inactive partner
+    CheckupFactory(partner=partners["Alpha"], period=current, rater=ana, **submitted)
+    CheckupFactory(partner=partners["Echo"], period=current, rater=ben, **submitted)
+    CheckupFactory(partner=partners["Charlie"], period=current, rater=ben)  # a draft
+    CheckupFactory(partner=partners["Delta"], period=current, rater=chloe, **submitted)  # not an owner
+    CheckupFactory(partner=partners["Foxtrot"], period=current, rater=ben, **submitted)  # inactive partner
     return Portfolio(partners=partners, ana=ana, ben=ben, chloe=chloe, lena=lena, periods=periods)

@@ -76,9 +76,9 @@ class EngagementFactory(factory.django.DjangoModelFactory):
     value = 50_000
 
 
-class AssessmentFactory(factory.django.DjangoModelFactory):
+class CheckupFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.Assessment
+        model = models.Checkup
 
     partner = factory.SubFactory(PartnerFactory)
     period = factory.SubFactory(PeriodFactory)
@@ -94,14 +94,14 @@ def answers_for(items: dict, *, rating: int = 4, intensity: int = 0, **overrides
     return values
 
 
-def submitted_assessment(*, items: dict, answers: dict[str, int], **kwargs) -> models.Assessment:
+def submitted_checkup(*, items: dict, answers: dict[str, int], **kwargs) -> models.Checkup:
     """A submitted check-up with the given answers (no snapshot recompute)."""
-    assessment = AssessmentFactory(status=models.Assessment.Status.SUBMITTED, submitted_at=timezone.now(), **kwargs)
+    checkup = CheckupFactory(status=models.Checkup.Status.SUBMITTED, submitted_at=timezone.now(), **kwargs)
     models.Answer.objects.bulk_create(
-        models.Answer(assessment=assessment, item=items[a], scale=items[a].rubric.scale, value=v)
+        models.Answer(checkup=checkup, item=items[a], scale=items[a].rubric.scale, value=v)
         for a, v in answers.items()
     )
-    return assessment
+    return checkup
 
 
 class ActionItemFactory(factory.django.DjangoModelFactory):

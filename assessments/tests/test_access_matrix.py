@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments.models import ActionItem, Alert, Assessment, Case
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.models import ActionItem, Alert, Case, Checkup
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def world():
     objects = {}
     for side, manager in (("a", manager_a), ("b", manager_b)):
         partner = PartnerFactory(name=f"Partner {side.upper()}", owners=[manager])
-        checkup = AssessmentFactory(partner=partner, period=period, rater=manager)
+        checkup = CheckupFactory(partner=partner, period=period, rater=manager)
         item = ActionItem.objects.create(partner=partner, period=period, description="Meet", owner=manager,
                                          due_on=dt.date(2027, 1, 31))
         alert = Alert.objects.create(partner=partner, period=period, rule="health_decline", severity="warning",
@@ -133,7 +133,7 @@ def world():
                                    last_finding_period=period)
         Alert.objects.filter(pk=alert.pk).update(case=case)
         objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
-    assert Assessment.objects.count() == 2 and timezone.now()
+    assert Checkup.objects.count() == 2 and timezone.now()
     return users, objects
 
 

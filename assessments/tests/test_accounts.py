@@ -122,10 +122,10 @@ def test_the_role_groups_grant_what_each_role_may_do():
         return set(Group.objects.get(name=role.value).permissions.values_list("codename", flat=True))
 
     manager, leadership, admin = perms(Role.ACCOUNT_MANAGER), perms(Role.LEADERSHIP), perms(Role.ADMIN)
-    assert {"change_assessment", "add_interaction", "change_actionitem", "view_partner"} <= manager
+    assert {"change_checkup", "add_interaction", "change_actionitem", "view_partner"} <= manager
     assert "change_partner" not in manager and "change_alert" not in manager
-    assert {"view_partner", "view_assessment", "change_alert"} <= leadership
-    assert not {"change_assessment", "add_interaction", "change_actionitem"} & leadership
+    assert {"view_partner", "view_checkup", "change_alert"} <= leadership
+    assert not {"change_checkup", "add_interaction", "change_actionitem"} & leadership
     assert {"change_partner", "add_rubricversion", "change_user"} <= admin
 
 

@@ -12,12 +12,12 @@ from assessments.selectors.actions import action_progress, action_progress_for_p
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 TRUST = "characteristics.trust"
@@ -106,7 +106,7 @@ def score(items, partner, code: str, *ratings: dict) -> None:
     period = PeriodFactory.of(code)
     for n, overrides in enumerate(ratings):
         rater = UserFactory(username=f"rater-{partner.pk}-{code}-{n}")
-        submitted_assessment(
+        submitted_checkup(
             items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=rater
         )
     with transaction.atomic():
@@ -170,8 +170,8 @@ def test_progress_for_a_partner_counts_agreed_actions_created_since_a_time(slidi
     new = ActionItemFactory(partner=sliding, period=q3, items=[items[TRUST]])
     new.created_at = dt.datetime(2026, 10, 20, tzinfo=dt.UTC)
     new.save()
-    draft = AssessmentFactory(partner=sliding, period=PeriodFactory.of("2027-Q1"))
-    ActionItemFactory(partner=sliding, period=q3, assessment=draft, items=[items[TRUST]])
+    draft = CheckupFactory(partner=sliding, period=PeriodFactory.of("2027-Q1"))
+    ActionItemFactory(partner=sliding, period=q3, checkup=draft, items=[items[TRUST]])
 
     assert set(action_progress_for_partner(partner_id=sliding.id)) == {old.id, new.id}
     since = action_progress_for_partner(partner_id=sliding.id, since=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))

@@ -18,12 +18,12 @@ from assessments.services.schedule import action_reminder_kinds_due, action_remi
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def action(ana, items):
     partner = PartnerFactory(name="Northwind Systems", owners=[ana])
     for code, trust in (("2026-Q3", 2), ("2026-Q4", 3)):
         period = PeriodFactory.of(code)
-        submitted_assessment(
+        submitted_checkup(
             items=items,
             answers=answers_for(items, characteristics__trust=trust),
             partner=partner,
@@ -174,8 +174,8 @@ def test_done_drafts_long_overdue_inactive_and_unreachable_actions_are_not_chase
     partner = action.partner
     q3 = PeriodFactory.of("2026-Q3")
     ActionItem.objects.filter(pk=action.pk).update(done_at=at(day(20)))
-    draft = AssessmentFactory(partner=partner, period=PeriodFactory.of("2027-Q1"), rater=ana)
-    ActionItemFactory(partner=partner, period=q3, owner=ana, assessment=draft, due_on=DUE)
+    draft = CheckupFactory(partner=partner, period=PeriodFactory.of("2027-Q1"), rater=ana)
+    ActionItemFactory(partner=partner, period=q3, owner=ana, checkup=draft, due_on=DUE)
     # Overdue for longer than the look-back when the scheduler first sees it: shown on the pages, not e-mailed.
     ActionItemFactory(partner=partner, period=q3, owner=ana, due_on=dt.date(2026, 10, 30))
     ActionItemFactory(partner=PartnerFactory(owners=[ana], is_active=False), period=q3, owner=ana, due_on=DUE)

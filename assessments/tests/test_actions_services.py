@@ -27,7 +27,7 @@ from assessments.tests.factories import (
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def data(owner, *, due_on=dt.date(2026, 12, 15), description="Run a joint worksh
 def test_an_owner_adds_an_action_agreed_this_quarter_from_the_latest_scored_quarter(ana, partner, items):
     for code in ("2026-Q2", "2026-Q3"):
         period = PeriodFactory.of(code)
-        submitted_assessment(items=items, answers=answers_for(items), partner=partner, period=period, rater=ana)
+        submitted_checkup(items=items, answers=answers_for(items), partner=partner, period=period, rater=ana)
         with transaction.atomic():
             snapshots_recompute(pairs={(partner.id, period.id)})
 

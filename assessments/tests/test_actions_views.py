@@ -17,12 +17,12 @@ from assessments.models import ActionItem
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def partner(ana, items):
     partner = PartnerFactory(name="Northwind Systems", owners=[ana])
     for code, trust in (("2026-Q2", 4), ("2026-Q3", 2), ("2026-Q4", 3)):
         period = PeriodFactory.of(code)
-        submitted_assessment(
+        submitted_checkup(
             items=items,
             answers=answers_for(items, characteristics__trust=trust),
             partner=partner,
@@ -286,8 +286,8 @@ def test_my_checkups_lists_my_open_actions_soonest_first_with_the_overdue_flagge
         partner=partner, period=q3, owner=ana, description="Already done", done_at=dt.datetime.now(dt.UTC)
     )
     ActionItemFactory(partner=partner, period=q3, owner=lena, description="Lena's own")
-    draft = AssessmentFactory(partner=cedar, period=PeriodFactory.of("2026-Q4"), rater=ana)
-    ActionItemFactory(partner=cedar, period=q3, owner=ana, assessment=draft, description="Still a draft")
+    draft = CheckupFactory(partner=cedar, period=PeriodFactory.of("2026-Q4"), rater=ana)
+    ActionItemFactory(partner=cedar, period=q3, owner=ana, checkup=draft, description="Still a draft")
 
     html = client_for(ana).get(reverse("my_checkups")).content.decode()
 

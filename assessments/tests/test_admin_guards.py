@@ -14,18 +14,18 @@ from django.urls import reverse
 from assessments.models import (
     Alert,
     Answer,
-    Assessment,
-    AssessmentRevision,
+    Checkup,
+    CheckupRevision,
     Interaction,
     Partner,
     PartnerSnapshot,
     RubricItem,
 )
 from assessments.roles import Role
-from assessments.services.checkups import CheckupInput, assessment_submit
+from assessments.services.checkups import CheckupInput, checkup_submit
 from assessments.services.partners import PartnerOwnerInvalid, partner_owners_add
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     InteractionFactory,
     PartnerFactory,
     PeriodFactory,
@@ -52,8 +52,8 @@ def admin_client(client):
 @pytest.fixture
 def submitted(ana, items):
     partner = PartnerFactory(name="Globex", owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
-    assessment_submit(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
     checkup.refresh_from_db()
     return checkup
 
@@ -84,18 +84,18 @@ def test_a_submitted_check_up_is_read_only_in_the_admin(admin_client, submitted)
     answer = submitted.answers.first()
     assert admin_client.post(
         reverse("admin:assessments_answer_change", args=[answer.pk]),
-        {"assessment": submitted.pk, "item": answer.item_id, "scale": answer.scale, "value": 1},
+        {"checkup": submitted.pk, "item": answer.item_id, "scale": answer.scale, "value": 1},
     ).status_code == 403
 
     submitted.refresh_from_db()
     assert (submitted.status, submitted.notes, submitted.revision) == ("submitted", "", 0)
     answer.refresh_from_db()
     assert answer.value == 4
-    assert not AssessmentRevision.objects.exists()
+    assert not CheckupRevision.objects.exists()
 
 
 def test_a_draft_stays_editable_but_its_status_and_rubric_version_are_not_set_by_hand(admin_client, ana):
-    draft = AssessmentFactory(partner=PartnerFactory(owners=[ana]), rater=ana, period=PeriodFactory.of("2026-Q3"))
+    draft = CheckupFactory(partner=PartnerFactory(owners=[ana]), rater=ana, period=PeriodFactory.of("2026-Q3"))
     url = reverse("admin:assessments_assessment_change", args=[draft.pk])
 
     response = admin_client.post(url, checkup_form(draft, status="submitted", revision="7"))
@@ -128,7 +128,7 @@ def test_a_partner_with_history_cannot_be_deleted_only_archived(admin_client, su
     assert ("Globex has history (1 check-up, 1 partner snapshot, 1 alert, 1 interaction), so it cannot be "
             "deleted. Archive it instead: untick “Active” and save.") in page
     assert Partner.objects.filter(pk=partner.pk).exists()
-    assert (Assessment.objects.count(), Answer.objects.count(), Interaction.objects.count()) == (1, 18, 1)
+    assert (Checkup.objects.count(), Answer.objects.count(), Interaction.objects.count()) == (1, 18, 1)
     changelist = admin_client.get(reverse("admin:assessments_partner_changelist")).content.decode()
     assert 'value="delete_selected"' not in changelist
 
@@ -142,7 +142,7 @@ def test_a_partner_with_history_cannot_be_deleted_only_archived(admin_client, su
 def test_the_model_itself_refuses_to_delete_a_partner_with_history(submitted):
     with pytest.raises(ProtectedError):
         submitted.partner.delete()
-    assert Assessment.objects.filter(pk=submitted.pk).exists()
+    assert Checkup.objects.filter(pk=submitted.pk).exists()
 
 
 def test_a_partner_without_history_can_still_be_deleted(admin_client):

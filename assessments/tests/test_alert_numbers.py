@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from assessments.evidence import Evidence, ItemEvidence
-from assessments.models import Alert, Assessment
+from assessments.models import Alert, Checkup
 from assessments.periods import Quarter
 from assessments.services.alerts import partner_evaluate
 from assessments.services.outbox import outbox_send_due
@@ -55,7 +55,7 @@ def declined(items):
     partner = partner_with_history(items=items, name="Oakline Logistics", owners=[ana], levels=HISTORY, last=LAST)
     # The history is already on record (imported, say): today's scan judges the latest quarter only,
     # so every rule, the persistent symptom's included, speaks about the same quarter and e-mail.
-    Assessment.objects.filter(partner=partner).update(evaluated_at=timezone.now())
+    Checkup.objects.filter(partner=partner).update(evaluated_at=timezone.now())
     partner_evaluate(partner_id=partner.id)
     alerts = {a.rule: a for a in Alert.objects.filter(partner=partner, period__code=LAST.code)}
     return {"ana": ana, "partner": partner, "alerts": alerts}

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.emails import message_id_for
-from assessments.models import Alert, AlertDelivery, Assessment, Case, DigestDelivery, Partner, Reminder
+from assessments.models import Alert, AlertDelivery, Case, Checkup, DigestDelivery, Partner, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import Quarter
 from assessments.services.alerts import partner_evaluate
@@ -33,7 +33,7 @@ from assessments.tests.alerting import (
     partner_with_history,
 )
 from assessments.tests.celery_harness import free_port
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 from partnerhealth.env import parse_email_url
 
 pytestmark = pytest.mark.django_db
@@ -257,11 +257,11 @@ def test_a_message_refused_for_one_recipient_does_not_hold_up_the_others(items):
 
 def test_a_reminder_for_a_check_up_submitted_before_it_could_be_sent_is_skipped():
     ana = manager("ana")
-    checkup = AssessmentFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2026-Q3"), rater=ana)
+    checkup = CheckupFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2026-Q3"), rater=ana)
     reminder = Reminder.objects.create(
-        assessment=checkup, kind="overdue", recipient=ana, next_attempt_at=timezone.now()
+        checkup=checkup, kind="overdue", recipient=ana, next_attempt_at=timezone.now()
     )
-    Assessment.objects.filter(pk=checkup.pk).update(status="submitted", submitted_at=timezone.now())
+    Checkup.objects.filter(pk=checkup.pk).update(status="submitted", submitted_at=timezone.now())
 
     report = outbox_send_due()
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 from django.db.models import F
 
-from assessments.models import Alert, AlertAction, AlertDelivery, Assessment, Case, CaseDelivery, CaseEvent
+from assessments.models import Alert, AlertAction, AlertDelivery, Case, CaseDelivery, CaseEvent, Checkup
 from assessments.periods import Quarter
-from assessments.services.alerts import assessment_evaluate, evaluations_pending_run, partner_evaluate, trends_scan
+from assessments.services.alerts import checkup_evaluate, evaluations_pending_run, partner_evaluate, trends_scan
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import (
     CRASH,
@@ -151,31 +151,31 @@ def test_a_one_quarter_dip_never_alerts_beyond_watch_over_its_whole_history(item
 def test_submissions_are_marked_evaluated_unless_amended_while_being_evaluated(items, monkeypatch):
     ana = manager("ana")
     partner = partner_with_history(items=items, name="Oakline", owners=[ana], levels=DECLINING, last=LAST)
-    assert Assessment.objects.filter(evaluated_at__isnull=True).count() == 8
-    amended = Assessment.objects.filter(partner=partner, period__code=LAST.code).get()
+    assert Checkup.objects.filter(evaluated_at__isnull=True).count() == 8
+    amended = Checkup.objects.filter(partner=partner, period__code=LAST.code).get()
 
     # An amendment commits between reading and marking: its revision no longer matches.
-    original = Assessment.objects.filter
+    original = Checkup.objects.filter
     calls = []
 
     def racing_filter(*args, **kwargs):
         if "revision" in kwargs and kwargs.get("pk") == amended.pk and not calls:
             calls.append(1)
-            Assessment.objects.filter(pk=amended.pk).update(revision=1)
+            Checkup.objects.filter(pk=amended.pk).update(revision=1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(Assessment.objects, "filter", racing_filter)
-    report = assessment_evaluate(assessment_id=amended.pk)
+    monkeypatch.setattr(Checkup.objects, "filter", racing_filter)
+    report = checkup_evaluate(checkup_id=amended.pk)
     monkeypatch.undo()
 
-    assert report.assessments_evaluated == 7
-    assert list(Assessment.objects.filter(evaluated_at__isnull=True).values_list("pk", flat=True)) == [amended.pk]
-    assert evaluations_pending_run().assessments_evaluated == 1
+    assert report.checkups_evaluated == 7
+    assert list(Checkup.objects.filter(evaluated_at__isnull=True).values_list("pk", flat=True)) == [amended.pk]
+    assert evaluations_pending_run().checkups_evaluated == 1
 
 
 def _report_flags(partner, **flags) -> None:
-    checkup = Assessment.objects.get(partner=partner, period__code=LAST.code)
-    Assessment.objects.filter(pk=checkup.pk).update(evaluated_at=None, revision=F("revision") + 1, **flags)
+    checkup = Checkup.objects.get(partner=partner, period__code=LAST.code)
+    Checkup.objects.filter(pk=checkup.pk).update(evaluated_at=None, revision=F("revision") + 1, **flags)
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, checkup.period_id)})
 
@@ -195,7 +195,7 @@ def test_worse_news_for_the_same_quarter_raises_the_alert_reopens_it_and_tells_l
 
     # The check-up is amended: the partner was also abusive (001: time to cut bait).
     _report_flags(partner, abusive_behaviour=True)
-    report = assessment_evaluate(assessment_id=Assessment.objects.get(partner=partner, period__code=LAST.code).pk)
+    report = checkup_evaluate(checkup_id=Checkup.objects.get(partner=partner, period__code=LAST.code).pk)
 
     alert.refresh_from_db()
     assert report.alerts_raised == 1 and report.alerts_created == 0
@@ -221,4 +221,4 @@ def test_an_inactive_partner_is_not_alerted_but_its_check_ups_are_marked_evaluat
     evaluations_pending_run()
 
     assert not Alert.objects.filter(partner=partner).exists()
-    assert not Assessment.objects.filter(partner=partner, evaluated_at__isnull=True).exists()
+    assert not Checkup.objects.filter(partner=partner, evaluated_at__isnull=True).exists()

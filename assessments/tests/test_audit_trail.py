@@ -11,18 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Answer, Assessment, Partner, RubricItem
+from assessments.models import Answer, Checkup, Partner, RubricItem
 from assessments.roles import Role
 from assessments.selectors.history import partner_history
-from assessments.services.checkups import CheckupInput, assessment_amend, assessment_save_draft, assessment_submit
+from assessments.services.checkups import CheckupInput, checkup_amend, checkup_save_draft, checkup_submit
 from assessments.services.rubrics import rubric_version_publish
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +89,11 @@ def test_a_partner_edited_in_the_admin_shows_who_changed_what_from_what_to_what(
 
 def test_amending_a_submitted_check_up_records_each_answer_from_what_to_what(lena_client, ana, items):
     partner = PartnerFactory(name="Initech", owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
-    assessment_submit(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
 
-    assessment_amend(
-        user=ana, assessment_id=checkup.pk,
+    checkup_amend(
+        user=ana, checkup_id=checkup.pk,
         data=CheckupInput(answers=answers_for(items, characteristics__trust=2),
                           comments={"characteristics.trust": "They went around us"}),
     )
@@ -114,11 +114,11 @@ def test_amending_a_submitted_check_up_records_each_answer_from_what_to_what(len
 
 def test_an_imported_check_up_amended_shows_the_answers_it_had_before(lena_client, ana, items):
     partner = PartnerFactory(name="Umbrella", owners=[ana])
-    checkup = submitted_assessment(items=items, answers=answers_for(items), partner=partner, rater=ana,
+    checkup = submitted_checkup(items=items, answers=answers_for(items), partner=partner, rater=ana,
                                    period=PeriodFactory.of("2026-Q2"))
-    assert not Answer.history.filter(assessment_id=checkup.pk).exists(), "bulk imports write no history"
+    assert not Answer.history.filter(checkup_id=checkup.pk).exists(), "bulk imports write no history"
 
-    assessment_amend(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items, traits__honesty=1)))
+    checkup_amend(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items, traits__honesty=1)))
 
     page = history_page(lena_client, partner)
     honesty = items["traits.honesty"].title
@@ -128,12 +128,12 @@ def test_an_imported_check_up_amended_shows_the_answers_it_had_before(lena_clien
 
 def test_saving_a_draft_twice_with_the_same_answers_records_nothing_new(ana, items):
     partner = PartnerFactory(owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
     data = CheckupInput(answers={"characteristics.trust": 3})
-    assessment_save_draft(user=ana, assessment_id=checkup.pk, data=data)
+    checkup_save_draft(user=ana, checkup_id=checkup.pk, data=data)
     recorded = Answer.history.count()
 
-    assessment_save_draft(user=ana, assessment_id=checkup.pk, data=data)
+    checkup_save_draft(user=ana, checkup_id=checkup.pk, data=data)
 
     assert Answer.history.count() == recorded == 1
     entries = partner_history(partner_id=partner.pk)["entries"]
@@ -153,10 +153,10 @@ def test_the_history_page_is_linked_from_the_partner_page_for_leadership_only(cl
 def test_the_history_page_costs_the_same_queries_however_long_the_history(lena_client, ana, ben, items):
     def build(name, amendments):
         partner = PartnerFactory(name=name, owners=[ana])
-        checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
-        assessment_submit(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+        checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+        checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
         for n in range(amendments):
-            assessment_amend(user=ana, assessment_id=checkup.pk,
+            checkup_amend(user=ana, checkup_id=checkup.pk,
                              data=CheckupInput(answers=answers_for(items, characteristics__trust=1 + n % 5)))
         partner.owners.add(ben)
         partner.annual_revenue = 5_000 * (amendments + 1)
@@ -194,12 +194,12 @@ def test_rubric_versions_rubrics_items_and_users_are_audited_without_password_ha
 
 def test_every_audited_kind_keeps_a_history(ana, items):
     partner = PartnerFactory(owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
-    assessment_submit(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
 
     assert Partner.history.filter(id=partner.pk).exists()
-    assert Assessment.history.filter(id=checkup.pk, history_user=ana).exists()
-    assert Answer.history.filter(assessment_id=checkup.pk).count() == len(items)
+    assert Checkup.history.filter(id=checkup.pk, history_user=ana).exists()
+    assert Answer.history.filter(checkup_id=checkup.pk).count() == len(items)
 
 
 def test_any_audited_model_with_a_partner_key_joins_the_partner_history(monkeypatch, ana):
@@ -207,11 +207,11 @@ def test_any_audited_model_with_a_partner_key_joins_the_partner_history(monkeypa
     from assessments.selectors import history
 
     partner = PartnerFactory(owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
     checkup.notes = "Looked again"
     checkup.save()
     # Stand in for a new audited model with a partner key: check-ups are one.
-    monkeypatch.setattr(history, "_partner_scoped_models", lambda: [Assessment])
+    monkeypatch.setattr(history, "_partner_scoped_models", lambda: [Checkup])
 
     entries = history.partner_history(partner_id=partner.pk)["entries"]
 

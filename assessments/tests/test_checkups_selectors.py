@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.display import value_label
-from assessments.models import Assessment, Partner
+from assessments.models import Checkup, Partner
 from assessments.selectors.checkups import (
     CheckupState,
     checkup_result,
@@ -14,18 +14,18 @@ from assessments.selectors.checkups import (
     partner_list,
 )
 from assessments.selectors.partners import partner_overview
-from assessments.services.checkups import CheckupInput, assessment_amend
+from assessments.services.checkups import CheckupInput, checkup_amend
 from assessments.services.demo import demo_seed
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     InteractionFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +42,12 @@ def manager():
 
 def score(items, partner, code, rater, **answers):
     period = PeriodFactory.of(code)
-    assessment = submitted_assessment(
+    checkup = submitted_checkup(
         items=items, answers=answers_for(items, **answers), partner=partner, period=period, rater=rater
     )
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, period.id)})
-    return assessment
+    return checkup
 
 
 def test_value_labels_pair_every_number_with_a_word():
@@ -61,10 +61,10 @@ def test_value_labels_pair_every_number_with_a_word():
 def test_my_checkups_lists_this_quarters_checkups_with_state_due_date_and_overdue_flag(manager):
     q4 = PeriodFactory.of("2026-Q4")
     a, b, c = (PartnerFactory(name=n, owners=[manager]) for n in ("Acme", "Bluepeak", "Cedar"))
-    AssessmentFactory(partner=a, period=q4, rater=manager)
-    AssessmentFactory(partner=b, period=q4, rater=manager, last_saved_at=timezone.now())
-    AssessmentFactory(
-        partner=c, period=q4, rater=manager, status=Assessment.Status.SUBMITTED, submitted_at=timezone.now()
+    CheckupFactory(partner=a, period=q4, rater=manager)
+    CheckupFactory(partner=b, period=q4, rater=manager, last_saved_at=timezone.now())
+    CheckupFactory(
+        partner=c, period=q4, rater=manager, status=Checkup.Status.SUBMITTED, submitted_at=timezone.now()
     )
 
     on_time = my_checkups(user=manager, today=IN_Q4)
@@ -86,7 +86,7 @@ def test_my_checkups_lists_this_quarters_checkups_with_state_due_date_and_overdu
 
 def test_a_checkup_not_submitted_after_its_due_date_is_overdue(manager):
     q3 = PeriodFactory.of("2026-Q3")  # due 14 Oct 2026
-    AssessmentFactory(partner=PartnerFactory(owners=[manager]), period=q3, rater=manager)
+    CheckupFactory(partner=PartnerFactory(owners=[manager]), period=q3, rater=manager)
 
     result = my_checkups(user=manager, today=IN_Q4)
 
@@ -102,7 +102,7 @@ def test_an_owned_partner_without_a_checkup_this_quarter_is_listed_as_not_starte
 
     result = my_checkups(user=manager, today=IN_Q4)
 
-    assert [(r.partner.name, r.assessment, r.state) for r in result.current] == [
+    assert [(r.partner.name, r.checkup, r.state) for r in result.current] == [
         ("Newly assigned", None, CheckupState.NOT_STARTED)
     ]
     assert result.current[0].due_on == dt.date(2027, 1, 14)
@@ -110,7 +110,7 @@ def test_an_owned_partner_without_a_checkup_this_quarter_is_listed_as_not_starte
 
 def test_my_checkups_never_shows_another_managers_checkups(manager):
     other = UserFactory(username="ben", role="account_manager")
-    AssessmentFactory(partner=PartnerFactory(owners=[other]), period=PeriodFactory.of("2026-Q4"), rater=other)
+    CheckupFactory(partner=PartnerFactory(owners=[other]), period=PeriodFactory.of("2026-Q4"), rater=other)
 
     result = my_checkups(user=manager, today=IN_Q4)
 
@@ -132,11 +132,11 @@ def test_past_quarters_are_grouped_newest_first_with_the_partners_health(manager
 def test_the_result_shows_the_score_the_change_since_last_quarter_and_what_moved(manager, items):
     partner = PartnerFactory(owners=[manager])
     score(items, partner, "2026-Q2", manager, rating=4)
-    assessment = score(
+    checkup = score(
         items, partner, "2026-Q3", manager, rating=4, characteristics__trust=1, symptoms__chasing_rainbows=3
     )
 
-    result = checkup_result(user=manager, assessment_id=assessment.id)
+    result = checkup_result(user=manager, checkup_id=checkup.id)
 
     assert result["snapshot"].health_delta == pytest.approx(result["snapshot"].health - 75.0, abs=0.01)
     assert result["previous"].period.code == "2026-Q2"
@@ -149,26 +149,26 @@ def test_the_result_shows_the_score_the_change_since_last_quarter_and_what_moved
 
 def test_the_result_history_lists_what_each_amendment_changed(manager, items):
     partner = PartnerFactory(owners=[manager])
-    assessment = score(items, partner, "2026-Q3", manager, rating=4)
-    assessment_amend(
+    checkup = score(items, partner, "2026-Q3", manager, rating=4)
+    checkup_amend(
         user=manager,
-        assessment_id=assessment.id,
+        checkup_id=checkup.id,
         data=CheckupInput(answers=answers_for(items, rating=4, traits__honesty=2)),
     )
 
-    (entry,) = checkup_result(user=manager, assessment_id=assessment.id)["revisions"]
+    (entry,) = checkup_result(user=manager, checkup_id=checkup.id)["revisions"]
 
     assert entry["revision"].number == 0
     assert entry["changes"] == [{"title": "Honesty", "before": "4 · Good", "after": "2 · Weak"}]
 
 
 def test_leadership_may_read_a_result_but_not_edit_it(manager, items):
-    assessment = score(items, PartnerFactory(owners=[manager]), "2026-Q3", manager)
+    checkup = score(items, PartnerFactory(owners=[manager]), "2026-Q3", manager)
     lena = UserFactory(username="lena", role="leadership")
 
-    assert checkup_result(user=lena, assessment_id=assessment.id)["can_edit"] is False
-    with pytest.raises(Assessment.DoesNotExist):
-        checkup_result(user=UserFactory(username="ben", role="account_manager"), assessment_id=assessment.id)
+    assert checkup_result(user=lena, checkup_id=checkup.id)["can_edit"] is False
+    with pytest.raises(Checkup.DoesNotExist):
+        checkup_result(user=UserFactory(username="ben", role="account_manager"), checkup_id=checkup.id)
 
 
 def test_partner_overview_reads_eight_quarters_of_snapshots_and_the_item_comparison(manager, items):
@@ -218,8 +218,8 @@ def test_partner_overview_groups_action_items_and_hides_those_of_drafts(manager)
     ActionItemFactory(partner=partner, period=q3, description="From last quarter")
     ActionItemFactory(partner=partner, period=q2, description="Older, open")
     ActionItemFactory(partner=partner, period=q2, description="Older, done", done_at=timezone.now())
-    draft = AssessmentFactory(partner=partner, period=q4, rater=manager)
-    ActionItemFactory(partner=partner, period=q4, assessment=draft, description="Still a draft")
+    draft = CheckupFactory(partner=partner, period=q4, rater=manager)
+    ActionItemFactory(partner=partner, period=q4, checkup=draft, description="Still a draft")
 
     actions = partner_overview(user=manager, partner_id=partner.id, today=IN_Q4)["actions"]
 
@@ -286,7 +286,7 @@ def test_the_demo_data_gives_every_demo_account_manager_open_checkups_this_quart
         user = get_user_model().objects.get(username=username)
         current = my_checkups(user=user).current
         assert current, username
-        assert all(row.assessment is not None and row.state == CheckupState.NOT_STARTED for row in current)
+        assert all(row.checkup is not None and row.state == CheckupState.NOT_STARTED for row in current)
 
 
 def test_partner_overview_counts_a_log_longer_than_the_page_in_the_database(manager):

@@ -7,8 +7,8 @@ from django.utils import timezone
 from assessments.models import (
     ActionItem,
     Answer,
-    Assessment,
-    AssessmentRevision,
+    Checkup,
+    CheckupRevision,
     Interaction,
     PartnerSnapshot,
     RubricItem,
@@ -20,22 +20,22 @@ from assessments.services.checkups import (
     CheckupInput,
     CheckupInvalid,
     CheckupReadOnly,
-    assessment_amend,
-    assessment_open,
-    assessment_save_draft,
-    assessment_submit,
+    checkup_amend,
+    checkup_open,
+    checkup_save_draft,
+    checkup_submit,
     interaction_create,
 )
 from assessments.services.rubrics import rubric_version_publish
 from assessments.task_names import TaskName
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,15 +49,15 @@ def manager():
 @pytest.fixture
 def checkup(manager):
     partner = PartnerFactory(owners=[manager], payment_terms_days=30)
-    return AssessmentFactory(partner=partner, rater=manager, period=PeriodFactory.of("2026-Q3"))
+    return CheckupFactory(partner=partner, rater=manager, period=PeriodFactory.of("2026-Q3"))
 
 
 def full(items, **overrides) -> CheckupInput:
     return CheckupInput(answers=answers_for(items, **overrides))
 
 
-def stored_answers(assessment) -> dict[str, int]:
-    return {a.item.address: a.value for a in assessment.answers.select_related("item__rubric")}
+def stored_answers(checkup) -> dict[str, int]:
+    return {a.item.address: a.value for a in checkup.answers.select_related("item__rubric")}
 
 
 def test_saving_a_draft_keeps_partial_answers_and_marks_the_checkup_started(manager, checkup):
@@ -69,10 +69,10 @@ def test_saving_a_draft_keeps_partial_answers_and_marks_the_checkup_started(mana
         notes="Tense quarter",
     )
 
-    assessment_save_draft(user=manager, assessment_id=checkup.id, data=data)
+    checkup_save_draft(user=manager, checkup_id=checkup.id, data=data)
 
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.DRAFT
+    assert checkup.status == Checkup.Status.DRAFT
     assert checkup.last_saved_at is not None
     assert checkup.submitted_at is None
     assert (checkup.days_to_pay, checkup.notes) == (75, "Tense quarter")
@@ -83,10 +83,10 @@ def test_saving_a_draft_keeps_partial_answers_and_marks_the_checkup_started(mana
 
 def test_saving_a_draft_again_updates_changed_answers_and_drops_cleared_ones(manager, checkup):
     first = CheckupInput(answers={"characteristics.trust": 2, "traits.caring": 4})
-    assessment_save_draft(user=manager, assessment_id=checkup.id, data=first)
+    checkup_save_draft(user=manager, checkup_id=checkup.id, data=first)
 
     second = CheckupInput(answers={"characteristics.trust": 5, "traits.honesty": 1})
-    assessment_save_draft(user=manager, assessment_id=checkup.id, data=second)
+    checkup_save_draft(user=manager, checkup_id=checkup.id, data=second)
 
     assert stored_answers(checkup) == {"characteristics.trust": 5, "traits.honesty": 1}
 
@@ -96,24 +96,24 @@ def test_submitting_requires_every_rubric_item_and_changes_nothing_when_one_is_m
     del answers["traits.face_to_face"]
 
     with pytest.raises(CheckupIncomplete) as refused:
-        assessment_submit(user=manager, assessment_id=checkup.id, data=CheckupInput(answers=answers))
+        checkup_submit(user=manager, checkup_id=checkup.id, data=CheckupInput(answers=answers))
 
     assert refused.value.missing == ["Meeting face to face"]
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.DRAFT
+    assert checkup.status == Checkup.Status.DRAFT
     assert checkup.last_saved_at is None
     assert not checkup.answers.exists()
 
 
 def test_submitting_a_checkup_recomputes_the_quarter_snapshot(manager, checkup, items):
-    assessment_submit(
+    checkup_submit(
         user=manager,
-        assessment_id=checkup.id,
+        checkup_id=checkup.id,
         data=CheckupInput(answers=answers_for(items, rating=5), days_to_pay=127, abusive_behaviour=True),
     )
 
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.SUBMITTED
+    assert checkup.status == Checkup.Status.SUBMITTED
     assert checkup.submitted_at is not None
     assert checkup.evaluated_at is None
     snapshot = PartnerSnapshot.objects.get(partner=checkup.partner, period=checkup.period)
@@ -128,10 +128,10 @@ def test_a_failed_snapshot_recompute_rolls_back_the_whole_submission(manager, ch
         mock.patch("assessments.services.checkups.snapshots_recompute", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
-        assessment_submit(user=manager, assessment_id=checkup.id, data=full(items))
+        checkup_submit(user=manager, checkup_id=checkup.id, data=full(items))
 
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.DRAFT
+    assert checkup.status == Checkup.Status.DRAFT
     assert checkup.submitted_at is None
     assert not checkup.answers.exists()
 
@@ -141,7 +141,7 @@ def test_evaluation_is_published_only_after_the_submission_commits(
 ):
     with mock.patch("assessments.services.dispatch.publish") as publish:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            assessment_submit(user=manager, assessment_id=checkup.id, data=full(items))
+            checkup_submit(user=manager, checkup_id=checkup.id, data=full(items))
         publish.assert_not_called()
 
         for callback in callbacks:
@@ -156,43 +156,43 @@ def test_a_refused_submission_queues_no_evaluation(manager, checkup, django_capt
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(CheckupIncomplete),
     ):
-        assessment_submit(user=manager, assessment_id=checkup.id, data=CheckupInput(answers={"traits.caring": 3}))
+        checkup_submit(user=manager, checkup_id=checkup.id, data=CheckupInput(answers={"traits.caring": 3}))
     publish.assert_not_called()
 
 
 def test_a_submitted_checkup_is_read_only(manager, checkup, items):
-    assessment_submit(user=manager, assessment_id=checkup.id, data=full(items, rating=4))
+    checkup_submit(user=manager, checkup_id=checkup.id, data=full(items, rating=4))
 
     with pytest.raises(CheckupReadOnly):
-        assessment_save_draft(user=manager, assessment_id=checkup.id, data=full(items, rating=1))
+        checkup_save_draft(user=manager, checkup_id=checkup.id, data=full(items, rating=1))
     with pytest.raises(CheckupReadOnly):
-        assessment_submit(user=manager, assessment_id=checkup.id, data=full(items, rating=1))
+        checkup_submit(user=manager, checkup_id=checkup.id, data=full(items, rating=1))
 
     assert set(stored_answers(checkup).values()) == {4, 0}
 
 
 def test_an_amendment_keeps_the_previous_answers_as_a_revision_and_rescores(manager, checkup, items):
-    assessment_submit(
+    checkup_submit(
         user=manager,
-        assessment_id=checkup.id,
+        checkup_id=checkup.id,
         data=CheckupInput(
             answers=answers_for(items, rating=4), comments={"characteristics.trust": "solid"}, notes="v0"
         ),
     )
-    first_submitted_at = Assessment.objects.get(pk=checkup.pk).submitted_at
+    first_submitted_at = Checkup.objects.get(pk=checkup.pk).submitted_at
 
-    assessment_amend(
+    checkup_amend(
         user=manager,
-        assessment_id=checkup.id,
+        checkup_id=checkup.id,
         data=CheckupInput(answers=answers_for(items, rating=4, characteristics__trust=1), notes="corrected"),
     )
 
     checkup.refresh_from_db()
     assert checkup.revision == 1
-    assert checkup.status == Assessment.Status.SUBMITTED
+    assert checkup.status == Checkup.Status.SUBMITTED
     assert checkup.notes == "corrected"
     assert stored_answers(checkup)["characteristics.trust"] == 1
-    revision = AssessmentRevision.objects.get(assessment=checkup)
+    revision = CheckupRevision.objects.get(checkup=checkup)
     assert revision.number == 0
     assert revision.answers["characteristics.trust"] == {"value": 4, "comment": "solid"}
     assert revision.notes == "v0"
@@ -204,15 +204,15 @@ def test_an_amendment_keeps_the_previous_answers_as_a_revision_and_rescores(mana
 
 def test_amending_a_draft_is_refused(manager, checkup, items):
     with pytest.raises(CheckupInvalid):
-        assessment_amend(user=manager, assessment_id=checkup.id, data=full(items))
-    assert not AssessmentRevision.objects.exists()
+        checkup_amend(user=manager, checkup_id=checkup.id, data=full(items))
+    assert not CheckupRevision.objects.exists()
 
 
 def test_an_answer_outside_its_scale_is_refused_and_nothing_changes(manager, checkup, items):
     for address, value in [("characteristics.trust", 6), ("symptoms.chasing_rainbows", 4), ("traits.caring", 0)]:
         with pytest.raises(CheckupInvalid):
-            assessment_save_draft(
-                user=manager, assessment_id=checkup.id, data=CheckupInput(answers={"traits.honesty": 3, address: value})
+            checkup_save_draft(
+                user=manager, checkup_id=checkup.id, data=CheckupInput(answers={"traits.honesty": 3, address: value})
             )
     checkup.refresh_from_db()
     assert checkup.last_saved_at is None
@@ -232,9 +232,9 @@ def test_an_item_from_another_rubric_version_is_refused(manager, checkup, rubric
     )
 
     with pytest.raises(CheckupInvalid, match=r"characteristics\.responsiveness"):
-        assessment_save_draft(
+        checkup_save_draft(
             user=manager,
-            assessment_id=checkup.id,
+            checkup_id=checkup.id,
             data=CheckupInput(answers={"characteristics.trust": 3, "characteristics.responsiveness": 3}),
         )
     assert not checkup.answers.exists()
@@ -243,11 +243,11 @@ def test_an_item_from_another_rubric_version_is_refused(manager, checkup, rubric
 def test_answers_are_stored_against_the_checkups_own_rubric_version(manager, checkup, rubric_version):
     newer = rubric_version_publish(based_on=rubric_version, weights={"characteristics.trust": 2})
 
-    assessment_save_draft(
-        user=manager, assessment_id=checkup.id, data=CheckupInput(answers={"characteristics.trust": 3})
+    checkup_save_draft(
+        user=manager, checkup_id=checkup.id, data=CheckupInput(answers={"characteristics.trust": 3})
     )
 
-    answer = Answer.objects.get(assessment=checkup)
+    answer = Answer.objects.get(checkup=checkup)
     assert answer.item.rubric.version_id == rubric_version.id != newer.id
 
 
@@ -256,8 +256,8 @@ def test_another_managers_checkup_cannot_be_written_through_the_service(checkup,
     leadership = UserFactory(username="lena", role="leadership")
 
     for user in (other, leadership):
-        with pytest.raises(Assessment.DoesNotExist):
-            assessment_submit(user=user, assessment_id=checkup.id, data=full(items))
+        with pytest.raises(Checkup.DoesNotExist):
+            checkup_submit(user=user, checkup_id=checkup.id, data=full(items))
     assert not checkup.answers.exists()
 
 
@@ -265,14 +265,14 @@ def test_a_co_owner_cannot_write_the_other_owners_checkup(manager, checkup, item
     co_owner = UserFactory(username="ben", role="account_manager")
     checkup.partner.owners.add(co_owner)
 
-    with pytest.raises(Assessment.DoesNotExist):
-        assessment_save_draft(user=co_owner, assessment_id=checkup.id, data=full(items))
+    with pytest.raises(Checkup.DoesNotExist):
+        checkup_save_draft(user=co_owner, checkup_id=checkup.id, data=full(items))
 
 
 def test_a_comment_without_an_answer_is_refused(manager, checkup):
     with pytest.raises(CheckupInvalid):
-        assessment_save_draft(
-            user=manager, assessment_id=checkup.id, data=CheckupInput(comments={"characteristics.trust": "hmm"})
+        checkup_save_draft(
+            user=manager, checkup_id=checkup.id, data=CheckupInput(comments={"characteristics.trust": "hmm"})
         )
 
 
@@ -286,13 +286,13 @@ def test_action_items_are_rewritten_slot_by_slot_and_one_already_done_stays_done
             ActionItemInput("Share the pipeline", ben.id, due),
         )
     )
-    assessment_save_draft(user=manager, assessment_id=checkup.id, data=data)
+    checkup_save_draft(user=manager, checkup_id=checkup.id, data=data)
     first = ActionItem.objects.get(description="Book a QBR in person")
     ActionItem.objects.filter(pk=first.pk).update(done_at=timezone.now())
 
-    assessment_save_draft(
+    checkup_save_draft(
         user=manager,
-        assessment_id=checkup.id,
+        checkup_id=checkup.id,
         data=CheckupInput(action_items=(ActionItemInput("Book a QBR in person", ben.id, due),)),
     )
 
@@ -307,7 +307,7 @@ def test_more_than_three_action_items_are_refused(manager, checkup):
     due = dt.date(2026, 12, 31)
     data = CheckupInput(action_items=tuple(ActionItemInput(f"Step {n}", manager.id, due) for n in range(4)))
     with pytest.raises(CheckupInvalid):
-        assessment_save_draft(user=manager, assessment_id=checkup.id, data=data)
+        checkup_save_draft(user=manager, checkup_id=checkup.id, data=data)
     assert not ActionItem.objects.exists()
 
 
@@ -317,16 +317,16 @@ def test_an_action_in_a_check_up_is_owned_by_an_owner_of_the_partner_or_leadersh
     stranger = UserFactory(username="zoe", role="account_manager")
 
     with pytest.raises(CheckupInvalid, match="Choose each action's owner from the partner's owners or leadership"):
-        assessment_save_draft(
+        checkup_save_draft(
             user=manager,
-            assessment_id=checkup.id,
+            checkup_id=checkup.id,
             data=CheckupInput(action_items=(ActionItemInput("Call their CFO", stranger.id, due),)),
         )
     assert not ActionItem.objects.exists()
 
-    assessment_save_draft(
+    checkup_save_draft(
         user=manager,
-        assessment_id=checkup.id,
+        checkup_id=checkup.id,
         data=CheckupInput(action_items=(ActionItemInput("Call their CFO", lena.id, due),)),
     )
     action = ActionItem.objects.get()
@@ -383,23 +383,23 @@ def test_interactions_are_logged_by_owners_only_and_never_in_the_future(manager)
 def test_opening_a_checkup_for_an_owned_partner_creates_one_for_the_current_quarter_once(manager, rubric_version):
     partner = PartnerFactory(owners=[manager])
 
-    first = assessment_open(user=manager, partner_id=partner.id, today=dt.date(2026, 11, 5))
-    again = assessment_open(user=manager, partner_id=partner.id, today=dt.date(2026, 11, 20))
+    first = checkup_open(user=manager, partner_id=partner.id, today=dt.date(2026, 11, 5))
+    again = checkup_open(user=manager, partner_id=partner.id, today=dt.date(2026, 11, 20))
 
     assert first.pk == again.pk
     assert (first.period.code, first.rubric_version_id, first.last_saved_at) == ("2026-Q4", rubric_version.id, None)
     with pytest.raises(type(partner).DoesNotExist):
-        assessment_open(user=UserFactory(username="ben", role="account_manager"), partner_id=partner.id)
+        checkup_open(user=UserFactory(username="ben", role="account_manager"), partner_id=partner.id)
 
 
 def test_a_second_raters_submission_is_combined_into_the_snapshot(manager, checkup, items):
     other = UserFactory(username="ben", role="account_manager")
     checkup.partner.owners.add(other)
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, rating=5), partner=checkup.partner, period=checkup.period, rater=other
     )
 
-    assessment_submit(user=manager, assessment_id=checkup.id, data=full(items, rating=3))
+    checkup_submit(user=manager, checkup_id=checkup.id, data=full(items, rating=3))
 
     snapshot = PartnerSnapshot.objects.get(partner=checkup.partner, period=checkup.period)
     assert snapshot.rater_count == 2

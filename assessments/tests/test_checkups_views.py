@@ -9,17 +9,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from assessments.models import ActionItem, Answer, Assessment, AssessmentRevision, PartnerSnapshot
+from assessments.models import ActionItem, Answer, Checkup, CheckupRevision, PartnerSnapshot
 from assessments.services.snapshots import snapshots_recompute
 from assessments.task_names import TaskName
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
     checkup_form_data,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def q4():
 @pytest.fixture
 def checkup(manager, q4):
     partner = PartnerFactory(name="Northwind Systems", owners=[manager], payment_terms_days=30)
-    return AssessmentFactory(partner=partner, rater=manager, period=q4)
+    return CheckupFactory(partner=partner, rater=manager, period=q4)
 
 
 @pytest.fixture
@@ -71,24 +71,24 @@ def as_user(user) -> Client:
     return client
 
 
-def edit_url(assessment) -> str:
-    return reverse("checkup_edit", args=[assessment.pk])
+def edit_url(checkup) -> str:
+    return reverse("checkup_edit", args=[checkup.pk])
 
 
-def state(assessment) -> tuple:
+def state(checkup) -> tuple:
     """Everything a write could change, to prove a refused POST changed nothing."""
-    assessment.refresh_from_db()
+    checkup.refresh_from_db()
     return (
-        assessment.status,
-        assessment.last_saved_at,
-        assessment.submitted_at,
-        assessment.revision,
-        assessment.days_to_pay,
-        assessment.notes,
-        sorted(assessment.answers.values_list("item_id", "value", "comment")),
-        sorted(assessment.action_items.values_list("description", flat=True)),
+        checkup.status,
+        checkup.last_saved_at,
+        checkup.submitted_at,
+        checkup.revision,
+        checkup.days_to_pay,
+        checkup.notes,
+        sorted(checkup.answers.values_list("item_id", "value", "comment")),
+        sorted(checkup.action_items.values_list("description", flat=True)),
         PartnerSnapshot.objects.count(),
-        AssessmentRevision.objects.count(),
+        CheckupRevision.objects.count(),
     )
 
 
@@ -129,7 +129,7 @@ def test_a_manager_with_nothing_due_sees_a_clear_empty_state(ana):
 
 
 def test_overdue_checkups_are_flagged_in_the_list(ana, manager):
-    AssessmentFactory(
+    CheckupFactory(
         partner=PartnerFactory(name="Late Ltd", owners=[manager]), rater=manager, period=PeriodFactory.of("2026-Q3")
     )
 
@@ -147,15 +147,15 @@ def test_starting_a_checkup_for_a_newly_owned_partner_opens_it(ana, manager, rub
 
     response = ana.post(reverse("checkup_start", args=[partner.pk]))
 
-    assessment = Assessment.objects.get(partner=partner, rater=manager)
-    assert response["Location"] == edit_url(assessment)
-    assert assessment.period.code == "2026-Q4"
+    checkup = Checkup.objects.get(partner=partner, rater=manager)
+    assert response["Location"] == edit_url(checkup)
+    assert checkup.period.code == "2026-Q4"
 
 
 def test_starting_a_checkup_for_someone_elses_partner_is_a_404(ana, other_manager):
     partner = PartnerFactory(owners=[other_manager])
     assert ana.post(reverse("checkup_start", args=[partner.pk])).status_code == 404
-    assert not Assessment.objects.exists()
+    assert not Checkup.objects.exists()
 
 
 # --- the form: drafts and submission -------------------------------------------------
@@ -194,7 +194,7 @@ def test_saving_a_draft_keeps_partial_answers_for_next_time(ana, checkup):
     assert checked_values(html, "traits.caring") == []
     assert 'value="Went around us"' in html and "Half done" in html
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.DRAFT and checkup.last_saved_at is not None
+    assert checkup.status == Checkup.Status.DRAFT and checkup.last_saved_at is not None
 
 
 def test_a_draft_is_listed_as_draft_with_its_progress(ana, checkup):
@@ -236,7 +236,7 @@ def test_submitting_a_complete_checkup_scores_it_and_shows_the_result(ana, check
 
 
 def test_the_result_page_shows_the_change_from_last_quarter_and_the_items_that_moved_most(ana, manager, checkup, items):
-    submitted_assessment(
+    submitted_checkup(
         items=items,
         answers=answers_for(items, rating=4),
         partner=checkup.partner,
@@ -343,7 +343,7 @@ def test_an_unknown_action_is_a_bad_request(ana, checkup, items):
 
 
 def test_another_managers_checkup_is_a_404_and_their_answers_stay_as_they_were(ana, other_manager, q4, items):
-    theirs = AssessmentFactory(partner=PartnerFactory(owners=[other_manager]), rater=other_manager, period=q4)
+    theirs = CheckupFactory(partner=PartnerFactory(owners=[other_manager]), rater=other_manager, period=q4)
     before = state(theirs)
 
     assert ana.get(edit_url(theirs)).status_code == 404
@@ -415,7 +415,7 @@ def test_an_amendment_keeps_the_previous_answers_in_the_history(ana, checkup, it
     assert re.search(r"Trust between the organisations</th><td>4 · Good</td><td>2 · Weak</td>", html)
     checkup.refresh_from_db()
     assert checkup.revision == 1 and checkup.notes == "fixed"
-    assert AssessmentRevision.objects.get().answers["characteristics.trust"]["value"] == 4
+    assert CheckupRevision.objects.get().answers["characteristics.trust"]["value"] == 4
     assert PartnerSnapshot.objects.get().item_means["characteristics.trust"] == 2.0
 
 
@@ -477,7 +477,7 @@ def test_the_checkup_pages_carry_no_inline_script(ana, checkup, items):
 def test_past_quarters_page_back_two_at_a_time_and_the_overdue_count_covers_them_all(ana, manager):
     partner = PartnerFactory(name="Long Ltd", owners=[manager])
     for code in ("2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"):
-        AssessmentFactory(partner=partner, rater=manager, period=PeriodFactory.of(code))
+        CheckupFactory(partner=partner, rater=manager, period=PeriodFactory.of(code))
     url = reverse("my_checkups")
 
     def past_quarters(html: str) -> list[str]:
@@ -500,7 +500,7 @@ def test_past_quarters_page_back_two_at_a_time_and_the_overdue_count_covers_them
 
 
 def test_a_malformed_past_quarter_is_explained_and_the_latest_past_quarters_shown(ana, manager):
-    AssessmentFactory(
+    CheckupFactory(
         partner=PartnerFactory(name="Late Ltd", owners=[manager]), rater=manager, period=PeriodFactory.of("2026-Q3")
     )
     html = ana.get(reverse("my_checkups") + "?past=last-year").content.decode()

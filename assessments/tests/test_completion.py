@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, CheckupNudge
+from assessments.models import Checkup, CheckupNudge
 from assessments.periods import well_covered
 from assessments.selectors.completion import checkup_completion
 from assessments.services.digest import digest_queue
@@ -23,12 +23,12 @@ from assessments.services.nudges import NudgeError, checkup_nudge, checkups_nudg
 from assessments.services.outbox import outbox_send_due
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +67,11 @@ def portfolio(ana, ben, rubric_version):
     cedar = PartnerFactory(name="Cedar Digital", owners=[ana])
     summit = PartnerFactory(name="Summit Logistics", owners=[ben])
     PartnerFactory(name="Ended Partnership Ltd", owners=[ana], is_active=False)
-    AssessmentFactory(partner=northwind, period=q3, rater=ana, last_saved_at=timezone.now())
+    CheckupFactory(partner=northwind, period=q3, rater=ana, last_saved_at=timezone.now())
     for period in (q3, q4):
-        AssessmentFactory(partner=cedar, period=period, rater=ana, status="submitted", submitted_at=timezone.now())
-    AssessmentFactory(partner=summit, period=q3, rater=ben, status="submitted", submitted_at=timezone.now())
-    AssessmentFactory(partner=summit, period=q4, rater=ben)  # opened, never saved: not started
+        CheckupFactory(partner=cedar, period=period, rater=ana, status="submitted", submitted_at=timezone.now())
+    CheckupFactory(partner=summit, period=q3, rater=ben, status="submitted", submitted_at=timezone.now())
+    CheckupFactory(partner=summit, period=q4, rater=ben)  # opened, never saved: not started
     return {"northwind": northwind, "cedar": cedar, "summit": summit}
 
 
@@ -201,11 +201,11 @@ def test_a_nudge_emails_the_rater_once_a_day_and_the_page_says_already_nudged_to
         "Lena Fischer asks you to finish your 2026-Q3 check-up of Northwind Systems. "
         "It was due on Wednesday 14 October 2026, 37 days ago."
     ) in message.body
-    checkup = Assessment.objects.get(partner=portfolio["northwind"], period__code="2026-Q3")
+    checkup = Checkup.objects.get(partner=portfolio["northwind"], period__code="2026-Q3")
     assert f"Open the check-up: {settings.SITE_URL}/checkups/{checkup.pk}/" in message.body
     assert f'<a href="{settings.SITE_URL}/checkups/{checkup.pk}/">Open the check-up</a>' in message.alternatives[0][0]
     nudge_row = CheckupNudge.objects.get()
-    assert (nudge_row.assessment_id, nudge_row.nudged_by, nudge_row.status) == (checkup.pk, lena, "sent")
+    assert (nudge_row.checkup_id, nudge_row.nudged_by, nudge_row.status) == (checkup.pk, lena, "sent")
 
 
 def test_the_next_day_the_same_check_up_can_be_nudged_again(portfolio, lena, ana):
@@ -224,7 +224,7 @@ def test_nudging_a_check_up_nobody_opened_opens_it_as_a_draft_to_link_to(portfol
     outcome = checkup_nudge(user=lena, partner_id=portfolio["northwind"].pk, rater_id=ana.pk, quarter="2026-Q4")
     outbox_send_due()
 
-    checkup = Assessment.objects.get(partner=portfolio["northwind"], period__code="2026-Q4", rater=ana)
+    checkup = Checkup.objects.get(partner=portfolio["northwind"], period__code="2026-Q4", rater=ana)
     assert (checkup.status, checkup.last_saved_at) == ("draft", None)
     assert [str(n) for n in outcome.nudged] == ["Northwind Systems (2026-Q4, Ana Alvarez)"]
     (message,) = mail.outbox
@@ -252,7 +252,7 @@ def test_nudge_all_emails_each_of_a_managers_missing_check_ups_once(portfolio, l
 
 def test_a_check_up_submitted_before_its_nudge_went_out_is_not_emailed(portfolio, lena, ana):
     checkup_nudge(user=lena, partner_id=portfolio["northwind"].pk, rater_id=ana.pk, quarter="2026-Q3")
-    Assessment.objects.filter(partner=portfolio["northwind"], period__code="2026-Q3").update(
+    Checkup.objects.filter(partner=portfolio["northwind"], period__code="2026-Q3").update(
         status="submitted", submitted_at=timezone.now()
     )
 
@@ -324,7 +324,7 @@ def test_a_rater_without_an_email_address_is_reported_not_nudged(portfolio, lena
 def test_the_dashboards_completion_tile_links_to_the_completion_page(lena, ana, items):
     partner = PartnerFactory(owners=[ana])
     period = PeriodFactory.of("2026-Q3")
-    submitted_assessment(items=items, answers=answers_for(items), partner=partner, period=period, rater=ana)
+    submitted_checkup(items=items, answers=answers_for(items), partner=partner, period=period, rater=ana)
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, period.id)})
 
@@ -342,7 +342,7 @@ def test_a_quarter_stands_for_the_portfolio_from_half_the_best_coverage():
 
 def _score(items, partner, rater, code):
     period = PeriodFactory.of(code)
-    submitted_assessment(items=items, answers=answers_for(items), partner=partner, period=period, rater=rater)
+    submitted_checkup(items=items, answers=answers_for(items), partner=partner, period=period, rater=rater)
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, period.id)})
 

@@ -19,7 +19,7 @@ from assessments.selectors.dashboard.periods import dashboard_periods, resolve_p
 from assessments.selectors.dashboard.tiles import portfolio_summary
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio, snapshot
-from assessments.tests.factories import PartnerFactory, answers_for, submitted_assessment
+from assessments.tests.factories import PartnerFactory, answers_for, submitted_checkup
 
 pytestmark = pytest.mark.django_db
 
@@ -267,7 +267,7 @@ def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portf
 
     # Hotel gets a 2026-Q3 check-up: all ratings 5 and no symptoms is health 100.
     hotel = portfolio.partners["Hotel"]
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, rating=5), partner=hotel, period=portfolio.periods[P],
         rater=portfolio.ana,
     )

@@ -207,13 +207,13 @@ def _score_in_q4(portfolio, items, names):
     from django.db import transaction
 
     from assessments.services.snapshots import snapshots_recompute
-    from assessments.tests.factories import PeriodFactory, answers_for, submitted_assessment
+    from assessments.tests.factories import PeriodFactory, answers_for, submitted_checkup
 
     q4 = PeriodFactory.of("2026-Q4")
     rater = UserFactory(username="zoe", role="account_manager")  # not a check-up the portfolio already has
     for name in names:
         partner = portfolio.partners[name]
-        submitted_assessment(items=items, answers=answers_for(items, rating=4), partner=partner, period=q4,
+        submitted_checkup(items=items, answers=answers_for(items, rating=4), partner=partner, period=q4,
                              rater=rater)
         with transaction.atomic():
             snapshots_recompute(pairs={(partner.id, q4.id)})

@@ -15,7 +15,7 @@ from assessments.decline import decline_baseline
 from assessments.models import Alert, Case
 from assessments.selectors.decline import decline_summary
 from assessments.services.snapshots import snapshots_recompute
-from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
+from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def lena():
 
 def score_quarter(items, partner, rater, code: str, **overrides) -> None:
     period = PeriodFactory.of(code)
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=rater
     )
     with transaction.atomic():

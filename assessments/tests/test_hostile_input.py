@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from assessments.models import Answer, Assessment, Case, Interaction
+from assessments.models import Answer, Case, Checkup, Interaction
 from assessments.periods import Quarter
 from assessments.services.alerts import partner_evaluate
 from assessments.services.outbox import outbox_send_due
@@ -27,9 +27,9 @@ def hostile(items):
     partner = PartnerFactory(name=f"Evil {SCRIPT}\r\nBcc: victim@example.com", owners=[manager])
     history(items=items, partner=partner, raters=[manager], levels=[STEADY] * 6 + [CRASH] * 2,
             last=Quarter(2026, 3))
-    last = Assessment.objects.filter(partner=partner, period__code="2026-Q3").get()
-    Assessment.objects.filter(pk=last.pk).update(notes=f"Notes {SCRIPT}")
-    Answer.objects.filter(assessment=last).update(comment=f"Comment {SCRIPT}")
+    last = Checkup.objects.filter(partner=partner, period__code="2026-Q3").get()
+    Checkup.objects.filter(pk=last.pk).update(notes=f"Notes {SCRIPT}")
+    Answer.objects.filter(checkup=last).update(comment=f"Comment {SCRIPT}")
     Interaction.objects.create(partner=partner, occurred_on="2026-09-01", kind="call", summary=f"Call {SCRIPT}")
     return manager, leader, partner, last
 

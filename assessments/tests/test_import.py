@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from assessments.models import Answer, Assessment, Partner, PartnerSnapshot
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.models import Answer, Checkup, Partner, PartnerSnapshot
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def run_import(path, *args):
 
 
 def nothing_written():
-    return not (Assessment.objects.exists() or Answer.objects.exists() or PartnerSnapshot.objects.exists())
+    return not (Checkup.objects.exists() or Answer.objects.exists() or PartnerSnapshot.objects.exists())
 
 
 def test_a_good_file_becomes_submitted_check_ups_with_snapshots(tmp_path, items):
@@ -48,7 +48,7 @@ def test_a_good_file_becomes_submitted_check_ups_with_snapshots(tmp_path, items)
     output = run_import(write(tmp_path, rows))
 
     assert "Imported 54 answers as 3 submitted check-ups; 2 snapshots recomputed" in output
-    assert Assessment.objects.filter(partner=partner, status="submitted").count() == 3
+    assert Checkup.objects.filter(partner=partner, status="submitted").count() == 3
     q3 = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q3")
     assert (q3.health, q3.rater_count, q3.band) == (75.0, 2, "healthy")
     q2 = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q2")
@@ -123,7 +123,7 @@ def test_an_incomplete_check_up_is_rejected_naming_the_missing_items(tmp_path, i
 def test_an_existing_check_up_is_never_overwritten(tmp_path, items):
     partner = PartnerFactory(name="Northwind")
     rater = UserFactory(username="ana", email="ana@example.com")
-    AssessmentFactory(partner=partner, rater=rater, period=PeriodFactory.of("2026-Q3"))
+    CheckupFactory(partner=partner, rater=rater, period=PeriodFactory.of("2026-Q3"))
     with pytest.raises(CommandError, match=r"already has a check-up for 2026-Q3 by ana@example\.com"):
         run_import(write(tmp_path, checkup_rows(items)))
     assert not Answer.objects.exists()

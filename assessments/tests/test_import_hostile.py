@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from assessments.models import Answer, Assessment, Partner, PartnerSnapshot, Period
+from assessments.models import Answer, Checkup, Partner, PartnerSnapshot, Period
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def run(tmp_path, content: bytes | str, *args) -> str:
 
 def nothing_written() -> bool:
     return not (
-        Assessment.objects.exists()
+        Checkup.objects.exists()
         or Answer.objects.exists()
         or PartnerSnapshot.objects.exists()
         or Partner.objects.exists()

@@ -3,8 +3,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from assessments.models import Answer, Assessment, PartnerSnapshot, RubricVersion
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.models import Answer, Checkup, PartnerSnapshot, RubricVersion
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +43,15 @@ def test_only_one_rubric_version_can_be_current(rubric_version):
     ("address", "value"), [("characteristics.trust", 0), ("characteristics.trust", 6), ("symptoms.chasing_rainbows", 4)]
 )
 def test_the_database_refuses_an_answer_outside_its_scale(items, address, value):
-    assessment = AssessmentFactory()
+    checkup = CheckupFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Answer.objects.create(
-            assessment=assessment, item=items[address], scale=items[address].rubric.scale, value=value
+            checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value
         )
 
 
 def test_the_database_accepts_the_ends_of_each_scale(items):
-    assessment = AssessmentFactory()
+    checkup = CheckupFactory()
     for address, value in [
         ("characteristics.trust", 1),
         ("traits.honesty", 5),
@@ -59,30 +59,30 @@ def test_the_database_accepts_the_ends_of_each_scale(items):
         ("symptoms.one_sided_pencil", 3),
     ]:
         Answer.objects.create(
-            assessment=assessment, item=items[address], scale=items[address].rubric.scale, value=value
+            checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value
         )
-    assert assessment.answers.count() == 4
+    assert checkup.answers.count() == 4
 
 
 def test_one_check_up_per_partner_period_and_rater(rubric_version):
-    assessment = AssessmentFactory()
+    checkup = CheckupFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssessmentFactory(partner=assessment.partner, period=assessment.period, rater=assessment.rater)
-    AssessmentFactory(partner=assessment.partner, period=assessment.period, rater=UserFactory())
-    assert Assessment.objects.filter(partner=assessment.partner).count() == 2
+        CheckupFactory(partner=checkup.partner, period=checkup.period, rater=checkup.rater)
+    CheckupFactory(partner=checkup.partner, period=checkup.period, rater=UserFactory())
+    assert Checkup.objects.filter(partner=checkup.partner).count() == 2
 
 
 def test_a_submitted_check_up_must_carry_its_submission_time(rubric_version):
     with pytest.raises(IntegrityError), transaction.atomic():
-        AssessmentFactory(status=Assessment.Status.SUBMITTED, submitted_at=None)
+        CheckupFactory(status=Checkup.Status.SUBMITTED, submitted_at=None)
 
 
 def test_one_answer_per_item(items):
-    assessment = AssessmentFactory()
+    checkup = CheckupFactory()
     item = items["traits.caring"]
-    Answer.objects.create(assessment=assessment, item=item, scale=item.rubric.scale, value=3)
+    Answer.objects.create(checkup=checkup, item=item, scale=item.rubric.scale, value=3)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Answer.objects.create(assessment=assessment, item=item, scale=item.rubric.scale, value=4)
+        Answer.objects.create(checkup=checkup, item=item, scale=item.rubric.scale, value=4)
 
 
 def test_partner_names_are_unique_and_snapshots_one_per_period(rubric_version):

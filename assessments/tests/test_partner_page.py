@@ -18,14 +18,14 @@ from assessments.selectors.partners import partner_overview
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
     ActionItemFactory,
-    AssessmentFactory,
+    CheckupFactory,
     EngagementFactory,
     InteractionFactory,
     PartnerFactory,
     PeriodFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def partner(manager, items):
         ("2026-Q3", {"traits__face_to_face": 1, "symptoms__little_interaction": 2}),
     ]:
         period = PeriodFactory.of(code)
-        submitted_assessment(
+        submitted_checkup(
             items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=manager
         )
         with transaction.atomic():
@@ -224,7 +224,7 @@ def test_the_partner_list_links_each_partner_to_its_page(manager, partner):
 
 
 def test_an_owner_is_linked_from_the_partner_page_to_their_checkup_this_quarter(manager, partner):
-    checkup = AssessmentFactory(partner=partner, rater=manager, period=PeriodFactory.of("2026-Q4"))
+    checkup = CheckupFactory(partner=partner, rater=manager, period=PeriodFactory.of("2026-Q4"))
 
     html = page(manager, partner)
 
@@ -250,7 +250,7 @@ def score_quarter(items, partner, code: str, ratings: dict) -> None:
     """Submit one check-up per rater for ``code`` ({user: answer overrides}) and recompute the snapshot."""
     period = PeriodFactory.of(code)
     for rater, overrides in ratings.items():
-        submitted_assessment(
+        submitted_checkup(
             items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=rater
         )
     with transaction.atomic():

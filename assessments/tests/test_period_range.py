@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments.models import Assessment, Period
+from assessments.models import Checkup, Period
 from assessments.periods import FIRST_YEAR, LAST_YEAR, SUPPORTED_RANGE, PeriodError, Quarter
 from assessments.services.periods import period_get_or_create, periods_get_or_create
 from assessments.tests.dashboard_data import build_portfolio, snapshot
@@ -105,4 +105,4 @@ def test_an_import_with_a_period_outside_the_range_names_the_line_and_writes_not
 
     with pytest.raises(CommandError, match=f"line 2: {code} {OUTSIDE}"):
         call_command("import_assessments", str(path), "--create-missing", stdout=io.StringIO())
-    assert not Assessment.objects.exists() and not Period.objects.exists()
+    assert not Checkup.objects.exists() and not Period.objects.exists()

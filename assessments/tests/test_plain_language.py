@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Alert, Assessment, Case, Partner, Reminder, RubricItem
+from assessments.models import Alert, Case, Checkup, Partner, Reminder, RubricItem
 from assessments.services.alerts import trends_scan
 from assessments.services.demo import demo_seed
 from assessments.services.digest import digest_queue
@@ -133,7 +133,7 @@ def objects_for(username: str) -> dict:
         .order_by("name")
         .first()
     ) or Partner.objects.filter(owners__username=username).order_by("name").first()
-    checkups = Assessment.objects.filter(partner=partner, rater__username=username)
+    checkups = Checkup.objects.filter(partner=partner, rater__username=username)
     return {
         "partner": partner,
         "draft": checkups.filter(status="draft").first(),
@@ -280,8 +280,8 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         now = timezone.now()
         # Case e-mails: those the replay queued (its latest quarter's cases).
         # Check-up reminders of every kind, and an escalation, for an open check-up of ana's.
-        draft = Assessment.objects.filter(rater__username="ana", status="draft").order_by("partner__name").first()
-        monthly = Assessment.objects.filter(rater__username="ben", status="draft").order_by("partner__name").first()
+        draft = Checkup.objects.filter(rater__username="ana", status="draft").order_by("partner__name").first()
+        monthly = Checkup.objects.filter(rater__username="ben", status="draft").order_by("partner__name").first()
         Partner.objects.filter(pk=monthly.partner_id).update(cadence=Partner.Cadence.MONTHLY)
         lena = draft.partner.executive_sponsor
         for kind, checkup, recipient in [
@@ -291,7 +291,7 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
             (Reminder.Kind.MONTH_2, monthly, monthly.rater),
             (Reminder.Kind.MONTH_3, monthly, monthly.rater),
         ]:
-            Reminder.objects.create(assessment=checkup, kind=kind, recipient=recipient, next_attempt_at=now)
+            Reminder.objects.create(checkup=checkup, kind=kind, recipient=recipient, next_attempt_at=now)
         # A nudge, and the weekly digest.
         checkup_nudge(user=lena, partner_id=draft.partner_id, rater_id=draft.rater_id, quarter=draft.period.code)
         digest_queue(now=now)

@@ -13,13 +13,13 @@ import pytest
 import time_machine
 from django.utils.timezone import localdate
 
-from assessments.models import Alert, Assessment, DigestDelivery, Reminder
+from assessments.models import Alert, Checkup, DigestDelivery, Reminder
 from assessments.periods import current_quarter
 from assessments.selectors.digest import digest_summary
 from assessments.services.digest import digest_queue
 from assessments.services.schedule import checkups_open, reminders_queue
 from assessments.tests.alerting import leader, manager
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_the_quarter_turns_at_local_midnight_not_at_utc_midnight(settings, rubri
         checkups_open()
         checkups_open()
 
-    assert sorted(Assessment.objects.values_list("period__code", flat=True)) == ["2026-Q1", "2026-Q2"]
+    assert sorted(Checkup.objects.values_list("period__code", flat=True)) == ["2026-Q1", "2026-Q2"]
 
 
 def test_a_check_up_due_on_the_day_summer_time_ends_is_overdue_from_local_midnight(settings, rubric_version):
@@ -60,7 +60,7 @@ def test_a_check_up_due_on_the_day_summer_time_ends_is_overdue_from_local_midnig
     ana = manager("ana")
     period = PeriodFactory.of("2026-Q3")
     assert period.due_on == dt.date(2026, 10, 25)
-    AssessmentFactory(partner=PartnerFactory(owners=[ana]), period=period, rater=ana)
+    CheckupFactory(partner=PartnerFactory(owners=[ana]), period=period, rater=ana)
 
     with time_machine.travel(local(BERLIN, 2026, 10, 24, 23, 59, 30), tick=False):
         reminders_queue()
@@ -91,7 +91,7 @@ def test_west_of_utc_a_check_up_is_not_overdue_while_it_is_still_the_day_before_
     ana = manager("ana")
     period = PeriodFactory.of("2025-Q4")
     assert period.due_on == dt.date(2026, 3, 8)
-    AssessmentFactory(partner=PartnerFactory(owners=[ana]), period=period, rater=ana)
+    CheckupFactory(partner=PartnerFactory(owners=[ana]), period=period, rater=ana)
 
     # 23:59:30 EST on 7 March is already 8 March in UTC.
     with time_machine.travel(local(NEW_YORK, 2026, 3, 7, 23, 59, 30), tick=False):

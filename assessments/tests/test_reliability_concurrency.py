@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.timezone import localdate
 
-from assessments.models import Alert, AlertDelivery, Assessment, Case, CaseDelivery, Partner, Period, Reminder
+from assessments.models import Alert, AlertDelivery, Case, CaseDelivery, Checkup, Partner, Period, Reminder
 from assessments.models.alerts import OutboxStatus
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
@@ -45,7 +45,7 @@ from assessments.tests.celery_harness import (
     wait_for,
     worker_database_url,
 )
-from assessments.tests.factories import AssessmentFactory, PartnerFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory
 from assessments.trends import replay
 from conftest import service_missing
 
@@ -85,7 +85,7 @@ def _portfolio(items) -> list[Partner]:
     late = PartnerFactory(name="Harbor Systems", owners=[chloe])
     period = Period.objects.get(code=last.code)
     Period.objects.filter(pk=period.pk).update(due_on=timezone.localdate() - dt.timedelta(days=30))
-    AssessmentFactory(partner=late, period=period, rater=chloe)
+    CheckupFactory(partner=late, period=period, rater=chloe)
     return [*partners, late]
 
 
@@ -113,7 +113,7 @@ EXPECTED_CASE_EMAILS = [
 def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
     owners = sum(p.owners.count() for p in partners)
     now = current_quarter(today=localdate()).code
-    assert Assessment.objects.filter(period__code=now).count() == owners, "one check-up per owner, exactly once"
+    assert Checkup.objects.filter(period__code=now).count() == owners, "one check-up per owner, exactly once"
     assert _stored_alerts() == _expected_alerts(partners), "every alert once, none missing"
     assert sorted(Case.objects.values_list("partner__name", "state")) == [
         ("Cedar Digital", "open"),
@@ -128,7 +128,7 @@ def _assert_nothing_duplicated(partners, *, sent_messages: list) -> None:
         ("escalation", "lena"),
         ("overdue", "chloe"),
     ]
-    assert not Assessment.objects.filter(status="submitted", evaluated_at__isnull=True).exists()
+    assert not Checkup.objects.filter(status="submitted", evaluated_at__isnull=True).exists()
     rows = list(CaseDelivery.objects.all()) + list(Reminder.objects.all())
     assert all(r.status == OutboxStatus.SENT for r in rows)
     assert_every_row_emailed_once([m["Message-ID"] for m in sent_messages])
@@ -207,7 +207,7 @@ def test_two_real_workers_running_every_periodic_task_twice_at_once_create_and_s
     items, redis_server, smtp, two_workers
 ):
     partners = _portfolio(items)
-    submitted = list(Assessment.objects.filter(status="submitted").values_list("pk", flat=True))
+    submitted = list(Checkup.objects.filter(status="submitted").values_list("pk", flat=True))
     published = 0
     for _ in range(2):
         for task in BURST:

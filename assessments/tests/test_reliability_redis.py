@@ -12,10 +12,10 @@ import pytest
 from django.utils.timezone import localdate
 
 from assessments.forms.checkups import answer_name
-from assessments.models import Alert, Assessment, CaseDelivery
+from assessments.models import Alert, CaseDelivery, Checkup
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
-from assessments.services.checkups import assessment_open
+from assessments.services.checkups import checkup_open
 from assessments.task_names import TaskName
 from assessments.tests.alerting import CRASH, STEADY, ensure_rubric_v1, leader, manager, partner_with_history
 from assessments.tests.celery_harness import (
@@ -65,7 +65,7 @@ def _declining_partner_with_open_checkup(items, name: str):
     partner = partner_with_history(
         items=items, name=name, owners=[ana], levels=[STEADY] * 6 + [CRASH], last=now.previous()
     )
-    checkup = assessment_open(user=ana, partner_id=partner.id)
+    checkup = checkup_open(user=ana, partner_id=partner.id)
     return ana, partner, checkup
 
 
@@ -99,7 +99,7 @@ def test_a_check_up_submitted_while_redis_is_stopped_succeeds_at_once_and_is_eva
     assert elapsed < MAX_SUBMIT_SECONDS
     assert "Check-up submitted" in page
     checkup.refresh_from_db()
-    assert checkup.status == Assessment.Status.SUBMITTED and checkup.evaluated_at is None
+    assert checkup.status == Checkup.Status.SUBMITTED and checkup.evaluated_at is None
     assert not Alert.objects.filter(partner=partner).exists()
 
     if redis_server.owned:
@@ -107,7 +107,7 @@ def test_a_check_up_submitted_while_redis_is_stopped_succeeds_at_once_and_is_eva
     # Beat's next tick: the scan finds the submission by its null evaluated_at.
     publish(redis_server.url, SCAN)
     wait_for(
-        lambda: Assessment.objects.filter(pk=checkup.pk, evaluated_at__isnull=False).exists(),
+        lambda: Checkup.objects.filter(pk=checkup.pk, evaluated_at__isnull=False).exists(),
         timeout=60,
         what="the scan to evaluate the submission",
     )
@@ -170,7 +170,7 @@ def test_a_hanging_redis_delays_a_submission_by_at_most_the_two_second_publish_t
     assert 1.5 < elapsed < MAX_SUBMIT_SECONDS, "the publish timeout bounds the wait"
     publish(redis_server.url, SCAN)
     wait_for(
-        lambda: Assessment.objects.filter(pk=checkup.pk, evaluated_at__isnull=False).exists(),
+        lambda: Checkup.objects.filter(pk=checkup.pk, evaluated_at__isnull=False).exists(),
         timeout=60,
         what="the scan to evaluate the submission",
     )

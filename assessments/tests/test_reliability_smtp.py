@@ -38,7 +38,7 @@ from assessments.tests.celery_harness import (
     wait_for,
     worker_database_url,
 )
-from assessments.tests.factories import AssessmentFactory, PartnerFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -104,7 +104,7 @@ def test_while_the_mail_server_is_down_every_email_waits_and_after_recovery_each
     late = PartnerFactory(name="Harbor Systems", owners=[ben])
     period = Period.objects.get(code=last.code)
     Period.objects.filter(pk=period.pk).update(due_on=timezone.localdate() - dt.timedelta(days=20))
-    AssessmentFactory(partner=late, period=period, rater=ben)
+    CheckupFactory(partner=late, period=period, rater=ben)
 
     smtp.start()
     smtp.stop()  # the mail server goes down before anything is sent

@@ -23,7 +23,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils.timezone import localdate
 
-from assessments.models import Alert, Assessment, Partner
+from assessments.models import Alert, Checkup, Partner
 from assessments.periods import current_quarter
 from assessments.selectors.alerts import partner_snapshot_series
 from assessments.task_names import TaskName
@@ -101,12 +101,12 @@ def _declining_partner(items):
     partner = partner_with_history(
         items=items, name="Pinnacle Analytics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
-    checkup = Assessment.objects.filter(partner=partner).order_by("-period__year", "-period__quarter").first()
+    checkup = Checkup.objects.filter(partner=partner).order_by("-period__year", "-period__quarter").first()
     return partner, checkup
 
 
 def _all_evaluated(partner) -> bool:
-    return not Assessment.objects.filter(partner=partner, status="submitted", evaluated_at__isnull=True).exists()
+    return not Checkup.objects.filter(partner=partner, status="submitted", evaluated_at__isnull=True).exists()
 
 
 def _expected(partner) -> Counter:

@@ -16,7 +16,7 @@ from assessments.infra.rollups import rollup_read, rollups_invalidate, rollups_w
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.dashboard_data import P, build_portfolio
-from assessments.tests.factories import answers_for, submitted_assessment
+from assessments.tests.factories import answers_for, submitted_checkup
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +195,7 @@ def test_leadership_sees_a_new_check_up_within_the_bound_without_waiting_for_a_r
     # Hotel gets its 2026-Q3 check-up (health 100): the seventh partner scored in the period.
     hotel = portfolio.partners["Hotel"]
     with transaction.atomic():
-        submitted_assessment(
+        submitted_checkup(
             items=items, answers=answers_for(items, rating=5), partner=hotel, period=portfolio.periods[P],
             rater=portfolio.ana,
         )

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from assessments.models import RubricItem, RubricVersion
 from assessments.selectors.rubrics import rubric_items, rubric_version_current, scoring_model
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def item_form(item: RubricItem, **changes) -> dict:
 
 
 def use(version: RubricVersion) -> None:
-    AssessmentFactory(
+    CheckupFactory(
         partner=PartnerFactory(), period=PeriodFactory.of("2026-Q4"), rater=UserFactory(), rubric_version=version
     )
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessments.models import Rubric, RubricItem, RubricVersion, RubricVersionFrozen
 from assessments.services.rubrics import rubric_version_publish
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 from conftest import service_missing
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ FROZEN = r"v1 is used by check-ups, so its rubrics and items can no longer be ad
 
 @pytest.fixture
 def used(rubric_version) -> RubricVersion:
-    AssessmentFactory(partner=PartnerFactory(), period=PeriodFactory.of("2026-Q3"), rater=UserFactory(),
+    CheckupFactory(partner=PartnerFactory(), period=PeriodFactory.of("2026-Q3"), rater=UserFactory(),
                       rubric_version=rubric_version)
     assert rubric_version.number == 1
     return rubric_version

@@ -8,12 +8,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from assessments.models import Assessment, Partner, Reminder
+from assessments.models import Checkup, Partner, Reminder
 from assessments.periods import Quarter
 from assessments.services.outbox import outbox_send_due
 from assessments.services.schedule import checkups_open, monthly_kind_due, reminder_kinds_due, reminders_queue
 from assessments.tests.alerting import leader, manager
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_opening_check_ups_creates_one_per_owner_of_each_active_partner_exactly_
     second = checkups_open(today=dt.date(2026, 8, 15))
 
     assert (first, second) == (3, 0)
-    rows = Assessment.objects.filter(period__code=Q3.code)
+    rows = Checkup.objects.filter(period__code=Q3.code)
     assert sorted(rows.values_list("partner__name", "rater__username")) == [
         ("Cedar", "ana"),
         ("Oakline", "ana"),
@@ -56,7 +56,7 @@ def test_an_owner_added_mid_quarter_gets_their_check_up_at_the_next_run(rubric_v
     partner.owners.add(ben)
 
     assert checkups_open(today=dt.date(2026, 7, 2)) == 1
-    assert Assessment.objects.filter(partner=partner, period__code=Q3.code).count() == 2
+    assert Checkup.objects.filter(partner=partner, period__code=Q3.code).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_reminders_go_before_the_due_date_when_overdue_and_then_to_leadership_ea
     ana = manager("ana")
     leader("lena")
     leader("leo")
-    AssessmentFactory(partner=PartnerFactory(name="Oakline", owners=[ana]), period=PeriodFactory.of(Q3.code), rater=ana)
+    CheckupFactory(partner=PartnerFactory(name="Oakline", owners=[ana]), period=PeriodFactory.of(Q3.code), rater=ana)
 
     assert reminders_queue(now=at(dt.date(2026, 10, 1))) == 0
     assert reminders_queue(now=at(dt.date(2026, 10, 8))) == 1
@@ -94,7 +94,7 @@ def test_reminders_go_before_the_due_date_when_overdue_and_then_to_leadership_ea
 def test_a_scheduler_down_for_weeks_catches_up_once_and_skips_the_reminder_whose_moment_has_passed(rubric_version):
     ana = manager("ana")
     leader("lena")
-    AssessmentFactory(partner=PartnerFactory(name="Oakline", owners=[ana]), period=PeriodFactory.of(Q3.code), rater=ana)
+    CheckupFactory(partner=PartnerFactory(name="Oakline", owners=[ana]), period=PeriodFactory.of(Q3.code), rater=ana)
 
     # Beat last ran on 1 October; it comes back on 3 November, past the due date and the escalation.
     created = reminders_queue(now=at(dt.date(2026, 11, 3)))
@@ -107,21 +107,21 @@ def test_a_scheduler_down_for_weeks_catches_up_once_and_skips_the_reminder_whose
 def test_submitted_check_ups_and_inactive_partners_are_not_chased(rubric_version):
     ana = manager("ana")
     period = PeriodFactory.of(Q3.code)
-    AssessmentFactory(
+    CheckupFactory(
         partner=PartnerFactory(name="Done", owners=[ana]),
         period=period,
         rater=ana,
         status="submitted",
         submitted_at=timezone.now(),
     )
-    AssessmentFactory(partner=PartnerFactory(name="Gone", owners=[ana], is_active=False), period=period, rater=ana)
+    CheckupFactory(partner=PartnerFactory(name="Gone", owners=[ana], is_active=False), period=period, rater=ana)
 
     assert reminders_queue(now=at(dt.date(2026, 10, 20))) == 0
 
 
 def test_check_ups_older_than_last_quarter_are_not_chased_when_the_scheduler_first_runs(rubric_version):
     ana = manager("ana")
-    AssessmentFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2025-Q1"), rater=ana)
+    CheckupFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2025-Q1"), rater=ana)
 
     assert reminders_queue(now=at(dt.date(2026, 10, 20))) == 0
 
@@ -129,7 +129,7 @@ def test_check_ups_older_than_last_quarter_are_not_chased_when_the_scheduler_fir
 def test_the_reminder_emails_say_which_check_up_is_due_and_link_to_it(rubric_version):
     ana = manager("ana", first_name="Ana")
     leader("lena", first_name="Lena")
-    checkup = AssessmentFactory(
+    checkup = CheckupFactory(
         partner=PartnerFactory(name="Oakline Logistics", owners=[ana]), period=PeriodFactory.of(Q3.code), rater=ana
     )
     reminders_queue(now=at(dt.date(2026, 10, 28)))
@@ -162,15 +162,15 @@ def test_strategic_partners_on_a_monthly_cadence_are_nudged_each_month_even_once
     period = PeriodFactory.of(Q3.code)
     strategic = PartnerFactory(name="Northwind", owners=[ana], cadence=Partner.Cadence.MONTHLY, segment="strategic")
     quarterly = PartnerFactory(name="Cedar", owners=[ana])
-    AssessmentFactory(partner=strategic, period=period, rater=ana, status="submitted", submitted_at=timezone.now())
-    AssessmentFactory(partner=quarterly, period=period, rater=ana)
+    CheckupFactory(partner=strategic, period=period, rater=ana, status="submitted", submitted_at=timezone.now())
+    CheckupFactory(partner=quarterly, period=period, rater=ana)
 
     assert reminders_queue(now=at(dt.date(2026, 7, 15))) == 0
     assert reminders_queue(now=at(dt.date(2026, 8, 3))) == 1
     assert reminders_queue(now=at(dt.date(2026, 8, 20))) == 0
     assert reminders_queue(now=at(dt.date(2026, 9, 1))) == 1
 
-    assert sorted(Reminder.objects.values_list("assessment__partner__name", "kind")) == [
+    assert sorted(Reminder.objects.values_list("checkup__partner__name", "kind")) == [
         ("Northwind", "month_2"),
         ("Northwind", "month_3"),
     ]

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from assessments.models import Assessment, Engagement, Interaction, Partner, PartnerSnapshot
+from assessments.models import Checkup, Engagement, Interaction, Partner, PartnerSnapshot
 from assessments.services.demo import DEMO_PASSWORD, HISTORY_QUARTERS
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def counts():
     return (
         get_user_model().objects.count(),
         Partner.objects.count(),
-        Assessment.objects.count(),
+        Checkup.objects.count(),
         PartnerSnapshot.objects.count(),
         Engagement.objects.count(),
         Interaction.objects.count(),
@@ -49,7 +49,7 @@ def test_every_demo_account_manager_has_open_check_ups_for_the_current_quarter(r
     for username in ["ana", "ben", "chloe"]:
         user = get_user_model().objects.get(username=username)
         assert user.check_password(DEMO_PASSWORD)
-        open_now = Assessment.objects.filter(rater=user, status="draft", last_saved_at__isnull=True)
+        open_now = Checkup.objects.filter(rater=user, status="draft", last_saved_at__isnull=True)
         assert open_now.count() >= 10
         assert {a.partner_id for a in open_now} == set(user.owned_partners.values_list("id", flat=True))
 

@@ -1,16 +1,16 @@
 import pytest
 from django.db import transaction
 
-from assessments.models import Assessment, PartnerSnapshot
+from assessments.models import Checkup, PartnerSnapshot
 from assessments.selectors.rubrics import rubric_item_index
 from assessments.services.rubrics import rubric_version_publish
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     PeriodFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,13 @@ def recompute(*pairs):
 def test_a_snapshot_combines_every_submitted_rater_and_ignores_drafts(items):
     partner = PartnerFactory(payment_terms_days=30)
     period = PeriodFactory.of("2026-Q3")
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, rating=5), partner=partner, period=period, days_to_pay=45
     )
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, rating=3), partner=partner, period=period, abusive_behaviour=True
     )
-    draft = AssessmentFactory(partner=partner, period=period)
+    draft = CheckupFactory(partner=partner, period=period)
     draft.answers.create(item=items["characteristics.trust"], scale="rating", value=1)
 
     assert recompute((partner.id, period.id)) == 1
@@ -49,11 +49,11 @@ def test_a_snapshot_combines_every_submitted_rater_and_ignores_drafts(items):
 def test_health_delta_follows_the_previous_snapshot_even_when_history_arrives_late(items):
     partner = PartnerFactory()
     q2, q3 = PeriodFactory.of("2026-Q2"), PeriodFactory.of("2026-Q3")
-    submitted_assessment(items=items, answers=answers_for(items, rating=3), partner=partner, period=q3)
+    submitted_checkup(items=items, answers=answers_for(items, rating=3), partner=partner, period=q3)
     recompute((partner.id, q3.id))
     assert PartnerSnapshot.objects.get(period=q3).health_delta is None
 
-    submitted_assessment(items=items, answers=answers_for(items, rating=4), partner=partner, period=q2)
+    submitted_checkup(items=items, answers=answers_for(items, rating=4), partner=partner, period=q2)
     recompute((partner.id, q2.id))
 
     assert PartnerSnapshot.objects.get(period=q2).health_delta is None
@@ -61,10 +61,10 @@ def test_health_delta_follows_the_previous_snapshot_even_when_history_arrives_la
 
 
 def test_a_period_with_no_submitted_check_up_loses_its_snapshot(items):
-    assessment = submitted_assessment(items=items, answers=answers_for(items))
-    pair = (assessment.partner_id, assessment.period_id)
+    checkup = submitted_checkup(items=items, answers=answers_for(items))
+    pair = (checkup.partner_id, checkup.period_id)
     recompute(pair)
-    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.DRAFT)
+    Checkup.objects.filter(pk=checkup.pk).update(status=Checkup.Status.DRAFT)
     recompute(pair)
     assert not PartnerSnapshot.objects.exists()
 
@@ -77,7 +77,7 @@ def test_recompute_refuses_to_run_outside_the_writing_transaction():
 
 def test_a_new_rubric_version_scores_the_period_and_old_answers_still_count(items, rubric_version):
     partner, period = PartnerFactory(), PeriodFactory.of("2026-Q1")
-    old_rater = submitted_assessment(
+    old_rater = submitted_checkup(
         items=items, answers=answers_for(items, rating=4, characteristics__trust=1), partner=partner, period=period
     )
     recompute((partner.id, period.id))
@@ -85,7 +85,7 @@ def test_a_new_rubric_version_scores_the_period_and_old_answers_still_count(item
     assert PartnerSnapshot.objects.get().health == 68.75
 
     v2 = rubric_version_publish(based_on=rubric_version, weights={"characteristics.trust": 4})
-    submitted_assessment(
+    submitted_checkup(
         items=rubric_item_index(version_id=v2.id),
         answers=answers_for(items, rating=4, characteristics__trust=1),
         partner=partner,

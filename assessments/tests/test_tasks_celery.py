@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import mail
 
 from assessments import tasks
-from assessments.models import Alert, Assessment, CaseDelivery
+from assessments.models import Alert, CaseDelivery, Checkup
 from assessments.periods import Quarter
 from assessments.services import dispatch
 from assessments.task_names import TaskName
@@ -85,7 +85,7 @@ def test_an_evaluation_is_published_only_once_the_submission_commits(django_capt
     monkeypatch.setattr(dispatch, "publish", lambda name, **kw: sent.append((name, kw["args"])) or True)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        dispatch.evaluation_enqueue(assessment_id=42)
+        dispatch.evaluation_enqueue(checkup_id=42)
     assert sent == []
     for callback in callbacks:
         callback()
@@ -98,18 +98,18 @@ def test_the_tasks_are_thin_calls_of_the_services(items, rubric_version):
     leader("lena")
     last = Quarter(2026, 3)
     partner = partner_with_history(items=items, name="Oakline", owners=[ana], levels=DECLINING, last=last)
-    checkup = Assessment.objects.filter(partner=partner, period__code=last.code).get()
+    checkup = Checkup.objects.filter(partner=partner, period__code=last.code).get()
 
-    tasks.evaluate_assessment(checkup.pk)
-    tasks.evaluate_assessment(checkup.pk)
-    tasks.evaluate_assessment(10**9)  # a check-up deleted since it was queued: nothing to do
+    tasks.evaluate_checkup(checkup.pk)
+    tasks.evaluate_checkup(checkup.pk)
+    tasks.evaluate_checkup(10**9)  # a check-up deleted since it was queued: nothing to do
 
     assert Alert.objects.filter(partner=partner, severity="critical").exists()
-    assert not Assessment.objects.filter(evaluated_at__isnull=True).exists()
+    assert not Checkup.objects.filter(evaluated_at__isnull=True).exists()
     PartnerFactory(owners=[ana])
     tasks.open_checkups()
     tasks.open_checkups()
-    assert Assessment.objects.filter(status="draft").count() == 2
+    assert Checkup.objects.filter(status="draft").count() == 2
     tasks.queue_reminders()
     tasks.queue_weekly_digest()
     tasks.scan_trends()

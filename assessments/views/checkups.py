@@ -9,17 +9,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.forms import CheckupForm
-from assessments.models import Assessment, Partner
+from assessments.models import Checkup, Partner
 from assessments.periods import PeriodError, Quarter
 from assessments.selectors.actions import my_open_actions
 from assessments.selectors.checkups import CheckupEditing, checkup_for_editing, checkup_result, my_checkups
 from assessments.services.checkups import (
     CheckupError,
     CheckupReadOnly,
-    assessment_amend,
-    assessment_open,
-    assessment_save_draft,
-    assessment_submit,
+    checkup_amend,
+    checkup_open,
+    checkup_save_draft,
+    checkup_submit,
 )
 
 ACTIONS = {"draft", "submit"}
@@ -27,18 +27,18 @@ ACTIONS = {"draft", "submit"}
 
 def _editing_or_404(user, pk: int) -> CheckupEditing:
     try:
-        return checkup_for_editing(user=user, assessment_id=pk)
-    except Assessment.DoesNotExist:
+        return checkup_for_editing(user=user, checkup_id=pk)
+    except Checkup.DoesNotExist:
         raise Http404("No such check-up") from None
 
 
 def _form(editing: CheckupEditing, *, data=None, complete: bool = False) -> CheckupForm:
-    assessment = editing.assessment
+    checkup = editing.checkup
     return CheckupForm(
         data,
         items=editing.items,
-        payment_terms_days=assessment.partner.payment_terms_days,
-        earliest_due_on=assessment.period.starts_on,
+        payment_terms_days=checkup.partner.payment_terms_days,
+        earliest_due_on=checkup.period.starts_on,
         owners=editing.owners,
         complete=complete,
         initial=None if data is not None else CheckupForm.initial_from(editing.saved, editing.action_items),
@@ -49,7 +49,7 @@ def _render_form(request, editing: CheckupEditing, form: CheckupForm, *, mode: s
     return render(
         request,
         "checkups/form.html",
-        {"editing": editing, "assessment": editing.assessment, "form": form, "mode": mode},
+        {"editing": editing, "checkup": editing.checkup, "form": form, "mode": mode},
         status=status,
     )
 
@@ -77,19 +77,19 @@ def my_checkups_view(request):
 
 @login_required
 @require_POST
-def checkup_start(request, partner_pk: int):
+def checkup_start_view(request, partner_pk: int):
     try:
-        assessment = assessment_open(user=request.user, partner_id=partner_pk)
+        checkup = checkup_open(user=request.user, partner_id=partner_pk)
     except Partner.DoesNotExist:
         raise Http404("No such partner") from None
-    return redirect("checkup_edit", pk=assessment.pk)
+    return redirect("checkup_edit", pk=checkup.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checkup_edit(request, pk: int):
+def checkup_edit_view(request, pk: int):
     editing = _editing_or_404(request.user, pk)
-    if editing.assessment.is_submitted:
+    if editing.checkup.is_submitted:
         if request.method == "POST":
             messages.error(
                 request, "This check-up was already submitted, so nothing was changed. Use Amend to correct it."
@@ -103,10 +103,10 @@ def checkup_edit(request, pk: int):
         return HttpResponseBadRequest("Unknown action: use Save draft or Submit.")
     form = _form(editing, data=request.POST, complete=action == "submit")
     if form.is_valid():
-        service = assessment_submit if action == "submit" else assessment_save_draft
+        service = checkup_submit if action == "submit" else checkup_save_draft
         try:
-            service(user=request.user, assessment_id=pk, data=form.checkup_input())
-        except Assessment.DoesNotExist:
+            service(user=request.user, checkup_id=pk, data=form.checkup_input())
+        except Checkup.DoesNotExist:
             raise Http404("No such check-up") from None
         except CheckupReadOnly as error:
             messages.error(request, str(error))
@@ -125,9 +125,9 @@ def checkup_edit(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def checkup_amend(request, pk: int):
+def checkup_amend_view(request, pk: int):
     editing = _editing_or_404(request.user, pk)
-    if not editing.assessment.is_submitted:
+    if not editing.checkup.is_submitted:
         return redirect("checkup_edit", pk=pk)
     if request.method == "GET":
         return _render_form(request, editing, _form(editing), mode="amend")
@@ -135,14 +135,14 @@ def checkup_amend(request, pk: int):
     form = _form(editing, data=request.POST, complete=True)
     if form.is_valid():
         try:
-            assessment = assessment_amend(user=request.user, assessment_id=pk, data=form.checkup_input())
-        except Assessment.DoesNotExist:
+            checkup = checkup_amend(user=request.user, checkup_id=pk, data=form.checkup_input())
+        except Checkup.DoesNotExist:
             raise Http404("No such check-up") from None
         except CheckupError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
-                request, f"Amendment saved as revision {assessment.revision}; the previous answers are kept below."
+                request, f"Amendment saved as revision {checkup.revision}; the previous answers are kept below."
             )
             return redirect("checkup_result", pk=pk)
     return _render_form(request, editing, form, mode="amend", status=400)
@@ -152,7 +152,7 @@ def checkup_amend(request, pk: int):
 @require_GET
 def checkup_result_view(request, pk: int):
     try:
-        result = checkup_result(user=request.user, assessment_id=pk)
-    except Assessment.DoesNotExist:
+        result = checkup_result(user=request.user, checkup_id=pk)
+    except Checkup.DoesNotExist:
         raise Http404("No such check-up") from None
     return render(request, "checkups/result.html", result)

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.services.imports import ImportFailed, assessments_import, text_lines
+from assessments.services.imports import ImportFailed, checkups_import, text_lines
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot open {file}: {exc.strerror}") from None
         try:
             with handle:
-                result = assessments_import(
+                result = checkups_import(
                     lines=text_lines(handle), create_missing=create_missing, progress=progress
                 )
         except ImportFailed as exc:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {result.rows} answers as {result.assessments} submitted check-ups; "
+                f"Imported {result.rows} answers as {result.checkups} submitted check-ups; "
                 f"{result.snapshots} snapshots recomputed in {elapsed:.1f}s."
             )
         )

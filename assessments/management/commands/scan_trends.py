@@ -32,7 +32,7 @@ class Command(BaseCommand):
         summary = (
             f"Scanned {report.partners} partners: {report.alerts_created} new alerts, "
             f"{report.alerts_raised} raised, {report.deliveries_created} e-mails queued, "
-            f"{report.assessments_evaluated} check-ups marked evaluated."
+            f"{report.checkups_evaluated} check-ups marked evaluated."
         )
         if json:
             cases = finding_cases()

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo portfolio ready: {result['partners']} partners, "
-                f"{result['assessments_imported']} check-ups imported this run."
+                f"{result['checkups_imported']} check-ups imported this run."
             )
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")

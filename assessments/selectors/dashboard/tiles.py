@@ -1,7 +1,7 @@
 """The dashboard's tiles: bands, declining, health and its change, completion, revenue at risk,
 concentration, segmentation and the trusted-partner candidates (definitions in docs/DASHBOARD.md).
 
-Every number comes from PartnerSnapshot, plus Partner, Alert and Assessment
+Every number comes from PartnerSnapshot, plus Partner, Alert and Checkup
 counts where a tile needs them; never from raw answers. Each read is a fixed
 number of set-based queries, so the tiles cost the same number of queries at
 10 partners and at 10,000.
@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from assessments.models import Assessment, Partner, PartnerSnapshot
+from assessments.models import Checkup, Partner, PartnerSnapshot
 from assessments.periods import Quarter
 from assessments.scoring import Band
 from assessments.selectors.dashboard import sql
@@ -336,5 +336,5 @@ WHERE q.code = %s AND a.status = %s AND p.is_active
 
 def _completion(*, quarter: Quarter, expected: int) -> Completion:
     """Submitted check-ups against ``expected`` (one per owner per active partner), this quarter."""
-    ((submitted,),) = sql.rows(SUBMITTED_SQL, [quarter.code, Assessment.Status.SUBMITTED.value])
+    ((submitted,),) = sql.rows(SUBMITTED_SQL, [quarter.code, Checkup.Status.SUBMITTED.value])
     return Completion(period_code=quarter.code, submitted=submitted, expected=expected)

@@ -12,7 +12,7 @@ from assessments.selectors.rubrics import rubric_item_index, rubric_version_curr
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
-from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_assessment
+from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def partner():
     items = rubric_item_index(version_id=rubric_version_current().id)
     last = current_quarter(today=timezone.localdate()).previous()
     period = PeriodFactory(quarter_value=last)
-    submitted_assessment(
+    submitted_checkup(
         items=items, answers=answers_for(items, characteristics__trust=2), partner=partner, period=period, rater=ana
     )
     with transaction.atomic():

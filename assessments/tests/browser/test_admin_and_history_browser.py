@@ -4,10 +4,10 @@ and leadership reads a partner's history of changes (issue 12: onboarding, audit
 import pytest
 
 from assessments.models import Rubric
-from assessments.services.checkups import CheckupInput, assessment_amend, assessment_submit
+from assessments.services.checkups import CheckupInput, checkup_amend, checkup_submit
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import axe_violations, login, screenshot
-from assessments.tests.factories import AssessmentFactory, PartnerFactory, PeriodFactory, UserFactory, answers_for
+from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory, answers_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,9 +44,9 @@ def test_leadership_reads_a_partners_history_of_changes(page):
     ana = UserFactory(username="ana", first_name="Ana", last_name="Alvarez", role="account_manager")
     UserFactory(username="lena", first_name="Lena", last_name="Ortiz", role="leadership")
     partner = PartnerFactory(name="Globex", owners=[ana])
-    checkup = AssessmentFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
-    assessment_submit(user=ana, assessment_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
-    assessment_amend(user=ana, assessment_id=checkup.pk,
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup_amend(user=ana, checkup_id=checkup.pk,
                      data=CheckupInput(answers=answers_for(items, characteristics__trust=2)))
 
     login(page, "lena", PASSWORD)

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.utils.timezone import localdate
 
-from assessments.models import Assessment, PartnerSnapshot
+from assessments.models import Checkup, PartnerSnapshot
 from assessments.periods import current_quarter
 from assessments.selectors.rubrics import rubric_item_index, rubric_items, rubric_version_current
 from assessments.services.periods import period_get_or_create
@@ -14,11 +14,11 @@ from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import axe_violations, login, screenshot
 from assessments.tests.factories import (
-    AssessmentFactory,
+    CheckupFactory,
     PartnerFactory,
     UserFactory,
     answers_for,
-    submitted_assessment,
+    submitted_checkup,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,10 +37,10 @@ def portfolio():
     items = rubric_item_index(version_id=version.id)
     quarter = current_quarter(today=localdate())
     last = period_get_or_create(quarter=quarter.previous())
-    submitted_assessment(items=items, answers=answers_for(items, rating=4), partner=mine, period=last, rater=ana)
+    submitted_checkup(items=items, answers=answers_for(items, rating=4), partner=mine, period=last, rater=ana)
     with transaction.atomic():
         snapshots_recompute(pairs={(mine.id, last.id)})
-    checkup = AssessmentFactory(partner=mine, rater=ana, period=period_get_or_create(quarter=quarter))
+    checkup = CheckupFactory(partner=mine, rater=ana, period=period_get_or_create(quarter=quarter))
     return {"mine": mine, "theirs": theirs, "checkup": checkup, "items": rubric_items(version_id=version.id)}
 
 
@@ -138,7 +138,7 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     assert "Bluepeak" not in page.content()
     elapsed = time.perf_counter() - started
 
-    assert Assessment.objects.get(pk=portfolio["checkup"].pk).is_submitted
+    assert Checkup.objects.get(pk=portfolio["checkup"].pk).is_submitted
     assert {"form": form_violations, "result": result_violations, "partner": partner_violations} == {
         "form": [],
         "result": [],

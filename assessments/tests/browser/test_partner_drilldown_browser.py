@@ -14,7 +14,7 @@ from assessments.services.demo import DEMO_PASSWORD, demo_seed
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import PAINTED, SCREENSHOTS, axe_violations, login, screenshot
-from assessments.tests.factories import UserFactory, submitted_assessment
+from assessments.tests.factories import UserFactory, submitted_checkup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,10 +32,10 @@ def declining():
     partner = snapshot.partner
     assert snapshot.health_delta < 0 and snapshot.rater_count == 1
 
-    first = partner.assessments.get(period=last, status="submitted")
+    first = partner.checkups.get(period=last, status="submitted")
     theirs = {
         f"{rubric}.{key}": value
-        for rubric, key, value in Answer.objects.filter(assessment=first).values_list(
+        for rubric, key, value in Answer.objects.filter(checkup=first).values_list(
             "item__rubric__key", "item__key", "value"
         )
     }
@@ -47,7 +47,7 @@ def declining():
     second = UserFactory(username="dora", first_name="Dora", last_name="Mensah", role="account_manager")
     partner.owners.add(second)
     items = rubric_item_index(version_id=rubric_version_current().id)
-    submitted_assessment(items=items, answers=answers, partner=partner, period=last, rater=second)
+    submitted_checkup(items=items, answers=answers, partner=partner, period=last, rater=second)
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, last.id)})
     Alert.objects.create(

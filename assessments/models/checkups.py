@@ -11,17 +11,17 @@ from assessments.scoring import Band, Scale
 from assessments.vocabulary import BAND_LABELS
 
 
-class Assessment(models.Model):
+class Checkup(models.Model):
     """One rater's check-up of one partner for one period."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="assessments")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="assessments")
-    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
-    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="assessments")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="checkups")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="checkups")
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkups")
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="checkups")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Null until the rater first saves anything: the check-up is "not started".
     last_saved_at = models.DateTimeField(null=True, blank=True)
@@ -75,7 +75,7 @@ class Assessment(models.Model):
 
 
 class Answer(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    checkup = models.ForeignKey(Checkup, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="answers")
     # Copied from the rubric so the database itself can enforce the range.
     scale = models.CharField(max_length=10, choices=Rubric.ScaleChoice.choices)
@@ -89,7 +89,7 @@ class Answer(models.Model):
         verbose_name_plural = "answers"
         constraints = [
             models.UniqueConstraint(
-                fields=["assessment", "item"],
+                fields=["checkup", "item"],
                 name="one_answer_per_item",
                 violation_error_message="This check-up already has an answer for this item.",
             ),
@@ -115,10 +115,10 @@ class Answer(models.Model):
         return f"{self.item_id}={self.value}"
 
 
-class AssessmentRevision(models.Model):
+class CheckupRevision(models.Model):
     """The answers of a submitted check-up as they were before an amendment."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="revisions")
+    checkup = models.ForeignKey(Checkup, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     # {"characteristics.trust": {"value": 4, "comment": "..."}, ...}
     answers = models.JSONField()
@@ -131,17 +131,17 @@ class AssessmentRevision(models.Model):
     class Meta:
         verbose_name = "check-up revision"
         verbose_name_plural = "check-up revisions"
-        ordering = ["assessment", "-number"]
+        ordering = ["checkup", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["assessment", "number"],
+                fields=["checkup", "number"],
                 name="revision_number_unique",
                 violation_error_message="This check-up already has a revision with this number.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assessment} revision {self.number}"
+        return f"{self.checkup} revision {self.number}"
 
 
 class ActionItem(models.Model):
@@ -155,8 +155,8 @@ class ActionItem(models.Model):
     """
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="action_items")
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="action_items", null=True, blank=True
+    checkup = models.ForeignKey(
+        Checkup, on_delete=models.CASCADE, related_name="action_items", null=True, blank=True
     )
     # The quarter the action was agreed in (a check-up's quarter, or the current one).
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="action_items")
