@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from assessments.display import person_name
 from assessments.models import Case, Partner
@@ -20,25 +25,53 @@ def _person_choices(people) -> list[tuple[str, str]]:
     return [(str(p.pk), person_name(p)) for p in people]
 
 
+class QuickSelect(forms.Select):
+    """A flat select (no option groups) whose options are built in Python, not one template each.
+
+    Django renders every option through a template: 12 ms for the 300 people of
+    the 10,000-partner bench (bench/cases.py), a quarter of the inbox's time.
+    This gives the same elements and attributes in under a millisecond.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = next(iter(self.format_value(value)), None)  # one value: a select of one
+        # The standard library's escape, which Django's wraps (same output, a third of the time).
+        options = "".join(
+            f'\n  <option value="{html.escape(str(key))}"{" selected" if str(key) == selected else ""}>'
+            f"{html.escape(str(label))}</option>"
+            for key, label in self.choices
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        # Every key and label is escaped above.
+        return format_html('<select name="{}"{}>{}\n</select>', name, attributes, mark_safe(options))
+
+
 class CaseFilterForm(forms.Form):
     """The inbox's filters (GET). Anything that does not parse falls back to its default."""
 
-    state = forms.ChoiceField(required=False, choices=[*Case.State.choices, (ALL, "All")], initial=Case.State.OPEN)
+    state = forms.ChoiceField(
+        required=False, choices=[*Case.State.choices, (ALL, "All")], initial=Case.State.OPEN, widget=QuickSelect
+    )
     severity = forms.ChoiceField(
         required=False,
+        widget=QuickSelect,
         choices=[
             ("", "Any severity"),
             (Severity.WARNING.value, Severity.WARNING.label),
             (Severity.CRITICAL.value, Severity.CRITICAL.label),
         ],
     )
-    person = forms.ChoiceField(required=False, label="Owner or assignee")
-    segment = forms.ChoiceField(required=False, choices=[("", "Any segment"), *Partner.Segment.choices])
-    kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *Partner.Kind.choices])
-    opened = forms.ChoiceField(required=False, label="Quarter opened")
+    person = forms.ChoiceField(required=False, label="Owner or assignee", widget=QuickSelect)
+    segment = forms.ChoiceField(
+        required=False, choices=[("", "Any segment"), *Partner.Segment.choices], widget=QuickSelect
+    )
+    kind = forms.ChoiceField(
+        required=False, label="Kind", choices=[("", "Any kind"), *Partner.Kind.choices], widget=QuickSelect
+    )
+    opened = forms.ChoiceField(required=False, label="Quarter opened", widget=QuickSelect)
     q = forms.CharField(required=False, max_length=100, label="Partner")
     mine = forms.BooleanField(required=False, label="Assigned to me")
-    sort = forms.ChoiceField(required=False, choices=Sort.CHOICES, initial=Sort.WORST)
+    sort = forms.ChoiceField(required=False, choices=Sort.CHOICES, initial=Sort.WORST, widget=QuickSelect)
 
     def __init__(self, *args, people=(), periods=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,18 +175,27 @@ class CaseBulkForm(forms.Form):
     until = forms.DateField(
         required=False, label="Snooze until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    assignee = forms.ChoiceField(required=False, label="Assign to")
+    assignee = forms.ChoiceField(
+        required=False,
+        label="Assign to",
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm", "id": "bulk-assignee"}),
+    )
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.people = {str(p.pk): p for p in people}
         self.fields["assignee"].choices = [("", "Nobody"), *_person_choices(people)]
         raw = self.data.getlist("case") if hasattr(self.data, "getlist") else self.data.get("case", [])
         self.case_ids = [int(v) for v in raw if str(v).isdigit()]
 
     def clean_assignee(self):
+        # ``people`` are rows (selectors.cases.Person); the one chosen is read as a user.
         value = self.cleaned_data["assignee"]
-        return self.people[value] if value else None
+        if not value:
+            return None
+        user = get_user_model().objects.filter(pk=value, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("This person can no longer be given cases.")
+        return user
 
     def clean(self):
         data = super().clean()

@@ -53,6 +53,14 @@ class Alert(models.Model):
                 violation_error_message="This partner already has an alert for this rule and period.",
             ),
         ]
+        indexes = [
+            # The dashboard's freshness check counts the warning and critical findings and reads the
+            # newest on every view (selectors/dashboard/page.py); a partial index keeps that cheap
+            # when findings run to tens of thousands, most of them watch.
+            models.Index(
+                fields=["id"], condition=models.Q(severity__in=["warning", "critical"]), name="alert_declining_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner} {self.period} {self.rule} ({self.severity})"

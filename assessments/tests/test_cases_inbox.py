@@ -127,6 +127,37 @@ def test_the_inbox_pages_through_many_cases(client, world):
     assert "Page 1 of 2" in first and 'href="?sort=partner&amp;page=2"' in first
 
 
+def test_each_row_names_every_owner_of_its_partner_in_first_name_order(client, world):
+    ben = world["ben"]
+    Partner.objects.get(name="Oakline Logistics").owners.add(ben, manager("zed", first_name="Abe", last_name="<Zed>"))
+
+    page = inbox(client, world["ana"])
+
+    row = re.search(r"Oakline Logistics</a>.*?</tr>", page, re.S).group(0)
+    owners = re.findall(r'<td class="d-none d-lg-table-cell small">([^<]*)</td>', row)
+    assert owners == ["Abe &lt;Zed&gt;, Ana Alvarez, Ben Berg"]
+
+
+def test_the_people_menus_list_everyone_who_may_own_or_take_a_case_with_the_chosen_one_selected(client, world):
+    manager("mo", first_name="Mo", last_name='"Quoted" & <b>', is_active=True)
+    manager("gone", first_name="Gone", is_active=False)
+
+    page = inbox(client, world["lena"], f"?person={world['ben'].pk}")
+
+    person = re.search(r'<select name="person"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', person)
+    assert [label for _, _, label in options] == [
+        "Anyone",
+        "Ana Alvarez",
+        "Ben Berg",
+        "Lena Lund",
+        "Mo &quot;Quoted&quot; &amp; &lt;b&gt;",
+    ], "active account managers and leadership, by name, escaped; nobody inactive"
+    assert [value for value, chosen, _ in options if chosen] == [str(world["ben"].pk)]
+    assign = re.search(r'<select name="assignee"[^>]*id="bulk-assignee"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert "Nobody" in assign and "Mo &quot;Quoted&quot;" in assign
+
+
 def test_the_main_columns_fit_a_phone_and_the_others_hide_below_a_tablet(client, world):
     page = inbox(client, world["ana"])
     head = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)

@@ -30,6 +30,7 @@ from assessments.selectors.cases import (
     case_page,
     case_state_counts,
     false_alarms_by_rule,
+    inbox_rows,
     opened_periods,
     people_for_cases,
 )
@@ -66,6 +67,7 @@ def case_list(request):
     # The tab's count is the list's length: the paginator need not count again.
     paginator.count = counts[filters.state]
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = inbox_rows(page.object_list)
     leadership = is_leadership(request.user)
     return render(
         request,
