@@ -1,15 +1,19 @@
-"""Template helpers for the leadership dashboard: query-string links, sortable headers, number formats."""
+"""Template helpers for the leadership dashboard: query-string links, sortable headers, the heatmap's rows.
+
+Money is written by ``display_tags``' ``money`` (``assessments.display.money``), like every other page."""
 
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from assessments import display
 
 register = template.Library()
 
@@ -50,14 +54,6 @@ def sort_header(context, key: str, label: str, title: str = "", numeric: bool = 
 
 
 @register.filter
-def money(value) -> str:
-    """Revenue with thousands separators and no decimals: 9,500,000."""
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value):,.0f}"
-
-
-@register.filter
 def signed(value, digits: int = 1) -> str:
     """A change with its sign spelled out (+1.3, or a minus sign for a fall), so direction never rests on colour alone."""
     if value in (None, ""):
@@ -89,6 +85,7 @@ def heatmap_rows(heatmap) -> str:
     """
     escape = html.escape
     url_for = _partner_url_pattern()
+    currency = settings.CURRENCY
     period_code = heatmap.period.code
     first_code = heatmap.sparkline_codes[0] if heatmap.sparkline_codes else period_code
     out = []
@@ -106,7 +103,7 @@ def heatmap_rows(heatmap) -> str:
             f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
             f'<span class="small">{escape(row.band_label)}</span></td>'
             f'<td class="text-end">{signed(row.change)}</td>'
-            f'<td class="text-end">{money(row.revenue)}</td>'
+            f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"
             f'<td class="sparkline-cell"><canvas class="sparkline" width="96" height="28" '
             f'data-partner="{row.partner_id}" aria-hidden="true"></canvas><span class="sparkline-text small">'
