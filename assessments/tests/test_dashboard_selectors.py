@@ -171,7 +171,7 @@ def test_the_riskiest_book_ranks_only_managers_with_at_least_three_active_partne
 
     settings.RISKIEST_BOOK_MIN_PARTNERS = 1
     summary = portfolio_summary(period=period, periods=periods, today=TODAY)
-    assert [(m.name, m.share) for m in summary.managers][0] == ("Zoe Ng", 100.0)
+    assert (summary.managers[0].name, summary.managers[0].share) == ("Zoe Ng", 100.0)
 
 
 def test_segmentation_gives_the_band_distribution_of_each_segment(summary):
