@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -9,7 +10,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments import models
-from assessments.display import person_name
+from assessments.display import money, person_name
 from assessments.selectors.access import account_managers
 from assessments.selectors.history import partner_history_counts
 from assessments.selectors.rubrics import rubric_version_is_used
@@ -187,6 +188,7 @@ class PartnerAdminForm(forms.ModelForm):
             .order_by("first_name", "last_name", "username")
         )
         owners.help_text = "Account managers who fill in this partner's check-ups."
+        self.fields["annual_revenue"].help_text = f"In {settings.CURRENCY}, the one currency of the app."
 
     def clean_owners(self):
         owners = self.cleaned_data["owners"]
@@ -204,13 +206,17 @@ def _plural(count: int, singular: str, plural: str) -> str:
 @admin.register(models.Partner)
 class PartnerAdmin(SimpleHistoryAdmin):
     form = PartnerAdminForm
-    list_display = ["name", "kind", "segment", "annual_revenue", "payment_terms_days", "cadence", "is_active"]
+    list_display = ["name", "kind", "segment", "revenue", "payment_terms_days", "cadence", "is_active"]
     list_filter = ["kind", "segment", "cadence", "is_active", "owners"]
     search_fields = ["name", "owners__email", "owners__last_name"]
     filter_horizontal = ["owners"]
     autocomplete_fields = ["executive_sponsor"]
     inlines = [EngagementInline]
     actions = ["archive"]
+
+    @admin.display(description="annual joint revenue", ordering="annual_revenue")
+    def revenue(self, partner):
+        return money(partner.annual_revenue, settings.CURRENCY)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "owners":
@@ -251,10 +257,14 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.Engagement)
 class EngagementAdmin(admin.ModelAdmin):
-    list_display = ["title", "partner", "client", "status", "value", "started_on", "ended_on"]
+    list_display = ["title", "partner", "client", "status", "amount", "started_on", "ended_on"]
     list_filter = ["status", "partner__kind"]
     search_fields = ["title", "client", "partner__name"]
     autocomplete_fields = ["partner"]
+
+    @admin.display(description="value", ordering="value")
+    def amount(self, engagement):
+        return money(engagement.value, settings.CURRENCY)
 
 
 @admin.register(models.Interaction)

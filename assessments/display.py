@@ -87,3 +87,26 @@ def signed(value, digits: int = 1) -> str:
     if shown < 0:
         return f"{MINUS}{-shown}"
     return f"{shown}"
+
+
+# Symbols for the currencies whose symbol reads unambiguously on its own; any other currency is
+# written with its ISO code ("CHF 12,000"), which is never ambiguous.
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹"}
+NBSP = "\u00a0"
+
+
+def money(value, currency: str) -> str:
+    """An amount in whole units with its currency and thousands separators: '€9,500,000', 'CHF 12,000';
+    None -> '—'. Amounts here are annual revenues and deal values, where cents only add noise."""
+    if value is None or value == "":
+        return DASH
+    amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP) + 0
+    digits = f"{abs(amount):,}"
+    sign = MINUS if amount < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency}{NBSP}{digits}"
+
+
+def money_header(name: str, currency: str) -> str:
+    """A CSV column of plain amounts, named with its currency: 'annual_revenue_EUR'."""
+    return f"{name}_{currency}"

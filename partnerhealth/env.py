@@ -57,6 +57,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+# ISO 4217's currencies of money (its list of 2024, without gold, silver, bond units and test codes), so
+# a typo such as "EURO" or "US$" stops start-up instead of printing an unknown code on every page.
+_ISO_4217_MONEY = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
+    CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
+    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+    KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN
+    NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL
+    SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
+    VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+"""
+ISO_4217 = frozenset(_ISO_4217_MONEY.split())
+
+
+def env_currency(name: str, default: str) -> str:
+    """An ISO 4217 currency code, upper-cased: EUR, USD, GBP ..."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    code = raw.strip().upper()
+    if code not in ISO_4217:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP).")
+    return code
+
+
 # The embedded setup's web process and Celery worker threads share one SQLite file. A transaction
 # that reads, then writes (the outbox's claim) cannot wait for the write lock once it holds a read
 # lock ("database is locked" at once); BEGIN IMMEDIATE takes the write lock first, so it waits (up

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from partnerhealth.env import (
     env_bool,
+    env_currency,
     env_int,
     env_list,
     env_str,
@@ -188,6 +189,14 @@ HEALTH_BAND_WATCH = env_int("HEALTH_BAND_WATCH", 60, minimum=0)
 HEALTH_BAND_AT_RISK = env_int("HEALTH_BAND_AT_RISK", 40, minimum=0)
 if not HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK:
     raise ImproperlyConfigured("HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK must hold.")
+
+# The one currency of every amount (revenue, engagement values): an ISO 4217 code. Amounts are stored
+# as plain numbers in it; a portfolio in several currencies is out of scope (README, "Currency").
+CURRENCY = env_currency("CURRENCY", "EUR")
+
+# "Riskiest book" on the dashboard ranks only account managers who own at least this many active
+# partners: with one or two, the largest always carries most of the book (docs/DASHBOARD.md).
+RISKIEST_BOOK_MIN_PARTNERS = env_int("RISKIEST_BOOK_MIN_PARTNERS", 3, minimum=1)
 
 # How old (seconds) the dashboard's cached figures may be while a newer version is rebuilt in the
 # background; 0 makes every view exact (a write is followed by a rebuild in the next request).

@@ -13,6 +13,7 @@ from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
 
 from assessments.display import person_name
+from assessments.forms.errors import CRISPY_TEMPLATE, ErrorSummaryMixin
 from assessments.models import RubricItem
 from assessments.selectors.access import ActionOwners
 from assessments.services.actions import DESCRIPTION_MAX, NOTE_MAX, ActionItemData
@@ -36,7 +37,7 @@ def item_choices(items: list[RubricItem]) -> list:
     ]
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(ErrorSummaryMixin, forms.Form):
     description = forms.CharField(
         label="What will be done",
         max_length=DESCRIPTION_MAX,
@@ -81,6 +82,7 @@ class ActionItemForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.template = CRISPY_TEMPLATE
         self.helper.layout = Layout(
             Field("description"),
             Row(

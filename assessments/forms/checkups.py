@@ -18,8 +18,10 @@ from django.template.loader import render_to_string
 
 from assessments.display import SCALE_LABELS
 from assessments.forms.actions import owner_choices
+from assessments.forms.errors import CRISPY_TEMPLATE, ErrorSummaryMixin
 from assessments.models import ActionItem, RubricItem
 from assessments.selectors.access import ActionOwners
+from assessments.services.actions import DESCRIPTION_MAX as ACTION_DESCRIPTION_MAX
 from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput
 
 ANSWER = "answer__"
@@ -80,19 +82,31 @@ class RubricSection(LayoutObject):
         return render_to_string(self.template, {"rubric": self.rubric, "fields": html})
 
 
-class CheckupForm(forms.Form):
+DAYS_TO_PAY_MAX = 3650
+COMMENT_MAX = 1000
+NOTES_MAX = 5000
+DATE_EXAMPLE = "e.g. 2027-01-31"
+
+
+class CheckupForm(ErrorSummaryMixin, forms.Form):
     days_to_pay = forms.IntegerField(
         label="Days this partner actually takes to pay",
         min_value=0,
-        max_value=3650,
+        max_value=DAYS_TO_PAY_MAX,
         required=False,
+        error_messages={
+            "invalid": "Enter the days to pay as a whole number of days, e.g. 45.",
+            "min_value": "Days to pay cannot be negative: enter 0 if they pay on the day.",
+            "max_value": f"Days to pay must be {DAYS_TO_PAY_MAX:,} or fewer (ten years); leave it blank if unknown.",
+        },
     )
     info_withheld = forms.BooleanField(label="They withheld information we needed about their problems", required=False)
     abusive_behaviour = forms.BooleanField(label="Interactions with them were rude or abusive", required=False)
     notes = forms.CharField(
         label="Overall notes",
         required=False,
-        max_length=5000,
+        max_length=NOTES_MAX,
+        error_messages={"max_length": f"Keep the overall notes to {NOTES_MAX:,} characters."},
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Context a reader will need next quarter: what happened, what changed.",
     )
@@ -131,12 +145,17 @@ class CheckupForm(forms.Form):
             self.fields[comment_name(item.address)] = forms.CharField(
                 label=f"Comment on {item.title.lower()} (optional)",
                 required=False,
-                max_length=1000,
+                max_length=COMMENT_MAX,
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                error_messages={"max_length": f"Keep the comment to {COMMENT_MAX:,} characters."},
             )
+            answer.error_messages["invalid_choice"] = f"Choose one of the answers for {item.title.lower()}."
         for slot in range(1, MAX_ACTION_ITEMS + 1):
             self.fields[action_name(slot, "description")] = forms.CharField(
-                label="What will be done", required=False, max_length=300
+                label="What will be done",
+                required=False,
+                max_length=ACTION_DESCRIPTION_MAX,
+                error_messages={"max_length": f"Keep the description to {ACTION_DESCRIPTION_MAX} characters."},
             )
             self.fields[action_name(slot, "owner")] = forms.TypedChoiceField(
                 label="Owner",
@@ -144,16 +163,24 @@ class CheckupForm(forms.Form):
                 coerce=int,
                 empty_value=None,
                 choices=owner_choices(owners or ActionOwners([], []), blank="—"),
+                error_messages={"invalid_choice": "Choose the owner from the partner's owners or leadership."},
             )
             self.fields[action_name(slot, "due_on")] = forms.DateField(
-                label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                label="Due date",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                error_messages={"invalid": f"Enter the due date as a date, {DATE_EXAMPLE}."},
             )
+            # Three slots share these labels: the error summary says which one is wrong.
+            for part, word in (("description", "what will be done"), ("owner", "owner"), ("due_on", "due date")):
+                self.fields[action_name(slot, part)].error_label = f"Action item {slot}, {word}"
         self.helper = self._helper()
 
     def _helper(self) -> FormHelper:
         helper = FormHelper()
         helper.form_tag = False
         helper.disable_csrf = True
+        helper.template = CRISPY_TEMPLATE
         sections = []
         for _, group in groupby(self.items, key=lambda item: item.rubric_id):
             group = list(group)

@@ -1,4 +1,4 @@
-"""Reads for the check-up workflow and the partner list (the partner page is in ``partners``).
+"""Reads for the check-up workflow (the partner page is in ``partners``, the partners list in ``partner_list``).
 
 Scoping comes from ``assessments.selectors.access``: a check-up is editable
 only by its rater while they own the partner; everything else is read through
@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from assessments.display import band_label, value_label
@@ -373,23 +373,3 @@ def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) 
 
 
 # --- the partner list ---------------------------------------------------------------
-
-
-def partner_list(*, user) -> list[dict]:
-    """Every active partner the user may see, with its latest snapshot (leadership's fallback home)."""
-    latest = (
-        PartnerSnapshot.objects.filter(partner=OuterRef("pk"))
-        .order_by("-period__year", "-period__quarter")
-        .values("id")
-    )
-    partners = list(
-        partners_visible_to(user).filter(is_active=True).annotate(latest_id=Subquery(latest[:1])).order_by("name")
-    )
-    snapshots = PartnerSnapshot.objects.select_related("period").in_bulk([p.latest_id for p in partners if p.latest_id])
-    rows = []
-    for partner in partners:
-        snapshot = snapshots.get(partner.latest_id)
-        rows.append(
-            {"partner": partner, "snapshot": snapshot, "band_label": band_label(snapshot.band if snapshot else None)}
-        )
-    return rows

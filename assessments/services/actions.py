@@ -36,7 +36,12 @@ NOTE_MAX = 2000
 
 
 class ActionItemInvalid(Exception):
-    """An action item write that was refused; nothing was changed."""
+    """An action item write that was refused; nothing was changed. ``field`` names the part at fault
+    (description, owner, due_on, items, note), so a form can show the message beside it."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -51,25 +56,25 @@ class ActionItemData:
 def action_owner_check(*, partner_id: int, owner_ids: Iterable[int]) -> None:
     """Refuse an owner who is neither an owner of the partner nor a leadership user."""
     if set(owner_ids) - action_owners_for(partner_id=partner_id).ids:
-        raise ActionItemInvalid("Choose the owner from the partner's owners or leadership.")
+        raise ActionItemInvalid("Choose the owner from the partner's owners or leadership.", field="owner")
 
 
 def _clean(data: ActionItemData, *, partner_id: int, today: dt.date, linked_ids: set[int], due_on_was=None) -> dict:
     description = data.description.strip()
     if not description:
-        raise ActionItemInvalid("Describe the action: what will be done.")
+        raise ActionItemInvalid("Describe the action: what will be done.", field="description")
     if len(description) > DESCRIPTION_MAX:
-        raise ActionItemInvalid(f"Keep the description to {DESCRIPTION_MAX} characters.")
+        raise ActionItemInvalid(f"Keep the description to {DESCRIPTION_MAX} characters.", field="description")
     note = data.note.strip()
     if len(note) > NOTE_MAX:
-        raise ActionItemInvalid(f"Keep the note to {NOTE_MAX} characters.")
+        raise ActionItemInvalid(f"Keep the note to {NOTE_MAX} characters.", field="note")
     action_owner_check(partner_id=partner_id, owner_ids=[data.owner_id])
     # A due date already in the past may stay (an overdue action is edited); a new one may not be.
     if data.due_on < today and data.due_on != due_on_was:
-        raise ActionItemInvalid(f"Pick a due date from today ({today.day} {today:%b %Y}) on.")
+        raise ActionItemInvalid(f"Pick a due date from today ({today.day} {today:%b %Y}) on.", field="due_on")
     allowed = {item.id for item in rubric_items(version_id=rubric_version_current().id)} | linked_ids
     if set(data.item_ids) - allowed:
-        raise ActionItemInvalid("Link the action only to items of the current rubric.")
+        raise ActionItemInvalid("Link the action only to items of the current rubric.", field="items")
     return {"description": description, "note": note, "owner_id": data.owner_id, "due_on": data.due_on}
 
 

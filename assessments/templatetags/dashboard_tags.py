@@ -1,15 +1,19 @@
-"""Template helpers for the leadership dashboard: query-string links, sortable headers, number formats."""
+"""Template helpers for the leadership dashboard: query-string links, sortable headers, the heatmap's rows.
+
+Money is written by ``display_tags``' ``money`` (``assessments.display.money``), like every other page."""
 
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from assessments import display
 
 register = template.Library()
 
@@ -31,8 +35,10 @@ def query_with(context, **changes) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False) -> str:
-    """A column header that sorts by ``key``; a second click reverses the order.
+def sort_header(
+    context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False, anchor: str = "heatmap"
+) -> str:
+    """A column header that sorts by ``key``; a second click reverses the order. The link returns to ``#anchor``.
 
     Built in Python: a template per header costs a millisecond a table.
     """
@@ -44,17 +50,9 @@ def sort_header(context, key: str, label: str, title: str = "", numeric: bool = 
     arrow = {"ascending": "▲", "descending": "▼"}.get(state)
     arrow = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
     return mark_safe(
-        f'<th scope="col" class="{css}"{attrs}><a class="sort-link" href="{href}#heatmap">'
+        f'<th scope="col" class="{css}"{attrs}><a class="sort-link" href="{href}#{conditional_escape(anchor)}">'
         f"{conditional_escape(label)}{arrow}</a></th>\n"
     )
-
-
-@register.filter
-def money(value) -> str:
-    """Revenue with thousands separators and no decimals: 9,500,000."""
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value):,.0f}"
 
 
 @register.filter
@@ -89,6 +87,7 @@ def heatmap_rows(heatmap) -> str:
     """
     escape = html.escape
     url_for = _partner_url_pattern()
+    currency = settings.CURRENCY
     period_code = heatmap.period.code
     first_code = heatmap.sparkline_codes[0] if heatmap.sparkline_codes else period_code
     out = []
@@ -106,7 +105,7 @@ def heatmap_rows(heatmap) -> str:
             f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
             f'<span class="small">{escape(row.band_label)}</span></td>'
             f'<td class="text-end">{signed(row.change)}</td>'
-            f'<td class="text-end">{money(row.revenue)}</td>'
+            f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"
             f'<td class="sparkline-cell"><canvas class="sparkline" width="96" height="28" '
             f'data-partner="{row.partner_id}" aria-hidden="true"></canvas><span class="sparkline-text small">'
@@ -115,6 +114,21 @@ def heatmap_rows(heatmap) -> str:
             "</tr>"
         )
     return mark_safe("\n".join(out))
+
+
+@register.simple_tag
+def select_options(field) -> str:
+    """The ``<option>`` elements of a bound choice field, the chosen one selected, built in Python:
+    Django renders each option through a template of its own, which for a few hundred account
+    managers costs more than the rest of the page."""
+    chosen = "" if field.value() in (None, "") else str(field.value())
+    escape = html.escape
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if str(value) == chosen else ""}>{escape(str(label))}</option>'
+            for value, label in field.field.choices
+        )
+    )
 
 
 _SENTINEL = 987654321

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
 from assessments import display
 
@@ -20,3 +21,9 @@ register.filter("source_label", display.source_label)
 @register.filter
 def value_label(value, scale: str) -> str:
     return display.value_label(scale, value)
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in the configured currency (settings.CURRENCY): '€9,500,000'."""
+    return display.money(value, settings.CURRENCY)

@@ -129,11 +129,13 @@ def test_bad_input_says_what_to_change_in_one_line_and_keeps_everything_typed(an
     past = client.post(url, {**typed, "due_on": "2026-11-02", "note": "Before the board meeting"})
 
     assert missing.status_code == past.status_code == 400
-    assert "Nothing was saved, and nothing you entered was lost. Give it a due date." in text(missing.content.decode())
+    lost = "Nothing was saved, and nothing you entered was lost. Please fix:"
+    assert f"{lost} Due date : Give it a due date." in text(missing.content.decode())
     html = past.content.decode()
-    assert "Nothing was saved, and nothing you entered was lost. Pick a due date from today (20 Nov 2026) on." in text(
-        html
-    )
+    assert f"{lost} Due date : Pick a due date from today (20 Nov 2026) on." in text(html)
+    # The summary links to the field, and the page returns to the form when it is refused.
+    assert '<a href="#id_due_on" class="alert-link">Due date</a>' in html
+    assert f'action="{url}#action-form"' in html
     assert (
         'value="Run a joint workshop"' in html and 'value="2026-11-02"' in html and "Before the board meeting" in html
     )
@@ -141,7 +143,9 @@ def test_bad_input_says_what_to_change_in_one_line_and_keeps_everything_typed(an
     stranger = UserFactory(username="zoe", role="account_manager")
     tampered = client.post(url, {**typed, "owner": stranger.pk, "due_on": "2026-12-01"})
     assert tampered.status_code == 400
-    assert "lost. Choose the owner from the partner's owners or leadership." in text(tampered.content.decode())
+    assert "lost. Please fix: Owner : Choose the owner from the partner's owners or leadership." in text(
+        tampered.content.decode()
+    )
     assert not ActionItem.objects.exists()
 
 

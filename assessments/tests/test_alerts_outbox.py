@@ -305,3 +305,6 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_lists_the_weeks_cases_no
     assert "Check-ups submitted: 16. Overdue: 0." in body
     assert "Bands in 2026-Q3: Healthy 0, Watch 1, At risk 0, Critical 1." in body
     assert "Biggest falls:\n  * Summit Systems: 61.6 (\u221213.4), Watch" in body
+    # Money in the configured currency, with thousands separators (settings.CURRENCY, default EUR).
+    assert "  * Summit Systems: 61.6 (\u221213.4), Watch, €100,000 a year" in body
+    assert '<td style="text-align: right;">€100,000</td>' in _html(digest)

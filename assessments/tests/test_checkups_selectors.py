@@ -11,7 +11,6 @@ from assessments.selectors.checkups import (
     CheckupState,
     checkup_result,
     my_checkups,
-    partner_list,
 )
 from assessments.selectors.partners import partner_overview
 from assessments.services.checkups import CheckupInput, checkup_amend
@@ -263,20 +262,6 @@ def test_partner_overview_reads_in_a_fixed_number_of_queries(manager, items, dja
     # open), and the actions' linked rubric items and the snapshots that show their progress.
     with django_assert_max_num_queries(16):
         partner_overview(user=manager, partner_id=partner.id, today=IN_Q4)
-
-
-def test_the_partner_list_shows_each_visible_partners_latest_snapshot(manager, items):
-    mine = PartnerFactory(name="Acme", owners=[manager])
-    PartnerFactory(name="Theirs", owners=[UserFactory(username="ben", role="account_manager")])
-    score(items, mine, "2026-Q2", manager, rating=5)
-    score(items, mine, "2026-Q3", manager, rating=3)
-
-    rows = partner_list(user=manager)
-
-    assert [(r["partner"].name, r["snapshot"].period.code, r["band_label"]) for r in rows] == [
-        ("Acme", "2026-Q3", "At risk")
-    ]
-    assert len(partner_list(user=UserFactory(username="lena", role="leadership"))) == 2
 
 
 def test_the_demo_data_gives_every_demo_account_manager_open_checkups_this_quarter(rubric_version):

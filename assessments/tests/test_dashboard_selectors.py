@@ -19,7 +19,7 @@ from assessments.selectors.dashboard.periods import dashboard_periods, resolve_p
 from assessments.selectors.dashboard.tiles import portfolio_summary
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.dashboard_data import PREV, TODAY, P, build_portfolio, snapshot
-from assessments.tests.factories import PartnerFactory, answers_for, submitted_checkup
+from assessments.tests.factories import PartnerFactory, UserFactory, answers_for, submitted_checkup
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +154,24 @@ def test_concentration_per_account_manager_lists_the_riskiest_book_first(summary
     assert summary.managers[0].share == pytest.approx(64.516, abs=0.001)
     assert summary.managers[1].share == pytest.approx(50.0)
     assert summary.managers_total == 2
+
+
+def test_the_riskiest_book_ranks_only_managers_with_at_least_three_active_partners(portfolio, settings):
+    # Zoe owns one active partner: 100% of her book is in it, which says nothing about concentration.
+    zoe = UserFactory(username="zoe", first_name="Zoe", last_name="Ng", role="account_manager")
+    PartnerFactory(name="Solo", owners=[zoe], annual_revenue=10_000)
+    periods = dashboard_periods()
+    period = resolve_period(periods=periods, code=P)
+
+    summary = portfolio_summary(period=period, periods=periods, today=TODAY)
+    assert [m.name for m in summary.managers] == ["Ana Alvarez", "Ben Okafor"]
+    assert (summary.managers_total, summary.managers_min_partners) == (2, 3)
+    # Completion still expects her check-up: every owner's book counts there.
+    assert summary.completion.expected == 9
+
+    settings.RISKIEST_BOOK_MIN_PARTNERS = 1
+    summary = portfolio_summary(period=period, periods=periods, today=TODAY)
+    assert (summary.managers[0].name, summary.managers[0].share) == ("Zoe Ng", 100.0)
 
 
 def test_segmentation_gives_the_band_distribution_of_each_segment(summary):

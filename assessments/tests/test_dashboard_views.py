@@ -85,18 +85,28 @@ def test_leadership_sees_every_tile_with_its_number(leader):
     completion = tile(response, "tile-completion")
     assert "25%" in completion and "2 of 8 expected check-ups submitted" in completion
     revenue = tile(response, "tile-revenue")
-    assert "700,000" in revenue and "34% of 2,050,000" in revenue and "3 partners" in revenue
+    assert "€700,000" in revenue and "34% of €2,050,000" in revenue and "3 partners" in revenue
     concentration = tile(response, "tile-concentration")
-    assert "48.8%" in concentration and "Alpha (1,000,000)" in concentration
-    assert "Ana Alvarez has 65% of their revenue in Alpha" in concentration
+    assert "48.8%" in concentration and "Alpha (€1,000,000)" in concentration
+    assert "Ana Alvarez has 65% of their revenue in Alpha (among account managers with at least 3 active partners)" in concentration
+
+
+def test_the_riskiest_book_tile_says_which_account_managers_it_ranks(leader, settings):
+    settings.RISKIEST_BOOK_MIN_PARTNERS = 6  # Ana owns 5 active partners, Ben 3
+    response = leader.get(reverse("dashboard"))
+    assert (
+        "No account manager owns enough active partners to rank their book "
+        "(among account managers with at least 6 active partners)." in tile(response, "tile-concentration")
+    )
+    assert "No account manager owns 6 or more active partners." in text(response)
 
 
 def test_the_segmentation_and_candidates_are_tables_readable_without_javascript(leader):
     page = text(leader.get(reverse("dashboard")))
     assert "Developing (could become trusted) 0 2 1 0 3" in page
-    assert "Charlie 70.0 Watch +25.0 300,000" in page
-    assert "Bravo 55.0 At risk +5.0 400,000" in page
-    assert "Ana Alvarez 5 1,550,000 Alpha 65%" in page
+    assert "Charlie 70.0 Watch +25.0 €300,000" in page
+    assert "Bravo 55.0 At risk +5.0 €400,000" in page
+    assert "Ana Alvarez 5 €1,550,000 Alpha 65%" in page
 
 
 def test_heatmap_rows_link_to_the_partner_page_and_show_numbers_with_colour(leader, portfolio):

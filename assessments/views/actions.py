@@ -49,12 +49,8 @@ def _back(request, partner_id: int, action_id: int | None = None):
     return redirect(_next(request) or reverse("partner_detail", args=[partner_id]) + anchor)
 
 
-def _first_error(form: ActionItemForm) -> str:
-    # Every message of the form names its field ("Give it a due date."), so it stands on its own.
-    return next((errors[0] for errors in form.errors.values()), "")
-
-
-def _render_form(request, editing: ActionEditing, form: ActionItemForm, *, error: str = "", status: int = 200):
+def _render_form(request, editing: ActionEditing, form: ActionItemForm, *, status: int = 200):
+    # A refusal is in the form's errors: the page's summary lists each with its field.
     return render(
         request,
         "actions/form.html",
@@ -63,7 +59,6 @@ def _render_form(request, editing: ActionEditing, form: ActionItemForm, *, error
             "partner": editing.partner,
             "action": editing.action,
             "form": form,
-            "error": error or _first_error(form),
             "next": _next(request),
         },
         status=status,
@@ -89,7 +84,8 @@ def action_item_add(request, pk: int):
         except Partner.DoesNotExist:
             raise Http404("No such partner") from None
         except ActionItemInvalid as error:
-            return _render_form(request, editing, form, error=str(error), status=400)
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+            return _render_form(request, editing, form, status=400)
         messages.success(request, f"Action added: {action.description}")
         return _back(request, pk, action.pk)
     return _render_form(request, editing, form, status=400)
@@ -114,7 +110,8 @@ def action_item_edit(request, pk: int):
         except ActionItem.DoesNotExist:
             raise Http404("No such action item") from None
         except ActionItemInvalid as error:
-            return _render_form(request, editing, form, error=str(error), status=400)
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+            return _render_form(request, editing, form, status=400)
         messages.success(request, f"Action saved: {action.description}")
         return _back(request, action.partner_id, action.pk)
     return _render_form(request, editing, form, status=400)

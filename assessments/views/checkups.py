@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.forms import CheckupForm
@@ -119,7 +120,8 @@ def checkup_edit_view(request, pk: int):
                 return redirect("checkup_result", pk=pk)
             answered = len(form.checkup_input().answers)
             messages.success(request, f"Draft saved: {answered} of {len(editing.items)} items answered.")
-            return redirect("checkup_edit", pk=pk)
+            # An anchor of its own, or the browser would keep the form's (#checkup-form) and scroll past the message.
+            return redirect(reverse("checkup_edit", args=[pk]) + "#main")
     return _render_form(request, editing, form, mode="edit", status=400)
 
 

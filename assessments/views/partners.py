@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.forms import InteractionForm
+from assessments.forms.partners import PartnerFilterForm
 from assessments.models import Partner
 from assessments.selectors.access import is_leadership, partners_editable_by, partners_visible_to
-from assessments.selectors.checkups import partner_list
 from assessments.selectors.history import partner_history
+from assessments.selectors.partner_list import partner_list_page, partner_owner_choices
 from assessments.selectors.partners import partner_overview
 from assessments.services.checkups import CheckupError, interaction_create
 
@@ -29,7 +30,11 @@ def _overview_or_404(user, pk: int) -> dict:
 @login_required
 @require_GET
 def partner_list_view(request):
-    return render(request, "partners/list.html", {"rows": partner_list(user=request.user)})
+    owners = partner_owner_choices() if is_leadership(request.user) else None
+    form = PartnerFilterForm(request.GET, owners=owners)
+    filters = form.filters()
+    listing = partner_list_page(user=request.user, filters=filters, page=request.GET.get("page"))
+    return render(request, "partners/list.html", {"form": form, "filters": filters, "listing": listing})
 
 
 @login_required

@@ -40,10 +40,6 @@
     }
   });
 
-  // After a refused submit, take keyboard and screen-reader users to the list of what to fix.
-  var errors = document.getElementById("form-errors");
-  if (errors) {
-    errors.focus();
-  }
+  // After a refused submit, forms.js takes keyboard and screen-reader users to the list of what to fix.
   update();
 })();

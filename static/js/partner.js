@@ -44,31 +44,30 @@
       return;
     }
     var t = data.thresholds;
+    var thresholds = [
+      [t.at_risk, "at risk ≥ " + t.at_risk],
+      [t.watch, "watch ≥ " + t.watch],
+      [t.healthy, "healthy ≥ " + t.healthy],
+    ];
 
-    // Dashed lines at the band thresholds, labelled, so position is read against named bands.
+    // Dashed lines at the band thresholds, so position is read against named bands. The lines are
+    // drawn under the data, and their names are ticks of an axis of their own beside the plot: a
+    // label inside the plot sat on the health line whenever health was near a threshold.
     var bandLines = {
       id: "bandLines",
-      afterDatasetsDraw: function (chart) {
+      beforeDatasetsDraw: function (chart) {
         var ctx = chart.ctx;
         var area = chart.chartArea;
         var y = chart.scales.y;
-        var lines = [
-          [t.healthy, "healthy"],
-          [t.watch, "watch"],
-          [t.at_risk, "at risk"],
-        ];
         ctx.save();
         ctx.setLineDash([4, 4]);
         ctx.strokeStyle = "#6c757d";
-        ctx.fillStyle = "#495057";
-        ctx.font = "12px system-ui, sans-serif";
-        lines.forEach(function (line) {
+        thresholds.forEach(function (line) {
           var py = y.getPixelForValue(line[0]);
           ctx.beginPath();
           ctx.moveTo(area.left, py);
           ctx.lineTo(area.right, py);
           ctx.stroke();
-          ctx.fillText(line[1] + " ≥ " + line[0], area.left + 4, py - 4);
         });
         ctx.restore();
       },
@@ -97,6 +96,30 @@
         animation: false,
         scales: {
           y: { min: 0, max: 100, title: { display: true, text: "Health" } },
+          bands: {
+            display: true,
+            position: "right",
+            min: 0,
+            max: 100,
+            grid: { drawOnChartArea: false, drawTicks: false },
+            border: { display: false },
+            afterBuildTicks: function (axis) {
+              axis.ticks = thresholds.map(function (line) {
+                return { value: line[0] };
+              });
+            },
+            ticks: {
+              autoSkip: false,
+              color: "#495057",
+              font: { size: 11 },
+              callback: function (value) {
+                var found = thresholds.find(function (line) {
+                  return line[0] === value;
+                });
+                return found ? found[1] : "";
+              },
+            },
+          },
         },
         plugins: {
           legend: { display: false },

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from assessments.csv_safety import neutralise
+from assessments.display import money_header
 from assessments.models import Partner
 from assessments.selectors.dashboard.frame import HeatmapFilters
 from assessments.selectors.dashboard.heatmap import heatmap_rows
@@ -41,7 +44,8 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         "kind",
         "segment",
         "account_managers",
-        "annual_revenue",
+        # Plain numbers a spreadsheet can sum; the header names their currency.
+        money_header("annual_revenue", settings.CURRENCY),
         "period",
         "health",
         "band",

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from assessments.models import Checkup, Partner, PartnerSnapshot
@@ -112,6 +113,8 @@ class PortfolioSummary:
     concentration: Concentration
     managers: list[ManagerConcentration]
     managers_total: int
+    # Only books of at least this many active partners are ranked (settings.RISKIEST_BOOK_MIN_PARTNERS).
+    managers_min_partners: int
     segments: list[SegmentRow]
     candidates: list[Candidate] = field(default_factory=list)
 
@@ -147,7 +150,8 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
     trend_from = period_at(periods, period.quarter.shift(-TREND_SPAN))
     frame_tiles = _frame_tiles(period=period, previous=previous)
     books = _books()
-    managers, managers_total = _manager_concentration(books)
+    min_partners = settings.RISKIEST_BOOK_MIN_PARTNERS
+    managers, managers_total = _manager_concentration([book for book in books if book[1] >= min_partners])
     return PortfolioSummary(
         period_code=period.code,
         previous_code=previous.code if previous else None,
@@ -158,6 +162,7 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
         concentration=_concentration(),
         managers=managers,
         managers_total=managers_total,
+        managers_min_partners=min_partners,
         candidates=_candidates(period=period, trend_from=trend_from),
     )
 
@@ -290,7 +295,8 @@ def _manager_concentration(books: list[Book]) -> tuple[list[ManagerConcentration
     """Per account manager, the share of their book in their largest partner, riskiest first.
 
     004: "reps ... that have one account that is responsible for all or most
-    of their revenue ... it is also precarious".
+    of their revenue ... it is also precarious". ``books`` holds only those big
+    enough to rank: a book of one partner is always 100% in it, which says nothing.
     """
     if not books:
         return [], 0

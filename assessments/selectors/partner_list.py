@@ -1,0 +1,226 @@
+"""The partners list (/partners/): every active partner the user may see, with its latest health.
+
+Search by name, sort by name, health, change or revenue, filter by kind, segment, band and owner,
+paged like the rest of the app. "Latest" is per partner: the snapshot of the newest quarter the
+partner was scored in, which is usually the newest scored quarter of all, or the one before it
+while a quarter's check-ups come in. Those two quarters are two hash joins; only a partner scored
+in neither (a lapsed one) falls back to a subquery of its own, so the page costs the same few
+queries, and about the same time, at 50 partners and at 10,000 (bench/partners.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Exists,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from assessments.display import band_label
+from assessments.models import Partner, PartnerSnapshot, Period
+from assessments.selectors.access import partners_visible_to
+from assessments.selectors.dashboard.heatmap import heatmap_owner_choices
+
+PAGE_SIZE = 50
+UNSCORED = "none"  # the band filter's value for partners never scored
+
+
+class PartnerSort:
+    """Sort keys; "-" in front reverses. Ties go by name."""
+
+    NAME = "name"
+    CHOICES = [
+        ("name", "Name, A to Z"),
+        ("-name", "Name, Z to A"),
+        ("health", "Health, lowest first"),
+        ("-health", "Health, highest first"),
+        ("change", "Change, biggest fall first"),
+        ("-change", "Change, biggest rise first"),
+        ("-revenue", "Revenue, largest first"),
+        ("revenue", "Revenue, smallest first"),
+    ]
+    KEYS = {"name": "name", "health": "latest_health", "change": "latest_delta", "revenue": "annual_revenue"}
+
+
+@dataclass(frozen=True)
+class PartnerListFilters:
+    q: str = ""
+    kind: str = ""
+    segment: str = ""
+    band: str = ""  # a band, UNSCORED, or "" for any
+    owner: int | None = None
+    sort: str = PartnerSort.NAME
+
+    @property
+    def filtered(self) -> bool:
+        """A search or a filter narrows the list (sorting does not)."""
+        return bool(self.q or self.kind or self.segment or self.band or self.owner)
+
+
+KIND_LABELS = dict(Partner.Kind.choices)
+SEGMENT_LABELS = dict(Partner.Segment.choices)
+ROW_FIELDS = ("pk", "name", "kind", "segment", "annual_revenue", "latest_health", "latest_band", "latest_delta",
+              "latest_period_id")
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """One row of the list: plain values, no model instance (a page is read as values, its owners'
+    names in one more query), since building fifty partners and their owners costs more than the SQL."""
+
+    pk: int
+    name: str
+    kind: str
+    segment: str
+    revenue: Decimal
+    health: float | None
+    band: str | None
+    change: float | None
+    period_code: str | None
+    owners: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def segment_label(self) -> str:
+        return SEGMENT_LABELS.get(self.segment, self.segment)
+
+    @property
+    def segment_short(self) -> str:
+        """'Developing' for 'Developing (could become trusted)': the narrow screen's version."""
+        return self.segment_label.split(" (")[0]
+
+    @property
+    def band_label(self) -> str:
+        return band_label(self.band)
+
+
+def scored_periods() -> dict[int, str]:
+    """Every quarter with a snapshot, newest first: id -> code (a few dozen rows at most)."""
+    scored = Period.objects.filter(Exists(PartnerSnapshot.objects.filter(period_id=OuterRef("pk"))))
+    return dict(scored.order_by("-year", "-quarter").values_list("id", "code"))
+
+
+def _latest(field: str, newest: list[int], output_field):
+    """The partner's ``field`` in its latest snapshot: the newest two scored quarters first (joined as
+    ``s0``/``s1``), then, for a partner scored in neither, its own newest snapshot."""
+    fallback = (
+        PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"))
+        .order_by("-period__year", "-period__quarter")
+        .values(field)[:1]
+    )
+    joined = [F(f"s{i}__{field}") for i in range(len(newest))]
+    return Coalesce(*joined, Subquery(fallback, output_field=output_field), output_field=output_field)
+
+
+def _narrowed(*, user, filters: PartnerListFilters) -> QuerySet[Partner]:
+    """Active partners the user may see, narrowed by everything but the band (which needs the snapshots)."""
+    partners = partners_visible_to(user).filter(is_active=True)
+    if filters.q:
+        partners = partners.filter(name__icontains=filters.q)
+    if filters.kind:
+        partners = partners.filter(kind=filters.kind)
+    if filters.segment:
+        partners = partners.filter(segment=filters.segment)
+    if filters.owner:
+        owned = Partner.owners.through.objects.filter(user_id=filters.owner).values("partner_id")
+        partners = partners.filter(pk__in=owned)
+    return partners
+
+
+def partner_list(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:
+    """Active partners the user may see, filtered and sorted, each annotated with ``latest_health``,
+    ``latest_band``, ``latest_delta`` and ``latest_period_id`` (all None when never scored).
+
+    ``periods`` is ``scored_periods()``: its first two quarters are joined, the rest reached per partner.
+    """
+    newest = list(periods)[:2]
+    partners = _narrowed(user=user, filters=filters)
+    for i, period_id in enumerate(newest):
+        partners = partners.alias(
+            **{f"s{i}": FilteredRelation("snapshots", condition=Q(snapshots__period_id=period_id))}
+        )
+    band_field = PartnerSnapshot._meta.get_field("band")
+    if newest:
+        partners = partners.annotate(
+            latest_health=_latest("health", newest, FloatField()),
+            latest_band=_latest("band", newest, band_field),
+            latest_delta=_latest("health_delta", newest, FloatField()),
+            latest_period_id=_latest("period_id", newest, IntegerField()),
+        )
+    else:
+        partners = partners.annotate(
+            latest_health=Value(None, output_field=FloatField()),
+            latest_band=Value(None, output_field=band_field),
+            latest_delta=Value(None, output_field=FloatField()),
+            latest_period_id=Value(None, output_field=IntegerField()),
+        )
+    if filters.band == UNSCORED:
+        partners = partners.filter(latest_band__isnull=True)
+    elif filters.band:
+        partners = partners.filter(latest_band=filters.band)
+    return partners.order_by(*_ordering(filters.sort))
+
+
+def _ordering(sort: str) -> list:
+    descending = sort.startswith("-")
+    column = PartnerSort.KEYS.get(sort.removeprefix("-"), "name")
+    expression = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return [expression, "name", "pk"] if column != "name" else [expression, "pk"]
+
+
+@dataclass(frozen=True)
+class PartnerListPage:
+    page: Page
+    rows: list[PartnerRow]
+
+
+def partner_list_page(*, user, filters: PartnerListFilters, page: str | int | None) -> PartnerListPage:
+    """One page of the list: four queries whatever the number of partners (the scored quarters, the
+    count, the page's partners, their owners' names)."""
+    periods = scored_periods()
+    paginator = Paginator(partner_list(user=user, filters=filters, periods=periods), PAGE_SIZE)
+    if not filters.band:
+        # Counting needs no snapshot unless the band filter does: count the partners alone.
+        paginator.count = _narrowed(user=user, filters=filters).count()
+    found = paginator.get_page(page)
+    values = list(found.object_list.values_list(*ROW_FIELDS))
+    owners = _owner_names([pk for pk, *_ in values])
+    rows = [
+        PartnerRow(
+            pk=pk, name=name, kind=kind, segment=segment, revenue=revenue, health=health, band=band, change=change,
+            period_code=periods.get(period_id), owners=tuple(owners.get(pk, ())),
+        )
+        for pk, name, kind, segment, revenue, health, band, change, period_id in values
+    ]
+    return PartnerListPage(page=found, rows=rows)
+
+
+def _owner_names(partner_ids: list[int]) -> dict[int, list[str]]:
+    """Each partner's owners' names, by first name, in one query."""
+    names: dict[int, list[str]] = {}
+    through = Partner.owners.through.objects.filter(partner_id__in=partner_ids)
+    for partner_id, username, first, last in through.order_by("user__first_name", "user__last_name").values_list(
+        "partner_id", "user__username", "user__first_name", "user__last_name"
+    ):
+        names.setdefault(partner_id, []).append(f"{first} {last}".strip() or username)
+    return names
+
+
+def partner_owner_choices() -> list[tuple[int, str]]:
+    """Everyone who owns an active partner, for leadership's owner filter: the dashboard's own list."""
+    return heatmap_owner_choices()
