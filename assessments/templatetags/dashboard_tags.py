@@ -56,20 +56,6 @@ def sort_header(
 
 
 @register.filter
-def signed(value, digits: int = 1) -> str:
-    """A change with its sign spelled out (+1.3, or a minus sign for a fall), so direction never rests on colour alone."""
-    if value in (None, ""):
-        return "—"
-    number = round(float(value), int(digits))
-    text = f"{abs(number):.{int(digits)}f}"
-    if number > 0:
-        return f"+{text}"
-    if number < 0:
-        return f"\u2212{text}"
-    return text
-
-
-@register.filter
 def percent(value, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -104,7 +90,7 @@ def heatmap_rows(heatmap) -> str:
             f'<div class="small text-body-secondary fw-normal">{meta}</div></th>'
             f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
             f'<span class="small">{escape(row.band_label)}</span></td>'
-            f'<td class="text-end">{signed(row.change)}</td>'
+            f'<td class="text-end">{display.signed(row.change)}</td>'
             f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"
             f'<td class="sparkline-cell"><canvas class="sparkline" width="96" height="28" '
