@@ -67,7 +67,9 @@ def test_acknowledging_on_the_case_page_records_the_note_and_the_button_goes_awa
 
     page = response.content.decode()
     assert "Acknowledged: Oakline Logistics." in page
-    assert f'action="/cases/{case.pk}/acknowledge/"' not in page, "an acknowledged case is not acknowledged again"
+    assert f'action="/cases/{case.pk}/acknowledge/#ack-heading"' not in page, (
+        "an acknowledged case is not acknowledged again"
+    )
     assert "by Ana Alvarez on" in page and "“Met their COO”" in page
     assert "<strong>Acknowledged</strong> by Ana Alvarez (open → acknowledged)" in page
 
@@ -166,4 +168,20 @@ def test_a_snoozed_case_reads_as_back_the_day_after_its_date(client, declining):
 
     page = page_of(client, declining["ana"], case)
 
-    assert "<strong>Open</strong>" in page and f'action="/cases/{case.pk}/acknowledge/"' in page
+    assert "<strong>Open</strong>" in page and f'action="/cases/{case.pk}/acknowledge/#ack-heading"' in page
+
+
+def test_every_triage_form_returns_to_itself_so_a_refused_one_shows_its_error_in_view(client, declining):
+    """Each form posts to its own anchor: a refusal (400) re-renders the page scrolled to that form."""
+    case = declining["case"]
+    page = page_of(client, declining["ana"], case)
+    for action, anchor in [
+        ("acknowledge", "ack-heading"),
+        ("assign", "assign-heading"),
+        ("snooze", "snooze-heading"),
+        ("resolve", "resolve-heading"),
+    ]:
+        assert f'action="/cases/{case.pk}/{action}/#{anchor}"' in page and f'id="{anchor}"' in page
+    refused = client.post(f"/cases/{case.pk}/snooze/", {"until": "", "note": ""})
+    assert refused.status_code == 400
+    assert 'id="snooze-heading"' in refused.content.decode()
