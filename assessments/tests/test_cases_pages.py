@@ -52,7 +52,7 @@ def test_the_case_page_shows_the_partner_state_owners_findings_with_explanations
     assert "<strong>Opened</strong> by Partner Health" in history
     assert "<strong>Finding joined</strong>" in history
     for action in ("acknowledge", "snooze", "assign", "resolve"):
-        assert f'action="/cases/{case.pk}/{action}/"' in page
+        assert f'action="/cases/{case.pk}/{action}/#' in page
     plan = page.split('id="action-plan-heading"')[1].split("</section>")[0]
     assert "No action yet." in plan and f'href="/partners/{declining["partner"].pk}/actions/new/?case={case.pk}' in plan
     worked = page.split('id="did-it-work-heading"')[1].split("</section>")[0]
