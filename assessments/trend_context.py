@@ -324,7 +324,7 @@ def within_rater_note(ctx: Context, key: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Limits:
+class Limits:
     watch: float
     warning: float
     warning_z: float
@@ -347,12 +347,17 @@ class Decline:
     def values(self) -> tuple[float, ...]:
         return tuple(r.value for r in self.window)
 
+    @property
+    def judged(self) -> int:
+        """How many of the window's last quarters the verdict rests on."""
+        return 1 if self.sudden else len(self.window)
+
     def evidence(self, key: str) -> ScoreEvidence:
         return ScoreEvidence(key, Baseline(self.baseline, self.baseline_periods), self.window)
 
 
-def health_limits(config: TrendConfig) -> _Limits:
-    return _Limits(
+def health_limits(config: TrendConfig) -> Limits:
+    return Limits(
         config.health_watch_drop,
         config.health_warning_drop,
         config.health_warning_z,
@@ -361,8 +366,8 @@ def health_limits(config: TrendConfig) -> _Limits:
     )
 
 
-def rubric_limits(config: TrendConfig) -> _Limits:
-    return _Limits(
+def rubric_limits(config: TrendConfig) -> Limits:
+    return Limits(
         config.rubric_watch_drop,
         config.rubric_warning_drop,
         config.rubric_warning_z,
@@ -385,7 +390,7 @@ def baseline_noise(history: Sequence[float], prior: float, weight: float) -> flo
     return math.sqrt(variance * (1 + math.pi / 2 / len(history)))
 
 
-def _holds(drops: Sequence[float], noise: float, limits: _Limits, config: TrendConfig) -> bool:
+def _holds(drops: Sequence[float], noise: float, limits: Limits, config: TrendConfig) -> bool:
     """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``."""
     last, earlier = drops[-1], drops[:-1]
     return (
@@ -398,7 +403,7 @@ def _holds(drops: Sequence[float], noise: float, limits: _Limits, config: TrendC
     )
 
 
-def _run_baseline(ctx: Context, values: Sequence[float | None], limits: _Limits) -> range:
+def _run_baseline(ctx: Context, values: Sequence[float | None], limits: Limits) -> range:
     c = ctx.config
     end = ctx.baseline_at.stop
     for _ in range(c.run_quarters):
@@ -414,7 +419,7 @@ def _run_baseline(ctx: Context, values: Sequence[float | None], limits: _Limits)
     return range(max(0, end - c.baseline_quarters), end)
 
 
-def score_decline(ctx: Context, key: str, limits: _Limits) -> Decline | None:
+def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     """Grade how far a score sits below its baseline, confirming over the window.
 
     Only a decline that lasts ``confirm_quarters`` quarters with data may be a
@@ -459,30 +464,36 @@ def sudden_drop(ctx: Context) -> tuple[float, float, float] | None:
     return (baseline, drop, noise) if drop >= c.first_quarter_z * noise else None
 
 
-def health_verdict(ctx: Context) -> Decline | None:
-    """Rule 1's decision, which rule 3 shares: the window's, or a sudden drop's in the last quarter."""
-    decline = score_decline(ctx, HEALTH, health_limits(ctx.config))
+def with_sudden_drop(ctx: Context, decline: Decline | None, limits: Limits, bar: float) -> Decline | None:
+    """``decline``, confirmed by the last quarter alone when the mean rating fell suddenly
+    (``sudden_drop``) and this score fell at least ``bar`` too."""
     if decline is None or decline.confirmed or sudden_drop(ctx) is None:
         return decline
-    if decline.baseline - decline.values[-1] < ctx.config.health_warning_drop:
+    drop = decline.baseline - decline.values[-1]
+    if drop < bar:
         return decline
-    critical = decline.baseline - decline.values[-1] >= ctx.config.health_critical_drop
-    severity = Severity.CRITICAL if critical else Severity.WARNING
+    severity = Severity.CRITICAL if drop >= limits.critical else Severity.WARNING
     return Decline(
-        severity, decline.baseline, decline.baseline_periods, decline.window[-1:], True, decline.noise, sudden=True
+        severity, decline.baseline, decline.baseline_periods, decline.window, True, decline.noise, sudden=True
     )
+
+
+def health_verdict(ctx: Context) -> Decline | None:
+    """Rule 1's decision, which rule 3 shares: the window's, or a sudden drop's in the last quarter."""
+    limits = health_limits(ctx.config)
+    return with_sudden_drop(ctx, score_decline(ctx, HEALTH, limits), limits, ctx.config.health_warning_drop)
 
 
 def all_addresses(ctx: Context) -> list[str]:
     return sorted(ctx.last.items)
 
 
-def health_evidence(ctx: Context, points: Sequence[int], baseline: float) -> ScoreEvidence:
-    """Health against its baseline, with the bands, over the quarters at ``points``."""
+def health_evidence(ctx: Context, points: Sequence[int], baseline: float, periods: Sequence[str]) -> ScoreEvidence:
+    """Health against its baseline (the median of ``periods``), with the bands, over the quarters at ``points``."""
     base_rank = statistics.median_low(Band(p.band).rank for p in ctx.baseline_points)
     values = ctx.values(HEALTH)
     return ScoreEvidence(
         key=HEALTH,
-        baseline=Baseline(baseline, tuple(p.period for p in ctx.baseline_points), list(Band)[base_rank].value),
+        baseline=Baseline(baseline, tuple(periods), list(Band)[base_rank].value),
         window=tuple(Reading(ctx.series[i].period, values[i], ctx.series[i].band) for i in points),  # type: ignore[arg-type]
     )

@@ -32,6 +32,7 @@ from assessments.trend_context import (
     rubric_limits,
     score_decline,
     sudden_drop,
+    with_sudden_drop,
     within_rater_note,
 )
 from assessments.trend_types import Finding, quarters_between
@@ -42,8 +43,8 @@ def _health_decline(ctx: Context) -> Finding | None:
     decline = health_verdict(ctx)
     if decline is None:
         return None
-    judged = ctx.recent_at[-len(decline.window) :]
-    score = health_evidence(ctx, judged, decline.baseline)
+    shown = ctx.recent_at[-len(decline.window) :]
+    score = health_evidence(ctx, shown, decline.baseline, decline.baseline_periods)
     moves = moved_items(ctx, all_addresses(ctx))
     n = len(score.baseline.periods)
     now = fmt_score(decline.values[-1])
@@ -112,7 +113,12 @@ def _rubric_decline(ctx: Context) -> Finding | None:
 
 
 def _rubric_score_decline(ctx: Context, rubric: str, addresses: Sequence[str]) -> _Part | None:
-    decline = score_decline(ctx, rubric, rubric_limits(ctx.config))
+    limits = rubric_limits(ctx.config)
+    decline = score_decline(ctx, rubric, limits)
+    if decline is not None:
+        # In a sudden drop, a rubric that fell as far beyond its own noise is confirmed with it.
+        bar = max(limits.warning, ctx.config.first_quarter_z * decline.noise)
+        decline = with_sudden_drop(ctx, decline, limits, bar)
     if decline is None:
         return None
     severity = decline.severity
@@ -122,7 +128,7 @@ def _rubric_score_decline(ctx: Context, rubric: str, addresses: Sequence[str]) -
         # recurrence instead, as seed 002 advises. A broad rise is a watch.
         severity = Severity.WATCH
     moves = moved_items(ctx, addresses)
-    span = n_quarters(len(decline.values)) if decline.confirmed else "1 quarter"
+    span = n_quarters(decline.judged) if decline.confirmed else "1 quarter"
     sentence = (
         f"{ctx.title(rubric)} score fell from {fmt_score(decline.baseline)} to {fmt_score(decline.values[-1])} "
         f"over {span} (baseline {fmt_score(decline.baseline)})"
@@ -189,7 +195,7 @@ def _band_downgrade(ctx: Context) -> Finding | None:
     previous, last = ctx.series[-2], ctx.last
     fresh = _band_rank(last.band) > _band_rank(previous.band) and baseline_health - last.health >= c.band_min_drop  # type: ignore[operator]
     decline = health_verdict(ctx)
-    judged = ctx.recent_at[-len(decline.window) :] if decline is not None else ()
+    judged = ctx.recent_at[-decline.judged :] if decline is not None else ()
     held = decline is not None and decline.confirmed and all(_band_rank(ctx.series[i].band) > base_rank for i in judged)
     if not (fresh or held):
         return None
@@ -198,10 +204,16 @@ def _band_downgrade(ctx: Context) -> Finding | None:
         severe = last.band == Band.CRITICAL or _band_rank(last.band) - base_rank >= 2
         severity = Severity.CRITICAL if severe else Severity.WARNING
         listed = ", ".join(f"{ctx.series[i].period}: {band_label(ctx.series[i].band)}" for i in judged)
-        text = (
-            f"Band fell from {base_band} to {band_label(last.band)} and has stayed below {base_band} for "
-            f"{n_quarters(len(judged))} ({listed})."
-        )
+        if decline.sudden:  # type: ignore[union-attr]
+            text = (
+                f"Band fell from {base_band} to {band_label(last.band)} in one quarter ({listed}), "
+                "with overall health far below its usual."
+            )
+        else:
+            text = (
+                f"Band fell from {base_band} to {band_label(last.band)} and has stayed below {base_band} for "
+                f"{n_quarters(len(judged))} ({listed})."
+            )
     else:
         severity = Severity.WATCH
         text = (
@@ -211,7 +223,14 @@ def _band_downgrade(ctx: Context) -> Finding | None:
     moves = moved_items(ctx, all_addresses(ctx))
     text += moves_sentence(ctx, moves)
     evidence = Evidence(
-        scores=(health_evidence(ctx, [len(ctx.series) - 2, len(ctx.series) - 1], baseline_health),),  # type: ignore[arg-type]
+        scores=(
+            health_evidence(
+                ctx,
+                [len(ctx.series) - 2, len(ctx.series) - 1],
+                baseline_health,
+                [p.period for p in ctx.baseline_points],
+            ),  # type: ignore[arg-type]
+        ),
         items=tuple(moves),
     )
     return Finding(Rule.BAND_DOWNGRADE, severity, last.period, text, item_keys(moves), evidence)
