@@ -119,25 +119,22 @@ class Context:
     def _restated(self, index: int, key: str) -> float | None:
         point = self.series[index]
         pooled = _pooled(self, point, key)
-        if pooled is None:
-            return None
+        shift = self._shift(index, symptoms=self.is_symptom(key))
+        if pooled is None or shift == 0:
+            return pooled
         if key == HEALTH:
-            # Health is base x symptom multiplier: restate the base (the rating rubrics,
-            # which weigh the same in the v1 rubrics) and keep the multiplier.
+            # Health is base x symptom multiplier: restate the base (the mean of the rating
+            # rubrics, which weigh the same in the v1 rubrics) and keep the multiplier.
             scores = [point.rubric_scores.get(r) for r in self._rating_rubrics]
-            if None in scores or not scores:
+            if not scores or None in scores or statistics.fmean(scores) <= 0:  # type: ignore[arg-type]
                 return pooled
             base = statistics.fmean(scores)  # type: ignore[arg-type]
-            shift = 100 / 4 * self._shift(index, symptoms=False)
-            return pooled if base <= 0 else _clamp(pooled * (base - shift) / base, 0, 100)
-        symptoms = key in self.config.symptom_rubrics or (key != RATINGS and self.is_symptom(key))
-        shift = self._shift(index, symptoms)
+            return _clamp(pooled * (base - _unit(self, key) * shift) / base, 0, 100)
         if key in self.last.rubric_scores:
-            # A 0-100 score: a rating point is 25 score points, a symptom point 100/3 the other way.
-            low, high = (Scale.INTENSITY if symptoms else Scale.RATING).bounds
-            sign = -1 if symptoms else 1
-            return _clamp(pooled - sign * 100 / (high - low) * shift, 0, 100)
-        low, high = (Scale.INTENSITY if symptoms else Scale.RATING).bounds
+            # A 0-100 score: a rating point is 25 points; a symptom point 100/3, the other way.
+            sign = -1 if self.is_symptom(key) else 1
+            return _clamp(pooled - sign * _unit(self, key) * shift, 0, 100)
+        low, high = self.scale(key).bounds
         return _clamp(pooled - shift, low, high)
 
     def title(self, key: str) -> str:
@@ -186,7 +183,7 @@ def _addresses_of(ctx: Context, key: str) -> list[str]:
 def _unit(ctx: Context, key: str) -> float:
     """How many of ``key``'s units one point of a rater's answers is worth."""
     if key == HEALTH or key in ctx.last.rubric_scores:
-        low, high = (Scale.INTENSITY if key in ctx.config.symptom_rubrics else Scale.RATING).bounds
+        low, high = ctx.scale(key).bounds
         return 100 / (high - low)
     return 1.0
 
@@ -204,7 +201,7 @@ def _pooled(ctx: Context, point: SnapshotPoint, key: str) -> float | None:
 
 
 def _clamp(value: float, low: float, high: float) -> float:
-    return min(high, max(low, value))
+    return min(float(high), max(float(low), value))
 
 
 def _rater_leanings(ctx: Context, *, symptoms: bool) -> dict[str, float]:
