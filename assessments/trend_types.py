@@ -107,9 +107,12 @@ class TrendConfig:
     first_quarter_z: float = 5.0
     ratings_noise_prior: float = 0.19
 
-    # How strongly a rater's lean is pulled towards 0, in quarters shared with
-    # other raters: with 0.5, a lean seen in one shared quarter counts two
-    # thirds, one seen in four counts nine tenths.
+    # Raters lean (one harsh, one lenient). A lean is estimated from the
+    # quarters a rater shared with others and pulled towards 0 by
+    # ``rater_shrinkage`` quarters' worth of doubt: two raters who shared one
+    # quarter get two thirds of the difference they showed, four quarters
+    # nine tenths. A rater nothing ties to the baseline's raters may lean
+    # ``rater_lean_prior`` points either way, which widens the noise.
     rater_shrinkage: float = 0.5
     rater_lean_prior: float = 0.25
 
