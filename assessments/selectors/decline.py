@@ -15,8 +15,8 @@ from django.db.models import Exists, OuterRef
 
 from assessments.decline import DeclineSummary, ItemInfo, decline_baseline, decline_summarise
 from assessments.models import Alert, PartnerSnapshot, Period
-from assessments.scoring import Band, Score
 from assessments.selectors.rubrics import rubric_items
+from assessments.selectors.snapshots import snapshot_score
 from assessments.vocabulary import Severity
 
 RECENT_QUARTERS = 4
@@ -67,8 +67,8 @@ def decline_summary(
         partner_id=partner_id,
         baseline_code=baseline_code,
         current_code=current_code,
-        baseline=_score(baseline),
-        current=_score(current),
+        baseline=snapshot_score(baseline),
+        current=snapshot_score(current),
         items=_item_names(baseline.rubric_version_id, current.rubric_version_id),
     )
 
@@ -81,19 +81,6 @@ def pre_decline_quarter(*, partner_id: int, declined_in: str) -> str | None:
     scored, alerted, watched = _findings_by_quarter(partner_id)
     return decline_baseline(
         scored=[code for code in scored if code <= declined_in], alerted={*alerted, declined_in}, watched=watched, recent=1
-    )
-
-
-def _score(snapshot: PartnerSnapshot) -> Score:
-    return Score(
-        health=snapshot.health,
-        band=Band(snapshot.band),
-        rubric_scores=snapshot.rubric_scores,
-        contributions=snapshot.contributions,
-        item_means=snapshot.item_means,
-        item_spread=snapshot.item_spread,
-        disagreement=snapshot.disagreement,
-        rater_count=snapshot.rater_count,
     )
 
 
