@@ -10,7 +10,8 @@ alert is a 404, never a leak.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from assessments.evidence import (
     Reading,
     ScoreEvidence,
 )
-from assessments.models import Alert, AlertAction, AlertDelivery, PartnerSnapshot, RubricItem
+from assessments.models import Alert, AlertAction, AlertDelivery, Answer, Checkup, PartnerSnapshot, RubricItem
 from assessments.scoring import Scale
 from assessments.selectors.access import is_leadership, partners_visible_to
 from assessments.trends import SnapshotPoint, worst_first
@@ -45,25 +46,44 @@ class AlertFilter:
 # --- series for the detector -------------------------------------------------
 
 
-def snapshot_point(snapshot: PartnerSnapshot) -> SnapshotPoint:
+def snapshot_point(snapshot: PartnerSnapshot, raters: Mapping[str, Mapping[str, float]] | None = None) -> SnapshotPoint:
+    """A snapshot as the detector reads it; ``raters`` are each rater's answers that quarter, if known."""
+    scored = snapshot.item_means
     return SnapshotPoint(
         period=snapshot.period.code,
         health=snapshot.health,
         band=snapshot.band,
         rubric_scores=snapshot.rubric_scores,
-        items=snapshot.item_means,
+        items=scored,
         red_flags=snapshot.red_flags or {},
+        # Only the items the snapshot was scored on, as scoring kept them.
+        raters={
+            rater: kept
+            for rater, answers in (raters or {}).items()
+            if (kept := {a: v for a, v in answers.items() if a in scored})
+        },
     )
 
 
 def partner_snapshot_series(*, partner_id: int) -> list[SnapshotPoint]:
-    """Every snapshot of a partner, oldest first, as the pure detector reads it."""
+    """Every snapshot of a partner, oldest first, as the pure detector reads it (two queries).
+
+    Each point carries every submitted rater's answers that quarter, so the
+    detector can compare a rater with their own earlier answers when the
+    raters change (docs/TRENDS.md, "Raters").
+    """
     snapshots = (
         PartnerSnapshot.objects.filter(partner_id=partner_id)
         .select_related("period")
         .order_by("period__year", "period__quarter")
     )
-    return [snapshot_point(s) for s in snapshots]
+    answers: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    rows = Answer.objects.filter(checkup__partner_id=partner_id, checkup__status=Checkup.Status.SUBMITTED).values_list(
+        "checkup__period__code", "checkup__rater_id", "item__rubric__key", "item__key", "value"
+    )
+    for code, rater_id, rubric_key, item_key, value in rows:
+        answers[code][str(rater_id)][f"{rubric_key}.{item_key}"] = float(value)
+    return [snapshot_point(s, answers.get(s.period.code)) for s in snapshots]
 
 
 # --- scoped alert lists ------------------------------------------------------

@@ -137,7 +137,9 @@ def _level(pattern: str, q: int, onset: int) -> tuple[float, dict[str, float]]:
         symptoms["chasing_rainbows"] = 2.6
         offset = -0.3
     elif pattern == "one_dip" and q == onset:
-        offset = -1.3
+        # About 2.5 times the quarter-to-quarter noise of the mean rating: a dip, where a
+        # drop five times the noise is confirmed in its first quarter (docs/TRENDS.md).
+        offset = -0.5
         symptoms["little_interaction"] = 2
     elif pattern == "improving":
         offset = -0.8 + 0.18 * q

@@ -17,8 +17,10 @@ from assessments.services.outbox import message_id
 from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
 
-# Six steady quarters at 4 ("good") give a baseline of 75; two at 2 ("weak")
-# drop health to 25: a confirmed, critical decline of health, band and rubrics.
+# Six steady quarters at 4 ("good") give a baseline of 75. DECLINING slips, then
+# collapses to 2 ("weak"): health 25, a drop far beyond the noise, critical (health
+# and band) in the collapse's first quarter; two collapsed quarters (CRASH twice) are
+# also a confirmed critical decline of the rubrics.
 STEADY = {"rating": 4}
 CRASH = {"rating": 2}
 # Half the items one point down: about 13 points below baseline for two
@@ -84,10 +86,12 @@ def partner_with_history(
     return partner
 
 
-DECLINING = [STEADY] * 6 + [CRASH] * 2
+DECLINING = [STEADY] * 6 + [SLIP, CRASH]
 SLIPPING = [STEADY] * 6 + [SLIP] * 2
 STABLE = [STEADY] * 8
-ONE_DIP = [STEADY] * 6 + [CRASH, STEADY]
+# One quarter half a point down on the mean of the ratings (about 3 times a steady rater's noise):
+# a dip. A one-quarter collapse to "weak" (CRASH) is five times beyond it and confirmed at once.
+ONE_DIP = [STEADY] * 6 + [SLIP, STEADY]
 
 
 def evaluate_before_cases(partner: Partner, **kwargs) -> list[AlertDelivery]:

@@ -70,7 +70,8 @@ def test_an_alert_email_names_the_partner_the_items_that_dropped_the_next_step_a
     assert "Oakline Logistics has a critical alert for 2026-Q3: overall health declining." in message.body
     assert "Hello Ana," in message.body
     assert "Overall health against its baseline (median of 6 quarters, 2024-Q4 to 2026-Q1):" in message.body
-    assert "  2026-Q2      25  Critical  (\u221250)" in message.body, "how health moved, quarter by quarter"
+    assert "  2026-Q2      62  Watch  (\u221213)" in message.body, "how health moved, quarter by quarter"
+    assert "  2026-Q3      25  Critical  (\u221250)" in message.body
     assert "Quality of product or service (rating 1-5): 4.0 → 2.0 (\u22122.0)" in message.body
     assert "Their work is consistently excellent" in message.body, "the next step is the rubric's healthy end"
     assert f"{settings.SITE_URL}/partners/{partner.pk}/" in message.body
@@ -304,7 +305,6 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_lists_the_weeks_cases_no
     assert "Oakline Logistics" in _html(digest) and "acknowledged by Lena Lund" in _html(digest)
     assert "Check-ups submitted: 16. Overdue: 0." in body
     assert "Bands in 2026-Q3: Healthy 0, Watch 1, At risk 0, Critical 1." in body
-    assert "Biggest falls:\n  * Summit Systems: 61.6 (\u221213.4), Watch" in body
+    assert "Biggest falls:\n  * Oakline Logistics: 25.0 (\u221236.6), Critical, €100,000 a year\n  * Summit Systems: 61.6 (\u221213.4), Watch, €100,000 a year" in body
     # Money in the configured currency, with thousands separators (settings.CURRENCY, default EUR).
-    assert "  * Summit Systems: 61.6 (\u221213.4), Watch, €100,000 a year" in body
     assert '<td style="text-align: right;">€100,000</td>' in _html(digest)

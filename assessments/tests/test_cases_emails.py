@@ -54,7 +54,7 @@ def test_a_decline_from_warning_to_critical_to_recovery_sends_three_emails_each_
         ("ben", f"[Partner Health] Case opened: Cedar Digital — Warning ({LAST.code})"),
     ]
 
-    history(items=items, partner=partner, raters=[ana, ben], levels=[CRASH, CRASH], last=LAST.shift(2))
+    history(items=items, partner=partner, raters=[ana, ben], levels=[SLIP, CRASH], last=LAST.shift(2))
     partner_evaluate(partner_id=partner.id)
     trends_scan()
     outbox_send_due()
@@ -86,7 +86,7 @@ def test_a_decline_from_warning_to_critical_to_recovery_sends_three_emails_each_
 
 def test_the_opened_email_says_what_was_found_how_health_moved_and_links_to_the_case(items, people):
     partner = partner_with_history(
-        items=items, name="Oakline Logistics", owners=[people["ana"]], levels=[STEADY] * 6 + [CRASH] * 2, last=LAST
+        items=items, name="Oakline Logistics", owners=[people["ana"]], levels=[STEADY] * 6 + [SLIP, CRASH], last=LAST
     )
     partner_evaluate(partner_id=partner.id)
     case = Case.objects.get(partner=partner)
@@ -100,7 +100,8 @@ def test_the_opened_email_says_what_was_found_how_health_moved_and_links_to_the_
     assert "A case is open for Oakline Logistics: its health check shows a decline, not one bad quarter." in body
     assert f"  * {LAST.code} · Critical · Overall health declining\n" in body
     assert "Overall health fell from 75 to 25" in body
-    assert f"  {LAST.previous().code}      25  Critical  (\u221250)\n" in body, "bands in words, the stored numbers"
+    assert f"  {LAST.previous().code}      62  Watch  (\u221213)\n" in body, "bands in words, the stored numbers"
+    assert f"  {LAST.code}      25  Critical  (\u221250)\n" in body
     assert "Quality of product or service (rating 1-5): 4.0 → 2.0 (\u22122.0)" in body
     assert body.count("Caring (rating 1-5): 4.0 → 2.0") == 1, "an item only the rubric finding names, once"
     assert "  * Quality of product or service: Their work is consistently excellent" in body
@@ -118,7 +119,7 @@ def test_case_emails_are_recorded_with_the_evaluation_and_the_sender_is_woken_on
     published = []
     monkeypatch.setattr(dispatch, "publish", lambda name, **kw: published.append(name) or True)
     partner = partner_with_history(
-        items=items, name="Oakline", owners=[people["ana"]], levels=[STEADY] * 6 + [CRASH] * 2, last=LAST
+        items=items, name="Oakline", owners=[people["ana"]], levels=[STEADY] * 6 + [SLIP, CRASH], last=LAST
     )
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

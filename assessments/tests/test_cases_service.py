@@ -56,8 +56,8 @@ def test_the_first_warning_opens_a_case_and_later_findings_of_any_rule_or_quarte
     assert (case.state, case.severity, case.opened_period.code) == ("open", "warning", LAST.code)
     assert first and all(code == LAST.code for _, code in first)
 
-    # Two more quarters, far worse: new rules, new quarters, the same case, now critical.
-    history(items=items, partner=partner, raters=[ana], levels=[CRASH, CRASH], last=LAST.shift(2))
+    # Two more quarters, still slipping then far worse: new rules, a new quarter, the same case, now critical.
+    history(items=items, partner=partner, raters=[ana], levels=[SLIP, CRASH], last=LAST.shift(2))
     partner_evaluate(partner_id=partner.id)
 
     assert Case.objects.filter(partner=partner).count() == 1
@@ -164,7 +164,8 @@ def test_two_connections_opening_a_case_for_one_partner_at_once_end_with_one_cas
     assert sorted(n for _, n in opened) == [0, 1]
 
 
-RECOVERS = [STEADY] * 6 + [CRASH] * 2 + [STEADY] * 2
+# A slip, then a collapse confirmed in its first quarter, then two quarters back to normal.
+RECOVERS = [STEADY] * 6 + [SLIP, CRASH] + [STEADY] * 2
 
 
 def test_a_case_resolves_by_itself_once_health_is_back_and_two_quarters_with_data_are_quiet(items, ana):
@@ -185,11 +186,12 @@ def test_a_case_resolves_by_itself_once_health_is_back_and_two_quarters_with_dat
 
 def test_a_partner_still_down_stays_open_while_the_cooldown_silences_its_rules(items, ana):
     partner = partner_with_history(
-        items=items, name="Lumen", owners=[ana], levels=[STEADY] * 6 + [CRASH] * 4, last=LAST
+        items=items, name="Lumen", owners=[ana], levels=[STEADY] * 6 + [CRASH] * 3, last=LAST
     )
 
     trends_scan(all_periods=True)
 
+    # A collapse this deep is critical in its first quarter; the cooldown silences the next two.
     case = Case.objects.get(partner=partner)
     assert case.state == "open" and case.last_finding_period.code == LAST.shift(-2).code, "no new finding since"
 

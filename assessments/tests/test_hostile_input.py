@@ -10,7 +10,7 @@ from assessments.models import Answer, Case, Checkup, Interaction
 from assessments.periods import Quarter
 from assessments.services.alerts import partner_evaluate
 from assessments.services.outbox import outbox_send_due
-from assessments.tests.alerting import CRASH, STEADY, history
+from assessments.tests.alerting import CRASH, SLIP, STEADY, history
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory
 from assessments.tests.test_access_matrix import MATRIX, concrete_path, url_patterns
 
@@ -25,7 +25,7 @@ def hostile(items):
     manager = UserFactory(username="ana", role="account_manager")
     leader = UserFactory(username="lena", role="leadership")
     partner = PartnerFactory(name=f"Evil {SCRIPT}\r\nBcc: victim@example.com", owners=[manager])
-    history(items=items, partner=partner, raters=[manager], levels=[STEADY] * 6 + [CRASH] * 2,
+    history(items=items, partner=partner, raters=[manager], levels=[STEADY] * 6 + [SLIP, CRASH],
             last=Quarter(2026, 3))
     last = Checkup.objects.filter(partner=partner, period__code="2026-Q3").get()
     Checkup.objects.filter(pk=last.pk).update(notes=f"Notes {SCRIPT}")

@@ -1,19 +1,28 @@
 """Decline detection (assessments.trends): pure functions, no database.
 
-Snapshots are built by scoring one synthetic rater's answers with the real
-engine, so health, bands and rubric scores are the ones production would see.
+Snapshots are built by scoring synthetic raters' answers with the real engine
+(``trend_builders``), so health, bands and rubric scores are the ones
+production would see. The exact figures of every rule are in test_trend_rules.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from assessments.periods import Quarter
-from assessments.scoring import score
+from assessments.tests.trend_builders import (
+    RATING_ITEMS,
+    START,
+    SYMPTOM_ITEMS,
+    THEME,
+    TITLES,
+    flat,
+    snapshot,
+    theme_at,
+)
 from assessments.trends import (
     DEFAULT_CONFIG,
     Finding,
@@ -24,57 +33,6 @@ from assessments.trends import (
     replay,
 )
 from assessments.vocabulary import Severity
-from bench.backtest import (
-    FALSE_ALARM_TARGET,
-    MODEL,
-    RATING_ITEMS,
-    RECALL_TARGET,
-    SYMPTOM_ITEMS,
-    generate_portfolio,
-    measure,
-)
-
-START = Quarter(2022, 1)
-TITLES = {
-    "characteristics.trust": "Trust",
-    "characteristics.quality": "Quality",
-    "symptoms.chasing_rainbows": "Chasing rainbows",
-}
-THEME = (
-    "characteristics.quality",
-    "characteristics.flexibility",
-    "characteristics.trust",
-    "characteristics.service_team",
-)
-
-
-def snapshot(
-    index: int,
-    *,
-    level: float = 4.0,
-    ratings: Mapping[str, float] | None = None,
-    symptoms: Mapping[str, float] | None = None,
-    red_flags: Mapping[str, object] | None = None,
-) -> SnapshotPoint:
-    answers = dict.fromkeys(RATING_ITEMS, level) | dict.fromkeys(SYMPTOM_ITEMS, 0.0)
-    answers |= dict(ratings or {}) | dict(symptoms or {})
-    result = score(MODEL, [answers])
-    return SnapshotPoint(
-        period=START.shift(index).code,
-        health=result.health,
-        band=str(result.band),
-        rubric_scores=dict(result.rubric_scores),
-        items=dict(result.item_means),
-        red_flags=dict(red_flags or {}),
-    )
-
-
-def flat(count: int, **kwargs: object) -> list[SnapshotPoint]:
-    return [snapshot(i, **kwargs) for i in range(count)]  # type: ignore[arg-type]
-
-
-def theme_at(value: float) -> dict[str, float]:
-    return dict.fromkeys(THEME, value)
 
 
 def worst(findings: Sequence[Finding]) -> str | None:
@@ -99,7 +57,8 @@ def test_a_steady_partner_raises_nothing() -> None:
 
 
 def test_a_one_quarter_dip_is_only_a_watch_and_then_recovers() -> None:
-    series = flat(6) + [snapshot(6, ratings=theme_at(1.0))] + [snapshot(i) for i in (7, 8, 9)]
+    # Four items two points down: the mean rating falls 0.6 points, under 5 times its noise.
+    series = flat(6) + [snapshot(6, ratings=theme_at(2.0))] + [snapshot(i) for i in (7, 8, 9)]
 
     findings = replay(series)
 
@@ -112,21 +71,23 @@ def test_a_one_quarter_dip_is_only_a_watch_and_then_recovers() -> None:
 def test_a_dip_right_after_a_slightly_low_quarter_still_waits_a_quarter() -> None:
     # The quarter before is a little low (within noise), then the dip: the
     # window rests on the dip alone, so it is not a confirmed decline.
-    series = flat(6) + [snapshot(6, level=3.7), snapshot(7, ratings=theme_at(1.0))]
+    series = flat(6) + [snapshot(6, level=3.7), snapshot(7, ratings=theme_at(2.0))]
 
     assert worst(evaluate(series)) == "watch"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     depth=st.floats(min_value=0.0, max_value=3.0),
     hit=st.sets(st.sampled_from(RATING_ITEMS), min_size=1),
     at=st.integers(min_value=3, max_value=8),
     wobble=st.lists(st.floats(min_value=-0.1, max_value=0.1), min_size=10, max_size=10),
 )
-def test_no_single_quarter_dip_of_any_depth_is_ever_an_alert(
+def test_no_single_quarter_dip_short_of_the_sudden_drop_bar_is_ever_an_alert(
     depth: float, hit: set[str], at: int, wobble: list[float]
 ) -> None:
+    # The mean rating falls at most 0.5 points: under 5 times the noise of a calm partner.
+    assume(depth * len(hit) / len(RATING_ITEMS) <= 0.5)
     series = []
     for i in range(10):
         level = 4.0 + wobble[i]
@@ -134,6 +95,15 @@ def test_no_single_quarter_dip_of_any_depth_is_ever_an_alert(
         series.append(snapshot(i, level=level, ratings=ratings))
 
     assert alerts(replay(series)) == []
+
+
+def test_a_drop_five_times_the_noise_is_confirmed_in_its_first_quarter() -> None:
+    series = flat(6) + [snapshot(6, ratings=theme_at(1.0))]
+
+    finding = by_rule(evaluate(series), "health_decline")
+
+    assert finding is not None and finding.severity == "critical"
+    assert "fell from 75 to 50 in one quarter" in finding.explanation
 
 
 # --------------------------------------------------------------------------- #
@@ -202,8 +172,17 @@ def test_a_noisy_partner_needs_a_deeper_drop_than_a_calm_one() -> None:
     assert by_rule(evaluate(noisy + drop), "health_decline").severity == "watch"  # type: ignore[union-attr]
 
 
-def test_a_missing_year_breaks_the_run_that_would_confirm_a_decline() -> None:
-    series = flat(6) + [snapshot(6, ratings=theme_at(1.5)), snapshot(10, ratings=theme_at(1.5))]
+def test_missed_check_ups_do_not_reset_a_decline_while_the_baseline_is_recent() -> None:
+    # The issue's example: down in quarter 0, nothing until quarter 3, still down.
+    drop = theme_at(2.0)
+    series = flat(6) + [snapshot(6, ratings=drop), snapshot(9, ratings=drop)]
+
+    assert by_rule(evaluate(series), "health_decline").severity == "warning"  # type: ignore[union-attr]
+
+
+def test_a_baseline_older_than_six_quarters_confirms_nothing() -> None:
+    drop = theme_at(2.0)
+    series = flat(6) + [snapshot(6, ratings=drop), snapshot(12, ratings=drop)]
 
     assert worst(evaluate(series)) == "watch"
 
@@ -305,8 +284,8 @@ def test_a_symptom_that_keeps_coming_back_is_persistent() -> None:
     assert finding is not None and finding.severity in {"warning", "critical"}
 
 
-def test_a_rising_symptom_is_a_watch_then_a_warning_when_it_keeps_rising_to_moderate() -> None:
-    steps = [0.0, 0.5, 1.0, 2.0]
+def test_a_rising_symptom_is_only_a_watch_however_long_it_rises() -> None:
+    steps = [0.0, 0.5, 1.0, 1.25]
     series = flat(3) + [snapshot(3 + i, symptoms={"symptoms.chasing_rainbows": v}) for i, v in enumerate(steps)]
 
     early = by_rule(evaluate(series[:6]), "symptom_persistent")
@@ -314,8 +293,8 @@ def test_a_rising_symptom_is_a_watch_then_a_warning_when_it_keeps_rising_to_mode
 
     assert early is not None and early.severity == "watch"
     assert "risen for 2 quarters in a row (0.0→0.5→1.0)" in early.explanation
-    assert later is not None and later.severity == "warning"
-    assert "symptoms.chasing_rainbows" in later.items
+    assert later is not None and later.severity == "watch"
+    assert "risen for 3 quarters in a row (0.0→0.5→1.0→1.3)" in later.explanation
 
 
 # --------------------------------------------------------------------------- #
@@ -431,21 +410,3 @@ def test_an_unsorted_series_is_refused() -> None:
 
     with pytest.raises(ValueError, match="sorted"):
         evaluate([series[1], series[0]])
-
-
-# --------------------------------------------------------------------------- #
-# Backtest
-
-
-def test_the_backtest_generator_is_reproducible() -> None:
-    assert generate_portfolio(20, seed=3) == generate_portfolio(20, seed=3)
-    assert generate_portfolio(20, seed=3) != generate_portfolio(20, seed=4)
-
-
-def test_the_detector_meets_its_targets_on_a_synthetic_portfolio_and_beats_the_naive_rule() -> None:
-    result = measure(generate_portfolio(300, seed=7))
-
-    assert result.ours.recall >= RECALL_TARGET
-    assert result.ours.false_alarm_rate <= FALSE_ALARM_TARGET
-    assert result.ours.recall > result.naive.recall
-    assert result.ours.false_alarm_rate < result.naive.false_alarm_rate

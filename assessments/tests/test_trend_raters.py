@@ -1,0 +1,135 @@
+"""A change of rater neither fakes nor hides a decline. Pure, no database.
+
+Each quarter keeps every rater's answers (``SnapshotPoint.raters``); the
+detector restates earlier quarters as this quarter's raters would have scored
+them, from the quarters raters shared (docs/TRENDS.md, "Raters").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from assessments.tests.trend_builders import SYMPTOM_ITEMS, answers, snapshot
+from assessments.trends import Finding, TrendConfig, evaluate
+
+ANA = answers(4.0)
+
+
+def by_rule(findings: list[Finding], rule: str) -> Finding | None:
+    return next((f for f in findings if f.rule == rule), None)
+
+
+def pooled_only(series):
+    """The same quarters with the raters' answers dropped: what the first detector saw."""
+    return [dataclasses.replace(p, raters={}) for p in series]
+
+
+def harsh_rater_joins(ana_level: float, hal_level: float):
+    """Ana rates six quarters at 4.0 alone; then Hal, who rates 1.5 points lower, joins her for two."""
+    calm = [snapshot(i, raters={"ana": ANA}) for i in range(6)]
+    return calm + [snapshot(i, raters={"ana": answers(ana_level), "hal": answers(hal_level)}) for i in (6, 7)]
+
+
+def test_a_harsh_rater_joining_fakes_no_decline():
+    series = harsh_rater_joins(4.0, 2.5)
+
+    assert evaluate(series) == []
+    assert by_rule(evaluate(pooled_only(series)), "health_decline").severity == "warning"
+
+
+def test_a_harsh_rater_joining_hides_no_decline_and_the_finding_says_quarters_were_restated():
+    # Ana herself drops a point. Her earlier quarters are restated as Ana and Hal would score them:
+    # from the two quarters they shared, Ana leans 0.6 above the pair (shrunk from 0.75), so 4.0 reads 3.4.
+    finding = by_rule(evaluate(harsh_rater_joins(3.0, 1.5)), "health_decline")
+
+    assert finding.severity == "critical"
+    assert finding.explanation.startswith(
+        "Overall health fell from 60 to 31 over 2 quarters (2023-Q3: 31, 2023-Q4: 31; "
+        "baseline 60, the median of 6 quarters before). Earlier quarters are restated for the change of raters."
+    )
+    (score,) = finding.evidence.scores
+    assert score.baseline.value == pytest.approx(60.0)
+    assert [r.value for r in score.window] == [31.25, 31.25]
+    assert finding.evidence.items[0].before == pytest.approx(3.4)
+    assert finding.evidence.items[0].after == 2.25
+
+
+def test_with_the_same_raters_throughout_nothing_is_restated():
+    series = [snapshot(i, raters={"ana": ANA, "ben": answers(3.0)}) for i in range(6)]
+    series += [snapshot(i, raters={"ana": answers(3.0), "ben": answers(2.0)}) for i in (6, 7)]
+
+    finding = by_rule(evaluate(series), "health_decline")
+
+    assert "restated" not in finding.explanation
+    assert finding.evidence.scores[0].baseline.value == 62.5
+
+
+def test_a_rater_who_skips_a_quarter_is_compared_through_the_others():
+    # Ana leans a point above Ben; two quarters Ben rated alone are not a decline.
+    ben = answers(3.0)
+    series = [snapshot(i, raters={"ana": ANA, "ben": ben}) for i in range(6)]
+    series += [snapshot(6, raters={"ben": ben}), snapshot(7, raters={"ben": ben})]
+
+    assert evaluate(series) == []
+    assert by_rule(evaluate(pooled_only(series)), "health_decline").severity == "warning"
+
+
+def chain(last_level: float):
+    """Ana, then Ana with Ben, Ben, Ben with Cy, then Cy: each a step harsher, the partner unchanged."""
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(3)]
+    series += [snapshot(3, raters={"ana": ANA, "ben": answers(3.0)}), snapshot(4, raters={"ben": answers(3.0)})]
+    series += [snapshot(5, raters={"ben": answers(3.0), "cy": answers(2.5)})]
+    return series + [snapshot(i, raters={"cy": answers(last_level)}) for i in (6, 7)]
+
+
+def test_raters_who_never_met_are_compared_through_a_chain_of_shared_quarters():
+    # Ana leans 0.4375 points up, Ben 0.125 and Cy 0.3125 down (one shared quarter per link, so
+    # shrunk): Ana's lone 75 is restated as Cy would score it, 75 - 25 x 0.75 = 56.25.
+    finding = by_rule(evaluate(chain(1.5)), "health_decline")
+
+    score = finding.evidence.scores[0]
+    assert [round(v, 3) for v in (score.baseline.value, *[r.value for r in score.window])] == [56.25, 12.5, 12.5]
+    assert [
+        r.value for r in by_rule(evaluate(pooled_only(chain(1.5))), "health_decline").evidence.scores[0].window
+    ] == [
+        12.5,
+        12.5,
+    ]
+
+
+def test_a_new_rater_nobody_can_compare_widens_the_bar_rather_than_faking_a_decline():
+    # Ana rated alone; Bo, who never rated beside anyone, rates 0.6 lower: a change of rater or of the partner?
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(6)]
+    series += [snapshot(i, raters={"bo": answers(3.4)}) for i in (6, 7)]
+
+    assert by_rule(evaluate(series), "health_decline").severity == "watch"
+    assert by_rule(evaluate(pooled_only(series)), "health_decline").severity == "warning"
+    assert by_rule(evaluate(series, config=TrendConfig(rater_lean_prior=0.0)), "health_decline").severity == "warning"
+
+
+def test_a_harsh_symptom_rater_is_restated_on_the_symptoms():
+    # Sam reports every symptom two points higher than Ana: the symptom scores move with him, not the partner.
+    def rater(level: float) -> dict[str, float]:
+        return answers(4.0, **{a.replace(".", "__"): level for a in SYMPTOM_ITEMS})
+
+    series = [snapshot(i, raters={"ana": rater(0)}) for i in range(6)]
+    series += [snapshot(i, raters={"ana": rater(0), "sam": rater(2)}) for i in (6, 7)]
+
+    findings = evaluate(series)
+
+    assert by_rule(findings, "rubric_decline") is None
+    assert by_rule(findings, "symptom_persistent") is None
+
+
+def test_a_restated_item_stays_within_its_scale():
+    # Lena rates everything 5; with Ana (4.0) beside her, Ana's lone quarters restate above 5 but show 5.0.
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(6)]
+    series += [
+        snapshot(i, raters={"ana": answers(2.0), "lena": answers(5.0, characteristics__trust=1.0)}) for i in (6, 7)
+    ]
+
+    finding = by_rule(evaluate(series), "rubric_decline")
+
+    assert max(i.before for i in finding.evidence.items) <= 5.0
