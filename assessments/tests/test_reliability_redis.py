@@ -61,10 +61,9 @@ def _declining_partner_with_open_checkup(items, name: str):
     ana = manager("ana", first_name="Ana")
     leader("lena")
     now = current_quarter(today=localdate())
-    # Six good quarters and one bad: this quarter's bad check-up confirms the decline.
-    partner = partner_with_history(
-        items=items, name=name, owners=[ana], levels=[STEADY] * 6 + [CRASH], last=now.previous()
-    )
+    # Seven good quarters, none evaluated yet (the scan replays them all), then this quarter's
+    # collapse: a sudden drop, confirmed in its first quarter. Only this quarter raises findings.
+    partner = partner_with_history(items=items, name=name, owners=[ana], levels=[STEADY] * 7, last=now.previous())
     checkup = checkup_open(user=ana, partner_id=partner.id)
     return ana, partner, checkup
 
