@@ -8,6 +8,7 @@ with no servers: SQLite, kombu's filesystem broker and e-mail on the console
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,10 @@ from partnerhealth.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+# The embedded defaults (SQLite, the filesystem broker, e-mail files) live here, so that
+# `python manage.py migrate` works on a fresh clone without scripts/run creating it first.
+with contextlib.suppress(OSError):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 
