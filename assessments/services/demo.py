@@ -284,7 +284,8 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
 
 def _seed_evidence_flags(evidence_flags, last) -> None:
     """Red flags that contradict last quarter's answers: information withheld beside an honesty of 5
-    (001), and two raters who disagree about payment (001), one on time and one 40 days beyond terms."""
+    (001), and two raters who disagree about payment (001), one on time and one 20 days beyond terms (a watch,
+    so no risk case; the withheld information is a warning and opens one)."""
     for pattern, partner in evidence_flags:
         checkups = list(Checkup.objects.filter(partner=partner, period=last).order_by("rater__username"))
         if pattern == "withholding":
@@ -292,7 +293,7 @@ def _seed_evidence_flags(evidence_flags, last) -> None:
         elif len(checkups) >= 2:
             terms = partner.payment_terms_days
             Checkup.objects.filter(pk=checkups[0].pk).update(days_to_pay=terms - 5)
-            Checkup.objects.filter(pk=checkups[1].pk).update(days_to_pay=terms + 40)
+            Checkup.objects.filter(pk=checkups[1].pk).update(days_to_pay=terms + 20)
 
 
 def _seed_engagements(rng, partner, spec, history):
