@@ -239,3 +239,33 @@ def test_every_note_names_its_seed_article_by_title_and_the_checks_are_counted_p
 def test_impossible_thresholds_are_refused_with_the_setting_named(changes, message):
     with pytest.raises(ValueError, match=message):
         Thresholds(**changes)
+
+
+def test_the_worked_examples_of_docs_evidence_are_reproduced_exactly():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "EVIDENCE.md").read_text()
+    quotes = {line[2:] for line in doc.splitlines() if line.startswith("> ")}
+    examples = [
+        # 1. Contact: a call on 4 March, the last meeting in person on 10 December 2025.
+        (
+            Report(answers={TRUST: 5, FACE_TO_FACE: 4}),
+            evidence(last_contact=dt.date(2026, 3, 4), last_in_person=dt.date(2025, 12, 10), contacts_this_quarter=0),
+        ),
+        # 2. Quiet quarter: the newest interaction on 28 June.
+        (
+            Report(answers={LITTLE_INTERACTION: 0}),
+            evidence(last_contact=dt.date(2026, 6, 28), last_in_person=dt.date(2026, 6, 28), contacts_this_quarter=0),
+        ),
+        # 3. Rainbows: four proposals since 1 October 2024, none won.
+        (Report(answers={CHASING_RAINBOWS: 0}), evidence(proposals=4, wins=0)),
+        # 4. Honesty with the flag on the same check-up.
+        (Report(answers={HONESTY: 5}, info_withheld=True), evidence()),
+        # 5. Payment: Ana 30 days, Chloe 80, net 30; and the reverse.
+        (Report(answers={}, days_to_pay=30), evidence(others_days_to_pay=(80,))),
+        (Report(answers={}, days_to_pay=80), evidence(others_days_to_pay=(30,))),
+    ]
+    notes = [note.text for report, ev in examples for note in cross_check(report, ev)]
+
+    assert len(notes) == 6
+    assert [note for note in notes if note not in quotes] == []
