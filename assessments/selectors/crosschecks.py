@@ -2,7 +2,8 @@
 
 The evidence of a quarter's check-ups is read in two queries whatever their number: one of the
 partners with their interaction and engagement figures as subqueries, one of the co-raters' red
-flags. The answers the checks read are one more query.
+flags (none when the check-ups are already all of them). The answers the checks read are one more
+query.
 """
 
 from __future__ import annotations
@@ -120,10 +121,14 @@ def _answers(checkup_ids: Iterable[int]) -> tuple[dict[int, dict[str, int]], dic
     return answers, titles
 
 
-def checkups_crosscheck(*, checkups: Iterable[Checkup], today: dt.date | None = None) -> dict[int, list[Contradiction]]:
-    """The contradictions of each check-up's saved answers (``period`` and ``partner`` loaded).
+def checkups_crosscheck(
+    *, checkups: Iterable[Checkup], today: dt.date | None = None, whole_quarters: bool = False
+) -> dict[int, list[Contradiction]]:
+    """The contradictions of each check-up's saved answers (``period`` loaded).
 
-    One query for the answers, then two per quarter among the check-ups.
+    One query for the answers, then two per quarter among the check-ups; one when ``whole_quarters``
+    says the check-ups are every submitted check-up of their partners for their quarter (as a
+    partner-scoped read gives them), so the co-raters' red flags are among them.
     """
     checkups = list(checkups)
     if not checkups:
@@ -140,7 +145,12 @@ def checkups_crosscheck(*, checkups: Iterable[Checkup], today: dt.date | None = 
         until = evidence_until(quarter, today=today)
         partner_ids = {c.partner_id for c in group}
         partners = _partner_evidence(partner_ids=partner_ids, quarter=quarter, until=until, thresholds=thresholds)
-        flags = _red_flags(partner_ids=partner_ids, period_id=period_id)
+        if whole_quarters:
+            flags = defaultdict(list)
+            for c in group:
+                flags[c.partner_id].append((c.pk, c.days_to_pay, c.info_withheld))
+        else:
+            flags = _red_flags(partner_ids=partner_ids, period_id=period_id)
         for checkup in group:
             report = Report(
                 answers=answers.get(checkup.pk, {}),
@@ -242,7 +252,8 @@ def contradicted_checkups(*, user, period_code: str | None = None, today: dt.dat
         .select_related("partner", "period", "rater")
         .order_by("partner__name", "rater__first_name", "rater__last_name", "rater__username")
     )
-    results = checkups_crosscheck(checkups=checkups, today=today)
+    # Scoping is by partner, so these are every submitted check-up of their partners this quarter.
+    results = checkups_crosscheck(checkups=checkups, today=today, whole_quarters=True)
     rows = [ContradictedCheckup(c, results[c.pk]) for c in checkups if results[c.pk]]
     return ContradictionList(
         period=period,
@@ -256,14 +267,17 @@ def contradicted_checkups(*, user, period_code: str | None = None, today: dt.dat
 
 def partner_crosschecks(*, user, partner_id: int, today: dt.date | None = None) -> list[ContradictedCheckup]:
     """The contradicted check-ups of the partner's newest quarter with a submitted check-up."""
-    latest = _submitted(user).filter(partner_id=partner_id).order_by("-period__year", "-period__quarter").first()
-    if latest is None:
-        return []
+    newest = (
+        _submitted(user)
+        .filter(partner_id=partner_id)
+        .order_by("-period__year", "-period__quarter")
+        .values("period_id")[:1]
+    )
     checkups = list(
         _submitted(user)
-        .filter(partner_id=partner_id, period_id=latest.period_id)
+        .filter(partner_id=partner_id, period_id=Subquery(newest))
         .select_related("partner", "period", "rater")
         .order_by("rater__first_name", "rater__last_name", "rater__username")
     )
-    results = checkups_crosscheck(checkups=checkups, today=today)
+    results = checkups_crosscheck(checkups=checkups, today=today, whole_quarters=True)
     return [ContradictedCheckup(c, results[c.pk]) for c in checkups if results[c.pk]]

@@ -311,3 +311,16 @@ def test_the_list_counts_each_check_once_per_check_up(world):
         "honesty": 1,
         "payment": 2,
     }
+
+
+def test_a_partner_scoped_read_finds_the_co_raters_among_its_check_ups_and_saves_their_query(
+    world, django_assert_num_queries
+):
+    checkups = list(Checkup.objects.filter(period=world["q3"]).select_related("period"))
+    general = checkups_crosscheck(checkups=checkups)
+
+    with django_assert_num_queries(2):
+        scoped = checkups_crosscheck(checkups=checkups, whole_quarters=True)
+
+    assert scoped == general
+    assert [note.check.value for note in scoped[world["checkups"]["chloe"].pk]] == ["payment"]
