@@ -324,3 +324,42 @@ def test_a_partner_scoped_read_finds_the_co_raters_among_its_check_ups_and_saves
 
     assert scoped == general
     assert [note.check.value for note in scoped[world["checkups"]["chloe"].pk]] == ["payment"]
+
+
+def test_the_thresholds_come_from_settings(world, settings):
+    bluepeak_checkup = Checkup.objects.select_related("period").get(pk=world["checkups"]["ben"].pk)
+    # Bluepeak's last contact was on 10 January 2026: 263 days before 30 September.
+    settings.CROSSCHECK_SILENCE_DAYS = 264
+    settings.CROSSCHECK_IN_PERSON_QUARTERS = 4
+    assert checkups_crosscheck(checkups=[bluepeak_checkup])[bluepeak_checkup.pk] == []
+
+    settings.CROSSCHECK_SILENCE_DAYS = 263
+    [note] = checkups_crosscheck(checkups=[bluepeak_checkup])[bluepeak_checkup.pk]
+    assert "no interaction has been logged for 263 days, since 10 Jan 2026" in note.text
+
+
+def test_the_amend_form_shows_the_notes_of_the_submitted_answers(world):
+    page = text(as_user(world["users"]["ana"]).get(reverse("checkup_amend", args=[world["checkups"]["ana"].pk])))
+
+    assert "Please check: 5 answers the records contradict" in page and HONESTY.split(". ", 1)[1] in page
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CROSSCHECK_HIGH_RATING", "6", "CROSSCHECK_HIGH_RATING must be a rating from 1 to 5."),
+        ("CROSSCHECK_SILENCE_DAYS", "0", "CROSSCHECK_SILENCE_DAYS=0 must be at least 1."),
+        ("CROSSCHECK_PAYMENT_LATE_DAYS", "soon", "CROSSCHECK_PAYMENT_LATE_DAYS='soon' is not an integer."),
+    ],
+)
+def test_a_bad_threshold_stops_start_up_with_a_one_line_reason(variable, value, message):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "partnerhealth.settings", "DEBUG": "1", variable: value}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
