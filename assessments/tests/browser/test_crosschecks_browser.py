@@ -83,4 +83,21 @@ def test_a_manager_sees_please_check_before_submitting_answers_the_evidence_cont
     result_violations = axe_violations(page)
     screenshot(page, "crosschecks-result")
 
-    assert {"form": violations, "result": result_violations} == {"form": [], "result": []}
+    # My check-ups counts it, and the count leads to the list with the notes.
+    quarter = current_quarter(today=localdate()).code
+    page.get_by_role("link", name="My check-ups").first.click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("link", name=f"1 check-up in {quarter} contradicts the evidence").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text(
+        f"1 of 1 submitted check-up of your partners in {quarter} contradicts the evidence."
+    ).is_visible()
+    assert page.locator("#crosscheck-table").get_by_text("Rated close, but no contact on record.").is_visible()
+    list_violations = axe_violations(page)
+    screenshot(page, "crosschecks-list")
+
+    assert {"form": violations, "result": result_violations, "list": list_violations} == {
+        "form": [],
+        "result": [],
+        "list": [],
+    }
