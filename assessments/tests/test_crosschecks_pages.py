@@ -203,7 +203,7 @@ def test_a_quarter_that_is_not_one_or_has_no_check_up_is_said_and_the_newest_sho
     lena = as_user(world["users"]["lena"])
 
     page = text(lena.get(reverse("checkup_contradictions"), {"period": "2026-Q9"}))
-    assert "Quarter: " in page and "Showing 2026-Q3 instead." in page
+    assert "Quarter: '2026-Q9' is not a period; write it as YYYY-Qn, e.g. 2026-Q3. Showing 2026-Q3 instead." in page
     page = text(lena.get(reverse("checkup_contradictions"), {"period": "2019-Q1"}))
     assert "Quarter: No check-up was submitted for 2019-Q1. Showing 2026-Q3 instead." in page
 
