@@ -1,9 +1,10 @@
 from django.urls import path
 
-from assessments.views import checkups, partners
+from assessments.views import checkups, crosschecks, partners
 
 urlpatterns = [
     path("checkups/", checkups.my_checkups_view, name="my_checkups"),
+    path("checkups/contradictions/", crosschecks.checkup_contradictions_view, name="checkup_contradictions"),
     path("checkups/start/<int:partner_pk>/", checkups.checkup_start_view, name="checkup_start"),
     path("checkups/<int:pk>/", checkups.checkup_edit_view, name="checkup_edit"),
     path("checkups/<int:pk>/result/", checkups.checkup_result_view, name="checkup_result"),

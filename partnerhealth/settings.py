@@ -214,6 +214,17 @@ CHECKUP_REMINDER_DAYS = env_int("CHECKUP_REMINDER_DAYS", 7, minimum=1)
 # Days overdue before an unfinished check-up is escalated to leadership (000).
 CHECKUP_ESCALATION_DAYS = env_int("CHECKUP_ESCALATION_DAYS", 14, minimum=1)
 
+# Evidence cross-checks (docs/EVIDENCE.md): when an answer is doubted against what is on record.
+CROSSCHECK_HIGH_RATING = env_int("CROSSCHECK_HIGH_RATING", 4, minimum=1)
+CROSSCHECK_SILENCE_DAYS = env_int("CROSSCHECK_SILENCE_DAYS", 120, minimum=1)
+CROSSCHECK_IN_PERSON_QUARTERS = env_int("CROSSCHECK_IN_PERSON_QUARTERS", 2, minimum=1)
+CROSSCHECK_QUARTER_INTERACTIONS = env_int("CROSSCHECK_QUARTER_INTERACTIONS", 1, minimum=1)
+CROSSCHECK_RAINBOW_PROPOSALS = env_int("CROSSCHECK_RAINBOW_PROPOSALS", 4, minimum=1)
+CROSSCHECK_RAINBOW_QUARTERS = env_int("CROSSCHECK_RAINBOW_QUARTERS", 8, minimum=1)
+CROSSCHECK_PAYMENT_LATE_DAYS = env_int("CROSSCHECK_PAYMENT_LATE_DAYS", 15, minimum=0)
+if CROSSCHECK_HIGH_RATING > 5:
+    raise ImproperlyConfigured("CROSSCHECK_HIGH_RATING must be a rating from 1 to 5.")
+
 # E-mail outbox: how often a failed send is retried (exponential back-off from
 # OUTBOX_RETRY_SECONDS, capped at 4 hours) before the row is marked failed.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)

@@ -69,7 +69,22 @@ PATTERNS = [
     ("one_dip", 4),
     ("improving", 5),
     ("cut_bait", 1),
+    # One partner per evidence cross-check (docs/EVIDENCE.md): last quarter's answers contradict the
+    # interactions, engagements or red flags on record.
+    ("contact_gap", 1),
+    ("quiet_quarter", 1),
+    ("rainbows_denied", 1),
+    ("withholding", 1),
+    ("payment_dispute", 1),
 ]
+
+# Last quarter's answers of the cross-check partners: what the evidence will contradict.
+EVIDENCE_ANSWERS = {
+    "contact_gap": {"characteristics.trust": 5, "traits.face_to_face": 4},
+    "quiet_quarter": {"symptoms.little_interaction": 0},
+    "rainbows_denied": {"symptoms.chasing_rainbows": 0},
+    "withholding": {"traits.honesty": 5},
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,8 @@ def demo_plan() -> list[DemoPartner]:
         else:
             segment = Partner.Segment.REGULAR
         owners = (DEMO_USERS[index % 3][0],)
-        if segment == Partner.Segment.STRATEGIC and index % 2 == 0:
+        if (segment == Partner.Segment.STRATEGIC and index % 2 == 0) or pattern == "payment_dispute":
+            # Two raters; the payment dispute needs them to disagree.
             owners += (DEMO_USERS[(index + 1) % 3][0],)
         revenue = {"strategic": 2_000_000, "developing": 600_000, "regular": 150_000}[segment]
         plan.append(
@@ -200,6 +216,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     writer.writerow(["partner", "period", "rater", "item", "score"])
     partners = {}
     flags = []
+    evidence_flags = []
     for index, spec in enumerate(demo_plan()):
         partner, _ = Partner.objects.get_or_create(
             name=spec.name,
@@ -218,10 +235,15 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
         for q_index, quarter in enumerate(history):
             offset, symptoms = _level(spec.pattern, q_index, onset)
             for owner in spec.owners:
-                for address, value in _answers(rng, items, base, offset, symptoms).items():
+                answers = _answers(rng, items, base, offset, symptoms)
+                if q_index == HISTORY_QUARTERS - 1:
+                    answers.update(EVIDENCE_ANSWERS.get(spec.pattern, {}))
+                for address, value in answers.items():
                     writer.writerow([spec.name, quarter.code, users[owner].email, address, value])
         if spec.pattern == "cut_bait":
             flags.append(partner)
+        elif spec.pattern in {"withholding", "payment_dispute"}:
+            evidence_flags.append((spec.pattern, partner))
         _seed_engagements(rng, partner, spec, history)
         _seed_interactions(rng, partner, spec, history, users[spec.owners[0]])
 
@@ -243,7 +265,8 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     # The cut-bait case (001): late payment and abusive behaviour last quarter.
     last = periods[history[-1].code]
     Checkup.objects.filter(partner__in=flags, period=last).update(days_to_pay=127, abusive_behaviour=True)
-    snapshots_recompute(pairs={(p.id, last.id) for p in flags})
+    _seed_evidence_flags(evidence_flags, last)
+    snapshots_recompute(pairs={(p.id, last.id) for p in flags + [p for _, p in evidence_flags]})
     _seed_action_items(partners, history[-1], periods)
 
     # Open this quarter's check-ups for every owner: "not started" until saved.
@@ -259,14 +282,29 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     return {"partners": len(partners), "checkups_imported": imported, "users": users}
 
 
+def _seed_evidence_flags(evidence_flags, last) -> None:
+    """Red flags that contradict last quarter's answers: information withheld beside an honesty of 5
+    (001), and two raters who disagree about payment (001), one on time and one 20 days beyond terms (a watch,
+    so no risk case; the withheld information is a warning and opens one)."""
+    for pattern, partner in evidence_flags:
+        checkups = list(Checkup.objects.filter(partner=partner, period=last).order_by("rater__username"))
+        if pattern == "withholding":
+            Checkup.objects.filter(pk__in=[c.pk for c in checkups]).update(info_withheld=True)
+        elif len(checkups) >= 2:
+            terms = partner.payment_terms_days
+            Checkup.objects.filter(pk=checkups[0].pk).update(days_to_pay=terms - 5)
+            Checkup.objects.filter(pk=checkups[1].pk).update(days_to_pay=terms + 20)
+
+
 def _seed_engagements(rng, partner, spec, history):
     if partner.engagements.exists():
         return
     statuses = ["won", "completed", "active", "lost", "proposed"]
-    if spec.pattern == "persistent_symptom":
+    if spec.pattern in {"persistent_symptom", "rainbows_denied"}:
         # Chasing rainbows (002): proposal after proposal, nothing landed.
         statuses = ["proposed", "lost", "lost", "proposed", "lost"]
-    for n in range(rng.randint(3, 6)):
+    count = 5 if spec.pattern == "rainbows_denied" else None
+    for n in range(count or rng.randint(3, 6)):
         started = history[rng.randrange(len(history))].starts_on + dt.timedelta(days=rng.randint(0, 60))
         status = statuses[n % len(statuses)]
         Engagement.objects.create(
@@ -294,10 +332,12 @@ def _seed_interactions(rng, partner, spec, history, owner):
     if partner.interactions.exists():
         return
     per_quarter = 1 if spec.pattern in {"gradual_decline", "persistent_symptom"} else 3
+    # Nothing logged for the last three quarters (contact gap) or the last one (quiet quarter).
+    silent = {"contact_gap": 3, "quiet_quarter": 1}.get(spec.pattern, 0)
     kinds = [k.value for k in Interaction.Kind]
     entries = []
-    for quarter in history:
-        for _ in range(per_quarter):
+    for q_index, quarter in enumerate(history):
+        for _ in range(per_quarter if q_index < len(history) - silent else 0):
             kind = rng.choice(kinds)
             entries.append(
                 Interaction(

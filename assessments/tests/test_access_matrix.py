@@ -43,6 +43,8 @@ MATRIX = {
     ("invitation_accept", None): row(404, 404, 404, 404, 404),  # a link that was never sent
     ("home", None): row(LOGIN, 302, 302, 302, 302),
     ("my_checkups", None): row(LOGIN, 200, 200, 200, 200),
+    # Leadership reads every partner's contradicted check-ups, a manager those of their own partners.
+    ("checkup_contradictions", None): row(LOGIN, 200, 200, 200, 200),
     ("checkup_start", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
     ("checkup_start", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
     ("checkup_edit", "a"): row(LOGIN, 200, 404, 404, 404),

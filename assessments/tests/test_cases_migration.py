@@ -20,7 +20,8 @@ from assessments.tests.alerting import ensure_rubric_v1
 
 MIGRATION = import_module("assessments.migrations.0009_cases")
 SERIOUS = ["warning", "critical"]
-DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait"}
+# Withheld information (the evidence cross-checks' demo partner) is a warning red flag (001): a case too.
+DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait", "withholding"}
 
 
 def carry_over() -> None:

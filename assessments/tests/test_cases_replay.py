@@ -16,7 +16,8 @@ from assessments.services.demo import demo_plan
 
 pytestmark = pytest.mark.django_db
 
-DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait"}
+# Withheld information (the evidence cross-checks' demo partner) is a warning red flag (001): a case too.
+DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait", "withholding"}
 
 
 @pytest.fixture
@@ -54,5 +55,5 @@ def test_each_user_sees_one_open_case_per_declining_partner_they_can_see_instead
         figures[username] = (alert_counts(user=user)["open"], open_cases)
 
     print("open alerts before -> open cases now:", figures)
-    assert figures["lena"][1] == 11
+    assert figures["lena"][1] == 12
     assert all(alerts > cases for alerts, cases in figures.values())

@@ -614,15 +614,17 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     large_queries = page_queries(user, large)
 
     assert len(small_queries) == len(large_queries), "\n".join(large_queries)
-    # The only read of raw answers is the rater spread's single query.
-    assert sum('FROM "assessments_answer"' in sql for sql in large_queries) == 1
+    # Raw answers are read twice: the rater spread's single query, and the evidence cross-checks'
+    # read of the newest quarter's answers to their five items (docs/EVIDENCE.md).
+    assert sum('FROM "assessments_answer"' in sql for sql in large_queries) == 2
     # Session, user and roles (3), then the page's own reads (the menu asks the cached roles, a
     # published rubric version's items come from the per-process cache, the alerts' action trail
     # stays on the alert page, and a log that fits on the page is counted without a query of its
     # own; the partner's case is one read, its watch findings come from the alerts; the action
     # items' linked rubric items and the snapshots showing their progress are one query each); the
-    # owner's page also looks up their own check-up this quarter.
-    assert len(large_queries) == {"leadership": 14, "owner": 15}[viewer], "\n".join(large_queries)
+    # owner's page also looks up their own check-up this quarter. The evidence cross-checks add three:
+    # the newest quarter's check-ups, their answers, the partner's interaction and engagement figures.
+    assert len(large_queries) == {"leadership": 17, "owner": 18}[viewer], "\n".join(large_queries)
 
 
 def test_a_log_longer_than_the_page_adds_one_grouped_count_whatever_its_length(manager):

@@ -103,3 +103,30 @@ def test_the_refusal_is_one_line_on_the_command_line(tmp_path):
     if database.exists():  # opening it (WAL mode) may create the file, but nothing is written to it
         with sqlite3.connect(database) as db:
             assert db.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def test_the_demo_has_a_partner_for_each_evidence_cross_check(rubric_version):
+    import datetime as dt
+
+    from assessments.crosschecks import Check, checks_flagged
+    from assessments.selectors.crosschecks import checkups_crosscheck
+    from assessments.services.demo import demo_plan, demo_seed
+
+    today = dt.date(2026, 11, 22)
+    demo_seed(today=today)
+    patterns = {p.name: p.pattern for p in demo_plan()}
+    last = Checkup.objects.filter(status="submitted", period__code="2026-Q3").select_related("partner", "period")
+    results = checkups_crosscheck(checkups=last, today=today)
+    flagged = {(c.partner.name, note.check) for c in last for note in results[c.pk]}
+
+    for pattern, check in [
+        ("contact_gap", Check.CONTACT),
+        ("quiet_quarter", Check.QUIET_QUARTER),
+        ("rainbows_denied", Check.RAINBOWS),
+        ("withholding", Check.HONESTY),
+        ("payment_dispute", Check.PAYMENT),
+    ]:
+        names = [name for name, p in patterns.items() if p == pattern]
+        assert [(name, check) in flagged for name in names] == [True], pattern
+    # Both raters of the payment dispute are flagged: one on time, one late.
+    assert checks_flagged(list(results.values()))[Check.PAYMENT] == 2

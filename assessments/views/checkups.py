@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments.forms import CheckupForm
+from assessments.forms.checkups import answer_name
 from assessments.models import Checkup, Partner
 from assessments.periods import PeriodError, Quarter
 from assessments.selectors.actions import my_open_actions
 from assessments.selectors.checkups import CheckupEditing, checkup_for_editing, checkup_result, my_checkups
+from assessments.selectors.crosschecks import checkups_crosscheck, contradicted_checkups, draft_crosscheck
 from assessments.services.checkups import (
     CheckupError,
     CheckupReadOnly,
@@ -46,11 +48,35 @@ def _form(editing: CheckupEditing, *, data=None, complete: bool = False) -> Chec
     )
 
 
+def _crosscheck_notes(editing: CheckupEditing, form: CheckupForm) -> list:
+    """Evidence cross-checks of the answers on the page: as posted (a refused form) or as saved."""
+    if form.is_bound:
+        cleaned = getattr(form, "cleaned_data", {})
+        answers = {item.address: cleaned.get(answer_name(item.address)) for item in editing.items}
+        flags = (bool(cleaned.get("info_withheld")), cleaned.get("days_to_pay"))
+    else:
+        answers = editing.saved["answers"]
+        flags = (editing.saved["info_withheld"], editing.saved["days_to_pay"])
+    return draft_crosscheck(
+        checkup=editing.checkup,
+        answers=answers,
+        titles={item.address: item.title for item in editing.items},
+        info_withheld=flags[0],
+        days_to_pay=flags[1],
+    )
+
+
 def _render_form(request, editing: CheckupEditing, form: CheckupForm, *, mode: str, status: int = 200):
     return render(
         request,
         "checkups/form.html",
-        {"editing": editing, "checkup": editing.checkup, "form": form, "mode": mode},
+        {
+            "editing": editing,
+            "checkup": editing.checkup,
+            "form": form,
+            "mode": mode,
+            "crosschecks": _crosscheck_notes(editing, form),
+        },
         status=status,
     )
 
@@ -72,6 +98,7 @@ def my_checkups_view(request):
             "checkups": my_checkups(user=request.user, past_until=past_until),
             # Her open action items, beside her check-ups.
             "my_actions": my_open_actions(user=request.user),
+            "crosscheck_list": contradicted_checkups(user=request.user),
         },
     )
 
@@ -157,4 +184,5 @@ def checkup_result_view(request, pk: int):
         result = checkup_result(user=request.user, checkup_id=pk)
     except Checkup.DoesNotExist:
         raise Http404("No such check-up") from None
+    result["crosschecks"] = checkups_crosscheck(checkups=[result["checkup"]])[pk]
     return render(request, "checkups/result.html", result)

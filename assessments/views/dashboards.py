@@ -15,6 +15,7 @@ from django.shortcuts import render
 
 from assessments.forms.dashboard import DashboardFilterForm
 from assessments.selectors.access import is_leadership
+from assessments.selectors.crosschecks import contradicted_checkups
 from assessments.selectors.dashboard.export import portfolio_heatmap_csv
 from assessments.selectors.dashboard.page import portfolio_dashboard
 
@@ -30,7 +31,12 @@ def dashboard(request):
     form = DashboardFilterForm(request.GET)
     filters = form.filters()
     data = portfolio_dashboard(options=form.options, filters=filters, page=request.GET.get("page") or 1)
-    return render(request, "dashboards/portfolio.html", {"form": form, "filters": filters, "data": data})
+    crosscheck_list = contradicted_checkups(user=request.user, period_code=data.period.code) if data else None
+    return render(
+        request,
+        "dashboards/portfolio.html",
+        {"form": form, "filters": filters, "data": data, "crosscheck_list": crosscheck_list},
+    )
 
 
 class _Echo:

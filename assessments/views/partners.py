@@ -14,6 +14,7 @@ from assessments.forms import InteractionForm
 from assessments.forms.partners import PartnerFilterForm
 from assessments.models import Partner
 from assessments.selectors.access import is_leadership, partners_editable_by, partners_visible_to
+from assessments.selectors.crosschecks import partner_crosschecks
 from assessments.selectors.history import partner_history
 from assessments.selectors.partner_list import partner_list_page, partner_owner_choices
 from assessments.selectors.partners import partner_overview
@@ -43,6 +44,7 @@ def partner_detail(request, pk: int):
     context = _overview_or_404(request.user, pk)
     if context["can_edit"]:
         context["interaction_form"] = InteractionForm()
+    context["crosschecks"] = partner_crosschecks(user=request.user, partner_id=pk)
     return render(request, "partners/detail.html", context)
 
 

@@ -74,6 +74,7 @@ def pages(demo) -> dict[str, str]:
         "cases": "/cases/",
         "action-add": f"/partners/{demo['partner'].pk}/actions/new/",
         "action-edit": f"/action-items/{demo['action'].pk}/edit/",
+        "crosschecks": "/checkups/contradictions/",
     }
 
 
