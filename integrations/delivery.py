@@ -232,7 +232,9 @@ def _count_failure(endpoint: Endpoint, error: str, *, now: dt.datetime, report: 
         report.disabled += 1
         logger.error("disabled endpoint %s after %s failures", endpoint.pk, failures)
         if endpoint.owner_id and endpoint.owner.email:
-            EndpointMail.objects.create(endpoint=endpoint, recipient_id=endpoint.owner_id, next_attempt_at=now)
+            EndpointMail.objects.create(
+                endpoint=endpoint, recipient_id=endpoint.owner_id, next_attempt_at=min(now, timezone.now())
+            )
             outbox_kick()
 
 
