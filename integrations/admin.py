@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from integrations.forms import EndpointAdminForm
 from integrations.models import Attempt, Delivery, Endpoint, EndpointMail
 from integrations.services import endpoint_update
 
@@ -16,11 +17,11 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
+    form = EndpointAdminForm
     list_display = ["name", "kind", "url", "enabled", "consecutive_failures", "owner", "created_at"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "url"]
     # The secret is shown once, on the integrations page; here it is neither shown nor typed.
-    exclude = ["secret"]
     readonly_fields = ["consecutive_failures", "disabled_at", "disabled_reason", "created_at"]
 
     def save_model(self, request, obj, form, change):

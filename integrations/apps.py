@@ -1,4 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def grant_admin_role(**kwargs) -> None:
+    """The admin role manages endpoints in the admin (after assessments set the role's other rights)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from assessments.roles import Role
+
+    group, _ = Group.objects.get_or_create(name=Role.ADMIN.value)
+    codenames = [f"{action}_endpoint" for action in ("view", "add", "change", "delete")]
+    codenames += ["view_delivery", "view_attempt", "view_endpointmail"]
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="integrations", codename__in=codenames))
 
 
 class IntegrationsConfig(AppConfig):
@@ -7,6 +20,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations (webhooks, Slack, Teams)"
 
     def ready(self) -> None:
+        post_migrate.connect(grant_admin_role, sender=self, dispatch_uid="integrations_admin_role")
         from assessments.services import outbox
         from assessments.signals import case_changed, checkup_submitted, survey_responded
         from integrations import mail, receivers

@@ -188,3 +188,41 @@ def test_a_replayed_history_sends_nothing(items, people):
     partner_evaluate(partner_id=partner.id, notify=False)
     assert Case.objects.filter(partner=partner).exists()
     assert not Delivery.objects.exists()
+
+
+def test_an_amended_checkup_says_so(items, people):
+    from assessments.services.checkups import checkup_amend
+
+    _, ana = people
+    endpoint(events=[Event.CHECKUP_SUBMITTED.value])
+    partner = PartnerFactory(name="Birch", owners=[ana])
+    checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
+    checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup_amend(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items, rating=3)))
+
+    first, second = Delivery.objects.order_by("id")
+    assert second.payload["summary"].startswith("Ana Silva amended the 2026-Q3 check-up of Birch.")
+    assert (second.payload["data"]["checkup"]["amended"], second.payload["data"]["checkup"]["revision"]) == (True, 1)
+    assert first.event_id != second.event_id
+
+
+def test_the_partner_survey_can_announce_a_response_with_its_own_words_and_keys(db):
+    from assessments.signals import survey_responded
+
+    hook = endpoint(events=[Event.SURVEY_RESPONDED.value])
+    endpoint("slack")  # chat channels hear of cases only
+
+    survey_responded.send(
+        sender=object,
+        response=None,
+        title="Survey answered: Cedar",
+        summary="Cedar answered the 2026-Q3 partner survey.",
+        url="https://health.example.com/partners/3/",
+        data={"survey": {"id": 7, "period": "2026-Q3"}, "partner": {"id": 3, "name": "Cedar"}},
+    )
+
+    (row,) = Delivery.objects.all()
+    assert row.endpoint_id == hook.pk and row.event == "survey.responded"
+    assert row.payload["type"] == "survey.responded"
+    assert row.payload["summary"] == "Cedar answered the 2026-Q3 partner survey."
+    assert row.payload["data"]["survey"] == {"id": 7, "period": "2026-Q3"}

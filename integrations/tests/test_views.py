@@ -167,3 +167,34 @@ def test_account_managers_are_refused_and_the_menu_shows_leadership_the_page(cli
     assert other.get("/integrations/").status_code == 403
     assert "Integrations" not in other.get("/partners/").content.decode()
     assert 'href="/integrations/"' in client.get("/partners/").content.decode()
+
+
+def test_the_admin_role_manages_endpoints_in_the_admin_and_a_new_webhook_gets_a_secret(db, public_host):
+    from assessments.tests.factories import UserFactory
+
+    boss = UserFactory(username="boss", role="admin", is_staff=True)
+    admin = Client()
+    admin.force_login(boss)
+    assert admin.get("/admin/integrations/endpoint/").status_code == 200
+    assert admin.get("/admin/integrations/delivery/").status_code == 200
+    refused = admin.post(
+        "/admin/integrations/endpoint/add/",
+        {"name": "Metadata", "kind": "webhook", "url": "http://169.254.169.254/latest/", "events": '["case.opened"]'},
+    )
+    assert "169.254.169.254 resolves to 169.254.169.254, a loopback" in refused.content.decode()
+    response = admin.post(
+        "/admin/integrations/endpoint/add/",
+        {
+            "name": "CRM",
+            "kind": "webhook",
+            "url": "https://hooks.example.test/in",
+            "events": '["case.opened"]',
+            "enabled": "on",
+            "consecutive_failures": "0",
+            "created_at_0": "2026-11-20",
+            "created_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    endpoint = Endpoint.objects.get()
+    assert endpoint.secret.startswith("whsec_") and endpoint.owner == boss
