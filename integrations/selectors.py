@@ -15,9 +15,9 @@ def endpoints_list() -> QuerySet[Endpoint]:
 
 
 def endpoint_log(*, endpoint_id: int, limit: int = 50) -> list[Delivery]:
-    """The endpoint's latest deliveries, each with its attempts (newest first)."""
+    """The endpoint's latest deliveries (newest first), each with its attempts in the order they were made."""
     return list(
         Delivery.objects.filter(endpoint_id=endpoint_id)
-        .prefetch_related(Prefetch("attempt_log", queryset=Attempt.objects.order_by("-at", "-id")))
+        .prefetch_related(Prefetch("attempt_log", queryset=Attempt.objects.order_by("at", "id")))
         .order_by("-occurred_at", "-id")[:limit]
     )
