@@ -1,6 +1,7 @@
 """Leadership's integrations pages: endpoints, their secrets (shown once) and delivery logs.
 
-Account managers get 403, as on the dashboard: this is the firm's configuration, not theirs.
+Account managers get 403 on the list, as on the dashboard (this is the firm's configuration, not
+theirs), and 404 on an endpoint's pages, which never admit that an endpoint exists.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ def _authorise(request) -> None:
         raise PermissionDenied("Integrations are for leadership.")
 
 
-def _endpoint(pk: int) -> Endpoint:
+def _endpoint(request, pk: int) -> Endpoint:
+    # Someone who may not see integrations is not told whether this one exists (a 404, as for
+    # another manager's partner); the list page itself says 403.
+    if not is_leadership(request.user):
+        raise Http404("No such endpoint.")
     try:
         return Endpoint.objects.select_related("owner").get(pk=pk)
     except Endpoint.DoesNotExist:
@@ -68,8 +73,7 @@ def integration_list(request):
 
 @login_required
 def integration_detail(request, pk: int):
-    _authorise(request)
-    endpoint = _endpoint(pk)
+    endpoint = _endpoint(request, pk)
     form = EndpointForm(request.POST or None, instance=endpoint)
     status = 200
     if request.method == "POST":
@@ -102,8 +106,7 @@ def integration_detail(request, pk: int):
 @require_POST
 def integration_secret(request, pk: int):
     """A new signing secret, shown once on the endpoint's page."""
-    _authorise(request)
-    endpoint = _endpoint(pk)
+    endpoint = _endpoint(request, pk)
     if endpoint.kind != Endpoint.Kind.WEBHOOK:
         raise Http404("Only webhooks have a signing secret.")
     request.session[_SHOW_ONCE] = [endpoint.pk, endpoint_secret_rotate(endpoint=endpoint)]

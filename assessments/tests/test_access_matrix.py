@@ -95,10 +95,11 @@ MATRIX = {
     ("alert_acknowledge", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
     ("alert_snooze", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # reason required
     ("alert_snooze", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
-    # Integrations are the firm's configuration: leadership and admins; account managers 403.
+    # Integrations are the firm's configuration: leadership and admins. Account managers get 403 on the
+    # list and 404 on an endpoint (whether it exists is not theirs to know).
     ("integration_list", None): row(LOGIN, 403, 403, 200, 200),
-    ("integration_detail", "a"): row(LOGIN, 403, 403, 200, 200),
-    ("integration_secret", "a"): row(LOGIN, 403, 403, 302, 302, method="POST"),
+    ("integration_detail", "a"): row(LOGIN, 404, 404, 200, 200),
+    ("integration_secret", "a"): row(LOGIN, 404, 404, 302, 302, method="POST"),
 }
 
 # The Django admin is its own world: staff only, checked once at its index.
