@@ -33,7 +33,7 @@ from assessments.services.nudges import checkup_nudge
 from assessments.services.outbox import outbox_send_due
 from assessments.tests.test_access_matrix import MATRIX, url_patterns
 from integrations.delivery import deliveries_send_due
-from integrations.models import Endpoint
+from integrations.models import Endpoint, EndpointMail
 
 pytestmark = pytest.mark.django_db
 
@@ -316,6 +316,10 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
             reverse("invitations"),
             {"first_name": "Nia", "last_name": "Novak", "email": "nia@example.com", "role": "account_manager"},
         )
+        # An endpoint switched off after repeated failures tells its owner.
+        webhook = Endpoint.objects.get(kind="webhook")
+        Endpoint.objects.filter(pk=webhook.pk).update(enabled=False, consecutive_failures=10)
+        EndpointMail.objects.create(endpoint=webhook, recipient=webhook.owner, next_attempt_at=now)
         while outbox_send_due(now=now).messages:
             pass
 
@@ -326,6 +330,7 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         "digest": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<digest")],
         "nudge": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<checkup-nudge")],
         "account": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<account-mail")],
+        "endpoint": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<endpoint-mail")],
     }
     assert all(kinds.values()), f"every kind of e-mail was sent: {subjects}"
     assert len(kinds["reminder"]) == 5

@@ -280,3 +280,25 @@ def test_after_n_failures_in_a_row_the_endpoint_is_disabled_and_its_owner_emaile
     assert sorted(receiver.ids.values()) == [1, 1]
     endpoint.refresh_from_db()
     assert endpoint.enabled and endpoint.consecutive_failures == 0
+
+
+def test_slack_and_teams_messages_go_out_the_same_way_unsigned(items, ana, receivers, loopback_allowed):
+    from assessments.periods import Quarter
+    from assessments.services.alerts import partner_evaluate
+    from assessments.tests.alerting import SLIPPING, partner_with_history
+
+    slack, teams = receivers(), receivers()
+    for kind, receiver in (("slack", slack), ("teams", teams)):
+        Endpoint.objects.create(name=kind, kind=kind, url=receiver.url, events=[Event.CASE_OPENED.value])
+    partner = partner_with_history(items=items, name="Cedar", owners=[ana], levels=SLIPPING, last=Quarter(2026, 3))
+    partner_evaluate(partner_id=partner.id)
+
+    assert deliveries_send_due().delivered == 2
+    ((slack_headers, slack_body),) = slack.bodies
+    ((teams_headers, teams_body),) = teams.bodies
+    assert "X-PartnerHealth-Signature" not in slack_headers and "X-PartnerHealth-Signature" not in teams_headers
+    assert slack_body["blocks"][0]["text"]["text"] == "Case opened: Cedar"
+    assert teams_body["attachments"][0]["content"]["body"][0]["text"] == "Case opened: Cedar"
+    # Once only, even if the sender runs again.
+    assert deliveries_send_due().delivered == 0
+    assert slack.requests == teams.requests == 1
