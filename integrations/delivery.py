@@ -88,23 +88,26 @@ def body_bytes(payload: dict) -> bytes:
 
 
 def _claim(now: dt.datetime, limit: int) -> list[Delivery]:
-    with transaction.atomic():
-        due = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=Pending, next_attempt_at__lte=now, endpoint__enabled=True)
-            .order_by("next_attempt_at", "id")[: limit * 2]
-        )
-        per_endpoint: dict[int, int] = defaultdict(int)
-        claimed = []
-        for row in due:
-            if per_endpoint[row.endpoint_id] >= PER_ENDPOINT or len(claimed) >= limit:
-                continue
-            won = Delivery.objects.filter(pk=row.pk, status=Pending, attempts=row.attempts).update(
-                attempts=F("attempts") + 1, next_attempt_at=now + lease()
+    """Lease up to PER_ENDPOINT due rows of each endpoint with due rows (oldest first), ``limit`` in all:
+    a long backlog at one endpoint never crowds the others out of a run."""
+    due = Delivery.objects.filter(status=Pending, next_attempt_at__lte=now, endpoint__enabled=True)
+    endpoint_ids = list(due.order_by().values_list("endpoint_id", flat=True).distinct())
+    claimed: list[int] = []
+    for endpoint_id in endpoint_ids:
+        if len(claimed) >= limit:
+            break
+        with transaction.atomic():
+            rows = (
+                due.filter(endpoint_id=endpoint_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_attempt_at", "id")[: min(PER_ENDPOINT, limit - len(claimed))]
             )
-            if won == 1:
-                per_endpoint[row.endpoint_id] += 1
-                claimed.append(row.pk)
+            for row in rows:
+                won = Delivery.objects.filter(pk=row.pk, status=Pending, attempts=row.attempts).update(
+                    attempts=F("attempts") + 1, next_attempt_at=now + lease()
+                )
+                if won == 1:
+                    claimed.append(row.pk)
     rows = Delivery.objects.select_related("endpoint").in_bulk(claimed)
     return sorted(rows.values(), key=lambda r: (r.occurred_at, r.id))
 

@@ -302,3 +302,22 @@ def test_slack_and_teams_messages_go_out_the_same_way_unsigned(items, ana, recei
     # Once only, even if the sender runs again.
     assert deliveries_send_due().delivered == 0
     assert slack.requests == teams.requests == 1
+
+
+def test_a_long_backlog_at_one_endpoint_does_not_crowd_out_another(items, ana, receivers, loopback_allowed):
+    from integrations.payloads import Facts
+    from integrations.receivers import deliveries_record
+
+    busy, quiet = receivers(secret=SECRET), receivers(secret=SECRET)
+    hook(busy.url, name="Busy")
+    for n in range(45):
+        deliveries_record(Facts(Event.CHECKUP_SUBMITTED, "t", f"Event {n}.", "http://x/", {}))
+    hook(quiet.url, name="Quiet")
+    deliveries_record(Facts(Event.CHECKUP_SUBMITTED, "t", "The quiet one's event.", "http://x/", {}))
+
+    report = deliveries_send_due()
+
+    assert len(quiet.ids) == 1, "the quiet endpoint was served in the same run"
+    assert len(busy.ids) == 20 and report.delivered == 21  # the busy one: a batch per run, the rest next run
+    assert deliveries_send_due().delivered == 20 and deliveries_send_due().delivered == 6
+    assert max(busy.ids.values()) == 1 and len(busy.ids) == 46  # its 45, and the event both hear of
