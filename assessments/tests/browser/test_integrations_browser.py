@@ -65,5 +65,10 @@ def test_leadership_registers_a_webhook_sees_the_secret_once_and_reads_the_deliv
         assert page.locator("text=HTTP 503 >> visible=true").count() == 1
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "integrations-log-phone")
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.get_by_role("link", name="Integrations").first.click()
+        assert page.get_by_role("link", name="Our CRM").is_visible()
+        assert axe_violations(page) == []
+        screenshot(page, "integrations-list")
     finally:
         receiver.stop()
