@@ -20,6 +20,8 @@ class TaskName(StrEnum):
     QUEUE_WEEKLY_DIGEST = "assessments.tasks.queue_weekly_digest"
     SEND_OUTBOX = "assessments.tasks.send_outbox"
     WAKE_SNOOZED_CASES = "assessments.tasks.wake_snoozed_cases"
+    # Registered by the integrations app (integrations/tasks.py): webhooks, Slack and Teams.
+    SEND_WEBHOOKS = "integrations.tasks.send_webhooks"
 
 
 __all__ = ["TaskName"]

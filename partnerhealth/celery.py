@@ -33,6 +33,7 @@ HOUR = 60 * MINUTE
 
 app.conf.beat_schedule = {
     "send-outbox": _every(1 * MINUTE, TaskName.SEND_OUTBOX, expires=50),
+    "send-webhooks": _every(1 * MINUTE, TaskName.SEND_WEBHOOKS, expires=50),
     "scan-unevaluated": _every(5 * MINUTE, TaskName.SCAN_UNEVALUATED, expires=4 * MINUTE),
     "open-checkups": _every(crontab(minute=5), TaskName.OPEN_CHECKUPS, expires=50 * MINUTE),
     "queue-reminders": _every(crontab(minute=20), TaskName.QUEUE_REMINDERS, expires=50 * MINUTE),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "assessments",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,20 @@ if CROSSCHECK_HIGH_RATING > 5:
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
 OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60, minimum=1)
 
+# Outgoing webhooks and Slack / Teams messages (integrations/, docs/API.md). A failed POST is
+# retried with back-off from WEBHOOK_RETRY_SECONDS (capped at an hour) up to WEBHOOK_MAX_ATTEMPTS;
+# WEBHOOK_MAX_FAILURES failed attempts in a row disable the endpoint and e-mail its owner.
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 15, minimum=1)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30, minimum=1)
+# Seconds to connect and to wait for each read of the answer; a slow receiver costs at most this.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1)
+# Deliveries to different endpoints go out in parallel, on at most this many threads per run.
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 8, minimum=1)
+# Hosts (names or addresses) a webhook may reach although they resolve to a loopback, private or
+# link-local address (an on-premises receiver). Everything else private is refused (SSRF guard).
+WEBHOOK_ALLOWED_HOSTS = [host.lower().strip("[]") for host in env_list("WEBHOOK_ALLOWED_HOSTS", [])]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -243,8 +258,10 @@ LOGGING = {
 from django.utils.csp import CSP  # noqa: E402
 
 INSTALLED_APPS += ["accounts", "axes"]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
-                  "django.middleware.csp.ContentSecurityPolicyMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
 MIDDLEWARE += [
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.AccessDeniedLogMiddleware",

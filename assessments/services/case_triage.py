@@ -20,6 +20,7 @@ from assessments.models import Case, CaseDelivery, CaseEvent, PartnerSnapshot
 from assessments.selectors.cases import case_assignable_to, cases_visible_to
 from assessments.services.cases import CaseActionError, _deliveries_queue, _event, _locked, _owners, _resolve
 from assessments.services.dispatch import outbox_kick
+from assessments.signals import CaseChange, case_changed
 
 State = Case.State
 MAX_SNOOZE_DAYS = 180
@@ -135,6 +136,7 @@ def case_resolve(*, case_id: int, user, resolution: str, note: str = "") -> Case
     )
     period = latest.period if latest else case.last_finding_period
     _resolve(case, user=user, resolution=resolution, period=period, note=note.strip(), now=now)
+    case_changed.send(sender=Case, case=case, kind=CaseChange.RESOLVED)
     if _deliveries_queue(case, CaseDelivery.Kind.RESOLVED, _owners(case.partner_id), now=now):
         outbox_kick()
     return case

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -40,6 +40,7 @@ from assessments.models import ActionItem, Alert, Case, CaseDelivery, CaseEvent,
 from assessments.recovery import QUIET_QUARTERS, REOPEN_QUARTERS, Baseline, baseline_before, has_recovered, reopens
 from assessments.roles import Role
 from assessments.selectors.case_plan import case_plan
+from assessments.signals import CaseChange, case_changed
 from assessments.trends import SnapshotPoint, quarters_between
 from assessments.vocabulary import Severity
 
@@ -59,6 +60,8 @@ class CaseOutcome:
     escalated: int = 0
     resolved: int = 0
     deliveries: int = 0
+    # What listeners hear (assessments/signals.py), once the quarter's findings have joined the case.
+    changes: list[tuple[Case, str]] = field(default_factory=list)
 
 
 # --- recipients and e-mails ---------------------------------------------------
@@ -135,12 +138,20 @@ def case_record_findings(
             case = _case_for_decline(partner, period, new, series, notify=notify, now=now, outcome=outcome)
         _join(case, new, period, now=now, outcome=outcome)
     if case is None or case.is_resolved:
+        _announce(outcome)
         return outcome
     _actions_join(case, period)
     _escalate_if_worse(case, serious, period, notify=notify, now=now, outcome=outcome)
     if not new:
         _resolve_if_recovered(case, period, series, notify=notify, now=now, outcome=outcome)
+    _announce(outcome)
     return outcome
+
+
+def _announce(outcome: CaseOutcome) -> None:
+    # Sent inside the evaluation's transaction: a receiver's rows commit with the case.
+    for case, kind in outcome.changes:
+        case_changed.send(sender=Case, case=case, kind=kind)
 
 
 def _unresolved(partner_id: int) -> Case | None:
@@ -208,6 +219,7 @@ def _open(partner, period, new, series, *, notify, now, outcome) -> Case:
     )
     outcome.opened += 1
     if notify:
+        outcome.changes.append((case, CaseChange.OPENED))
         outcome.deliveries += _deliveries_queue(case, CaseDelivery.Kind.OPENED, _owners(partner.id), now=now)
         if worst == Severity.CRITICAL:
             # Opened as critical: leadership hears of it as they would of a warning turned critical.
@@ -242,6 +254,7 @@ def _reopen(case: Case, period: Period, new, *, notify, now, outcome) -> Case:
     )
     outcome.reopened += 1
     if notify:
+        outcome.changes.append((case, CaseChange.OPENED))
         outcome.deliveries += _deliveries_queue(case, CaseDelivery.Kind.OPENED, _owners(case.partner_id), now=now)
         if worst == Severity.CRITICAL:
             outcome.deliveries += _deliveries_queue(case, CaseDelivery.Kind.ESCALATED, _leaders(), now=now)
@@ -298,6 +311,8 @@ def _escalate_if_worse(case: Case, serious, period: Period, *, notify, now, outc
         f"in {period.code}.",
     )
     outcome.escalated += 1
+    if notify:
+        outcome.changes.append((case, CaseChange.ESCALATED))
     if notify and case.severity == Severity.CRITICAL:
         outcome.deliveries += _deliveries_queue(case, CaseDelivery.Kind.ESCALATED, _leaders(), now=now)
 
@@ -324,6 +339,7 @@ def _resolve_if_recovered(case: Case, period: Period, series, *, notify, now, ou
     _resolve(case, user=None, resolution=Case.Resolution.RECOVERED, period=period, note=note, now=now)
     outcome.resolved += 1
     if notify:
+        outcome.changes.append((case, CaseChange.RESOLVED))
         outcome.deliveries += _deliveries_queue(case, CaseDelivery.Kind.RESOLVED, _owners(case.partner_id), now=now)
 
 

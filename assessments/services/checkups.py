@@ -24,6 +24,7 @@ from assessments.selectors.rubrics import rubric_item_index, rubric_version_curr
 from assessments.services.dispatch import evaluation_enqueue
 from assessments.services.periods import period_get_or_create
 from assessments.services.snapshots import snapshots_recompute
+from assessments.signals import checkup_submitted
 
 MAX_ACTION_ITEMS = 3
 
@@ -230,6 +231,8 @@ def _submit_answers(
         ]
     )
     _score_and_queue(checkup)
+    # Listeners (webhooks) record their rows in this transaction, after the quarter was rescored.
+    checkup_submitted.send(sender=Checkup, checkup=checkup, amended="revision" in also)
     return checkup
 
 

@@ -312,8 +312,24 @@ KINDS = (
 )
 
 
+# Kinds of other apps (integrations' "endpoint disabled" e-mail), added by their AppConfig.ready so
+# that this module never imports them.
+OutboxKind = _Kind
+_REGISTERED: list[_Kind] = []
+
+
+def outbox_kind_register(kind: _Kind) -> None:
+    """Send rows of another app's ``OutboxRow`` model with this outbox (idempotent)."""
+    if all(k.model is not kind.model for k in _REGISTERED):
+        _REGISTERED.append(kind)
+
+
+def _kinds() -> tuple[_Kind, ...]:
+    return (*KINDS, *_REGISTERED)
+
+
 def message_id(row: models.Model) -> str:
-    kind = next(k for k in KINDS if isinstance(row, k.model))
+    kind = next(k for k in _kinds() if isinstance(row, k.model))
     return emails.message_id_for(kind.message_id_prefix, row.pk)
 
 
@@ -389,7 +405,7 @@ def outbox_send_due(*, now: dt.datetime | None = None, limit: int = 500) -> Outb
     # A long run must lease each row from the moment it claims it, not from the start.
     clock = (lambda: now) if now is not None else timezone.now
     budget = limit
-    for kind in KINDS:
+    for kind in _kinds():
         lost_races = 0
         while budget > 0 and not report.stopped:
             rows = _claim(kind, clock())

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessments.models import ActionItem, Alert, Case, Checkup
 from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
+from integrations.models import Endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,11 @@ MATRIX = {
     ("alert_acknowledge", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
     ("alert_snooze", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # reason required
     ("alert_snooze", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
+    # Integrations are the firm's configuration: leadership and admins. Account managers get 403 on the
+    # list and 404 on an endpoint (whether it exists is not theirs to know).
+    ("integration_list", None): row(LOGIN, 403, 403, 200, 200),
+    ("integration_detail", "a"): row(LOGIN, 404, 404, 200, 200),
+    ("integration_secret", "a"): row(LOGIN, 404, 404, 302, 302, method="POST"),
 }
 
 # The Django admin is its own world: staff only, checked once at its index.
@@ -135,6 +141,10 @@ def world():
                                    last_finding_period=period)
         Alert.objects.filter(pk=alert.pk).update(case=case)
         objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
+    # One endpoint, registered by leadership (listed under "a": the matrix needs a side for an object URL).
+    objects["a"]["endpoint"] = Endpoint.objects.create(
+        name="CRM", url="https://hooks.example.com/in", secret="s" * 20, events=["case.opened"], owner=users["leadership"]
+    )
     assert Checkup.objects.count() == 2 and timezone.now()
     return users, objects
 
@@ -157,6 +167,7 @@ def concrete_path(name, template, objects):
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
         "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
         "case_resolve": "case",
+        "integration_detail": "endpoint", "integration_secret": "endpoint",
     }[name]
     start = path.index("<int:")
     return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]

@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -31,6 +32,8 @@ from assessments.services.digest import digest_queue
 from assessments.services.nudges import checkup_nudge
 from assessments.services.outbox import outbox_send_due
 from assessments.tests.test_access_matrix import MATRIX, url_patterns
+from integrations.delivery import deliveries_send_due
+from integrations.models import Endpoint, EndpointMail
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +123,14 @@ def offences(text: str, where: str, addresses: re.Pattern, owner_at=lambda offse
 def demo(rubric_version):
     with time_machine.travel(TODAY, tick=False):
         demo_seed()
+        # A webhook and a Slack channel hear of the demo's cases; the log pages then show real
+        # deliveries (refused: a private address, no network needed).
+        lena = get_user_model().objects.get(username="lena")
+        for kind in ("webhook", "slack"):
+            Endpoint.objects.create(name=f"Demo {kind}", kind=kind, url="http://10.0.0.1/hook", secret="s" * 20,
+                                    events=["case.opened", "case.escalated", "case.resolved"], owner=lena)
         trends_scan(all_periods=True)
+        assert deliveries_send_due().retrying, "the demo's cases reached the endpoints' logs"
         mail.outbox = []
         yield
 
@@ -141,6 +151,7 @@ def objects_for(username: str) -> dict:
         "action_item": partner.action_items.first(),
         "alert": partner.alerts.order_by("-severity", "rule").first(),
         "case": partner.cases.order_by("-id").first(),
+        "endpoint": Endpoint.objects.order_by("id").first(),
     }
 
 
@@ -165,6 +176,8 @@ KIND = {
     "case_resolve": "case",
     "alert_acknowledge": "alert",
     "alert_snooze": "alert",
+    "integration_detail": "endpoint",
+    "integration_secret": "endpoint",
 }
 
 
@@ -303,6 +316,10 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
             reverse("invitations"),
             {"first_name": "Nia", "last_name": "Novak", "email": "nia@example.com", "role": "account_manager"},
         )
+        # An endpoint switched off after repeated failures tells its owner.
+        webhook = Endpoint.objects.get(kind="webhook")
+        Endpoint.objects.filter(pk=webhook.pk).update(enabled=False, consecutive_failures=10)
+        EndpointMail.objects.create(endpoint=webhook, recipient=webhook.owner, next_attempt_at=now)
         while outbox_send_due(now=now).messages:
             pass
 
@@ -313,6 +330,7 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         "digest": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<digest")],
         "nudge": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<checkup-nudge")],
         "account": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<account-mail")],
+        "endpoint": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<endpoint-mail")],
     }
     assert all(kinds.values()), f"every kind of e-mail was sent: {subjects}"
     assert len(kinds["reminder"]) == 5

@@ -21,6 +21,7 @@ from assessments.task_names import TaskName
 from assessments.tests.alerting import DECLINING, leader, manager, partner_with_history
 from assessments.tests.celery_harness import free_port, publishing_to
 from assessments.tests.factories import PartnerFactory
+from integrations import tasks as integration_tasks  # noqa: F401 (registers the webhook task, as the worker does)
 from partnerhealth.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,7 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_its_next_ti
         "assessments.tasks.scan_trends",
         "assessments.tasks.queue_weekly_digest",
         "assessments.tasks.wake_snoozed_cases",
+        "integrations.tasks.send_webhooks",
     }
 
 
