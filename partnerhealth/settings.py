@@ -197,6 +197,8 @@ CURRENCY = env_currency("CURRENCY", "EUR")
 # "Riskiest book" on the dashboard ranks only account managers who own at least this many active
 # partners: with one or two, the largest always carries most of the book (docs/DASHBOARD.md).
 RISKIEST_BOOK_MIN_PARTNERS = env_int("RISKIEST_BOOK_MIN_PARTNERS", 3, minimum=1)
+# A partner whose latest check-up is more than this many quarters old is shown as stale (docs/DASHBOARD.md).
+STALE_AFTER_QUARTERS = env_int("STALE_AFTER_QUARTERS", 2, minimum=0)
 
 # How old (seconds) the dashboard's cached figures may be while a newer version is rebuilt in the
 # background; 0 makes every view exact (a write is followed by a rebuild in the next request).

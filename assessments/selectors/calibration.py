@@ -1,0 +1,198 @@
+"""Reads for rater calibration (docs/CALIBRATION.md): leadership's raters page, each rater's
+leniency beside the rater spread, and the calibrated health of a partner-quarter.
+
+The estimate reads every rating answer of the partner-quarters that two raters or more
+scored (the snapshots' ``rater_count`` says which) in one query, and is kept in the
+dashboard's roll-up cache (``assessments.infra.rollups``) under the same fingerprint: it is
+rebuilt only after a snapshot changes, not on every page view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q
+
+from assessments.calibration import Calibration, Leniency, Rating, calibrated_answers, estimate
+from assessments.infra.rollups import rollup_read
+from assessments.models import Answer, Checkup, PartnerSnapshot
+from assessments.scoring import Band, Scale, score
+from assessments.selectors.dashboard.page import rollup_fingerprint
+from assessments.selectors.rubrics import rubric_items, scoring_model
+
+
+def _addresses(version_id: int) -> dict[int, str]:
+    return {item.id: item.address for item in rubric_items(version_id=version_id)}
+
+
+def co_rated_ratings() -> list[Rating]:
+    """Every submitted rating answer of a partner-quarter that two raters or more scored."""
+    shared = PartnerSnapshot.objects.filter(
+        partner_id=OuterRef("checkup__partner_id"), period_id=OuterRef("checkup__period_id"), rater_count__gte=2
+    )
+    rows = (
+        Answer.objects.filter(checkup__status=Checkup.Status.SUBMITTED, scale=Scale.RATING.value)
+        .filter(Exists(shared))
+        .values_list(
+            "checkup__rater_id",
+            "checkup__partner_id",
+            "checkup__period_id",
+            "checkup__rubric_version_id",
+            "item_id",
+            "value",
+        )
+    )
+    addresses: dict[int, dict[int, str]] = {}
+    found = []
+    for rater, partner, period, version, item, value in rows.iterator(chunk_size=5000):
+        if version not in addresses:
+            addresses[version] = _addresses(version)
+        found.append(Rating(rater, partner, period, addresses[version].get(item, str(item)), value))
+    return found
+
+
+def _build() -> Calibration:
+    return estimate(co_rated_ratings())
+
+
+def rater_calibration(*, fingerprint: tuple | None = None) -> Calibration:
+    """Every rater's leniency, from the roll-up cache (rebuilt after any snapshot changes)."""
+    return rollup_read(
+        name="calibration",
+        parts=(),
+        fingerprint=rollup_fingerprint() if fingerprint is None else fingerprint,
+        build=_build,
+    ).value
+
+
+@dataclass(frozen=True)
+class RaterRow:
+    user_id: int
+    name: str
+    checkups: int
+    leniency: Leniency
+
+
+def _name(username: str, first: str, last: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def raters_overview() -> dict:
+    """Everyone who submitted a check-up, most generous first, with the evidence behind each figure."""
+    calibration = rater_calibration()
+    users = (
+        get_user_model()
+        .objects.annotate(
+            submitted=Count("checkups", filter=Q(checkups__status=Checkup.Status.SUBMITTED)),
+        )
+        .filter(submitted__gt=0)
+        .values_list("id", "username", "first_name", "last_name", "submitted")
+    )
+    rows = [
+        RaterRow(user_id=pk, name=_name(username, first, last), checkups=n, leniency=calibration.of(pk))
+        for pk, username, first, last, n in users
+    ]
+    rows.sort(key=lambda r: (-r.leniency.value, -r.leniency.shared, r.name))
+    return {
+        "rows": rows,
+        "spread": calibration.spread,
+        "prior_quarters": calibration.prior_quarters,
+        "co_rated": sum(1 for r in rows if r.leniency.shared),
+    }
+
+
+def leniencies_for(raters: list[Hashable]) -> dict[Hashable, Leniency]:
+    calibration = rater_calibration()
+    return {rater: calibration.of(rater) for rater in raters}
+
+
+@dataclass(frozen=True)
+class CalibratedHealth:
+    period_code: str
+    as_scored: float
+    as_scored_band: str
+    health: float
+    band: str
+    # (rater's name, their leniency) for each rater of the quarter.
+    raters: list[tuple[str, Leniency]]
+
+    @property
+    def change(self) -> float:
+        return self.health - self.as_scored
+
+    @property
+    def adjusted(self) -> bool:
+        return any(leniency.shared for _, leniency in self.raters)
+
+
+def calibrated_health(*, snapshot: PartnerSnapshot, calibration: Calibration | None = None) -> CalibratedHealth | None:
+    """The snapshot's quarter scored again by the same engine, each rater's leniency taken off.
+
+    None when the quarter's answers cannot be read back (none submitted any more).
+    """
+    rows = (
+        Answer.objects.filter(
+            checkup__partner_id=snapshot.partner_id,
+            checkup__period_id=snapshot.period_id,
+            checkup__status=Checkup.Status.SUBMITTED,
+            checkup__rubric_version_id=snapshot.rubric_version_id,
+        )
+        .order_by("checkup__submitted_at", "checkup_id")
+        .values_list(
+            "checkup__rater_id",
+            "checkup__rater__username",
+            "checkup__rater__first_name",
+            "checkup__rater__last_name",
+            "item_id",
+            "value",
+        )
+    )
+    addresses = _addresses(snapshot.rubric_version_id)
+    answers: dict[int, dict[str, float]] = {}
+    names: dict[int, str] = {}
+    for rater, username, first, last, item, value in rows:
+        names.setdefault(rater, _name(username, first, last))
+        answers.setdefault(rater, {})[addresses[item]] = value
+    if not answers:
+        return None
+    model = scoring_model(version_id=snapshot.rubric_version_id)
+    calibration = calibration or rater_calibration()
+    leniencies = {rater: calibration.of(rater) for rater in answers}
+    try:
+        result = score(model, [calibrated_answers(model, answers[r], leniencies[r].value) for r in answers])
+    except ValueError:
+        # Answers that no longer score on their own (an item left unanswered): no calibrated figure.
+        return None
+    return CalibratedHealth(
+        period_code=snapshot.period.code,
+        as_scored=snapshot.health,
+        as_scored_band=snapshot.band,
+        health=result.health,
+        band=Band(result.band).value,
+        raters=[(names[r], leniencies[r]) for r in answers],
+    )
+
+
+def partner_calibration(
+    *, latest: PartnerSnapshot | None, spread_rater_ids: list[int], spread_raters: list[str]
+) -> dict | None:
+    """Leadership's part of the partner page: the calibrated health of the latest quarter and
+    each rater's leniency beside their answers in the rater spread. None with nothing scored."""
+    if latest is None:
+        return None
+    calibration = rater_calibration()
+    columns = []
+    for rater, name in zip(spread_rater_ids, spread_raters, strict=True):
+        leniency = calibration.of(rater)
+        columns.append(
+            {
+                "name": name,
+                "value": leniency.value,
+                "phrase": leniency.phrase,
+                "shared": leniency.shared,
+                "margin": leniency.margin,
+            }
+        )
+    return {"health": calibrated_health(snapshot=latest, calibration=calibration), "spread_columns": columns}
