@@ -105,3 +105,22 @@ def test_two_quarters_old_is_not_yet_stale_and_the_setting_moves_the_line(people
     assert "Stale" not in page(people["ana"], partner)
     settings.STALE_AFTER_QUARTERS = 1
     assert "Stale — last check-up 2026-Q2" in text(page(people["ana"], partner))
+
+
+def test_the_demo_has_a_generous_rater_a_harsh_one_and_two_stale_partners(rubric_version):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from assessments.selectors.calibration import raters_overview
+    from assessments.selectors.dashboard.tiles import _stale
+
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+
+    rows = {row.name: row.leniency for row in raters_overview()["rows"]}
+    assert rows["Ben Okafor"].value > 0.3 and rows["Ben Okafor"].low > 0
+    assert rows["Chloe Dubois"].value < -0.3 and rows["Chloe Dubois"].high < 0
+    assert abs(rows["Ana Alvarez"].value) < 0.1
+    assert min(leniency.shared for leniency in rows.values()) >= 24
+    assert _stale(today=timezone.localdate()).partners == 2
