@@ -109,21 +109,31 @@ class Calibration:
         found = self.leniencies.get(rater)
         if found is not None:
             return found
-        return _shrunk(rater, [], 0, self.spread, self.prior_quarters)
+        return _shrunk(rater, RaterQuarters(), self.spread, self.prior_quarters)
 
     def ranked(self) -> list[Leniency]:
         """Most generous first; ties by how much evidence, then by rater."""
         return sorted(self.leniencies.values(), key=lambda x: (-x.value, -x.shared, str(x.rater)))
 
 
-def _shrunk(rater: Hashable, quarters: list[float], items: int, spread: float | None, k: float) -> Leniency:
-    n = len(quarters)
-    raw = sum(quarters) / n if n else None
+@dataclass(frozen=True)
+class RaterQuarters:
+    """What the estimate needs of one rater: their per-quarter differences' count, sum and sum of squares."""
+
+    shared: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+    items: int = 0
+
+
+def _shrunk(rater: Hashable, stats: RaterQuarters, spread: float | None, k: float) -> Leniency:
+    n = stats.shared
+    raw = stats.total / n if n else None
     weight = n / (n + k) if n + k > 0 else 0.0
     return Leniency(
         rater=rater,
         shared=n,
-        items=items,
+        items=stats.items,
         raw=raw,
         weight=weight,
         value=weight * raw if raw is not None else 0.0,
@@ -131,20 +141,15 @@ def _shrunk(rater: Hashable, quarters: list[float], items: int, spread: float | 
     )
 
 
-def estimate(ratings: Iterable[Rating], *, prior_quarters: float = PRIOR_QUARTERS) -> Calibration:
-    """Every rater's leniency from the rating answers given (those without a co-rater add nothing).
-
-    A rater who answered but never shared a partner-quarter is listed with ``shared == 0``.
-    """
-    if prior_quarters < 0:
-        raise ValueError("prior_quarters must not be negative")
+def quarter_statistics(ratings: Iterable[Rating]) -> dict[Hashable, RaterQuarters]:
+    """Steps 1 and 2 of docs/CALIBRATION.md: each rater's differences from co-raters, averaged per
+    shared partner-quarter, summed up. A rater with nothing shared gets zeros."""
     groups: dict[tuple, dict[Hashable, float]] = defaultdict(dict)
     raters: set[Hashable] = set()
     for rating in ratings:
         groups[(rating.partner, rating.period, rating.item)][rating.rater] = rating.value
         raters.add(rating.rater)
 
-    # Each rater's differences, by shared partner-quarter.
     differences: dict[Hashable, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
     for (partner, period, _item), answers in groups.items():
         if len(answers) < 2:
@@ -154,29 +159,44 @@ def estimate(ratings: Iterable[Rating], *, prior_quarters: float = PRIOR_QUARTER
             others = (total - value) / (len(answers) - 1)
             differences[rater][(partner, period)].append(value - others)
 
-    per_quarter = {
-        rater: [sum(values) / len(values) for values in by_quarter.values()]
-        for rater, by_quarter in differences.items()
-    }
-    squares, freedom = 0.0, 0
-    for quarters in per_quarter.values():
-        if len(quarters) >= 2:
-            mean = sum(quarters) / len(quarters)
-            squares += sum((q - mean) ** 2 for q in quarters)
-            freedom += len(quarters) - 1
-    spread = math.sqrt(squares / freedom) if freedom else None
-
-    leniencies = {
-        rater: _shrunk(
-            rater,
-            per_quarter.get(rater, []),
-            sum(len(v) for v in differences.get(rater, {}).values()),
-            spread,
-            prior_quarters,
+    stats = {}
+    for rater in raters:
+        quarters = [sum(values) / len(values) for values in differences.get(rater, {}).values()]
+        stats[rater] = RaterQuarters(
+            shared=len(quarters),
+            total=sum(quarters),
+            squares=sum(q * q for q in quarters),
+            items=sum(len(values) for values in differences.get(rater, {}).values()),
         )
-        for rater in raters
-    }
+    return stats
+
+
+def from_quarters(
+    stats: Mapping[Hashable, RaterQuarters], *, prior_quarters: float = PRIOR_QUARTERS
+) -> Calibration:
+    """Steps 3 and 4: shrinkage and uncertainty, from each rater's per-quarter statistics."""
+    if prior_quarters < 0:
+        raise ValueError("prior_quarters must not be negative")
+    squares, freedom = 0.0, 0
+    for rater_stats in stats.values():
+        n = rater_stats.shared
+        if n >= 2:
+            # The squared deviations from the rater's own mean: sum of squares less n * mean squared.
+            squares += max(0.0, rater_stats.squares - rater_stats.total**2 / n)
+            freedom += n - 1
+    spread = math.sqrt(squares / freedom) if freedom else None
+    leniencies = {rater: _shrunk(rater, s, spread, prior_quarters) for rater, s in stats.items()}
     return Calibration(leniencies=leniencies, spread=spread, prior_quarters=prior_quarters)
+
+
+def estimate(ratings: Iterable[Rating], *, prior_quarters: float = PRIOR_QUARTERS) -> Calibration:
+    """Every rater's leniency from the rating answers given (those without a co-rater add nothing).
+
+    A rater who answered but never shared a partner-quarter is listed with ``shared == 0``.
+    """
+    if prior_quarters < 0:
+        raise ValueError("prior_quarters must not be negative")
+    return from_quarters(quarter_statistics(ratings), prior_quarters=prior_quarters)
 
 
 def calibrated_answers(model: ScoringModel, answers: Mapping[str, float], leniency: float) -> dict[str, float]:

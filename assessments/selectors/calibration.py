@@ -13,9 +13,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
-from assessments.calibration import Calibration, Leniency, Rating, calibrated_answers, estimate
+from assessments.calibration import Calibration, Leniency, RaterQuarters, Rating, calibrated_answers, from_quarters
 from assessments.infra.rollups import rollup_read
 from assessments.models import Answer, Checkup, PartnerSnapshot
 from assessments.scoring import Band, Scale, score
@@ -28,7 +29,10 @@ def _addresses(version_id: int) -> dict[int, str]:
 
 
 def co_rated_ratings() -> list[Rating]:
-    """Every submitted rating answer of a partner-quarter that two raters or more scored."""
+    """Every submitted rating answer of a partner-quarter that two raters or more scored, one by one.
+
+    The straightforward read, for the pure ``estimate``: the tests check that the aggregate the
+    database computes (``quarter_statistics``) gives the same figures. Pages use the aggregate."""
     shared = PartnerSnapshot.objects.filter(
         partner_id=OuterRef("checkup__partner_id"), period_id=OuterRef("checkup__period_id"), rater_count__gte=2
     )
@@ -53,8 +57,55 @@ def co_rated_ratings() -> list[Rating]:
     return found
 
 
+# Steps 1 and 2 of docs/CALIBRATION.md in the database, one row per rater: how many shared
+# partner-quarters, the sum and the sum of squares of their per-quarter mean differences, and the
+# items compared. Items are matched by address (rubric key and item key) across rubric versions.
+# At 10,000 partners with three raters each this returns three rows instead of millions of answers.
+QUARTER_STATISTICS_SQL = """
+WITH answers AS (
+    SELECT a.rater_id, a.partner_id, a.period_id, r.key || '.' || i.key AS address, x.value
+    FROM assessments_answer x
+    JOIN assessments_assessment a ON a.id = x.assessment_id
+    JOIN assessments_partnersnapshot s
+      ON s.partner_id = a.partner_id AND s.period_id = a.period_id AND s.rater_count >= 2
+    JOIN assessments_rubricitem i ON i.id = x.item_id
+    JOIN assessments_rubric r ON r.id = i.rubric_id
+    WHERE a.status = %s AND x.scale = %s
+),
+items AS (
+    SELECT rater_id, partner_id, period_id, value,
+           SUM(value) OVER (PARTITION BY partner_id, period_id, address) AS total,
+           COUNT(*) OVER (PARTITION BY partner_id, period_id, address) AS raters
+    FROM answers
+),
+quarters AS (
+    SELECT rater_id,
+           AVG(CAST(value AS DOUBLE PRECISION)
+               - CAST(total - value AS DOUBLE PRECISION) / (raters - 1)) AS difference,
+           COUNT(*) AS compared
+    FROM items
+    WHERE raters >= 2
+    GROUP BY rater_id, partner_id, period_id
+)
+SELECT rater_id, COUNT(*), SUM(difference), SUM(difference * difference), SUM(compared)
+FROM quarters
+GROUP BY rater_id
+"""
+
+
+def quarter_statistics() -> dict[int, RaterQuarters]:
+    """Every co-rated rater's per-quarter statistics, aggregated by the database."""
+    with connection.cursor() as cursor:
+        cursor.execute(QUARTER_STATISTICS_SQL, [Checkup.Status.SUBMITTED.value, Scale.RATING.value])
+        rows = cursor.fetchall()
+    return {
+        rater: RaterQuarters(shared=n, total=float(total), squares=float(squares), items=int(items))
+        for rater, n, total, squares, items in rows
+    }
+
+
 def _build() -> Calibration:
-    return estimate(co_rated_ratings())
+    return from_quarters(quarter_statistics())
 
 
 def rater_calibration(*, fingerprint: tuple | None = None) -> Calibration:

@@ -55,6 +55,35 @@ def test_leadership_reads_each_raters_leniency_with_its_evidence_and_uncertainty
     assert "varies by 0.71 points" in shown
 
 
+def the_same(left, right) -> bool:
+    keys = set(left.leniencies) | set(right.leniencies)
+    return (left.spread == pytest.approx(right.spread)) and all(
+        (left.of(k).shared, left.of(k).items) == (right.of(k).shared, right.of(k).items)
+        and left.of(k).value == pytest.approx(right.of(k).value, abs=1e-9)
+        and left.of(k).standard_error == pytest.approx(right.of(k).standard_error, abs=1e-9)
+        for k in keys
+    )
+
+
+def test_the_database_aggregate_gives_the_pure_estimators_figures(people, co_rated, items):
+    from assessments.calibration import estimate, from_quarters
+    from assessments.selectors.calibration import co_rated_ratings, quarter_statistics
+
+    # A third rater on one partner, so that means of two others are compared too.
+    lena = people["lena"]
+    score_quarter(items, co_rated["first"], "2026-Q3", {people["ana"]: {"rating": 3}, lena: {"rating": 5}})
+    score_quarter(
+        items,
+        co_rated["second"],
+        "2026-Q3",
+        {people["ana"]: {"rating": 2}, people["ben"]: {"characteristics__trust": 1}, lena: {"rating": 5}},
+    )
+    by_database = from_quarters(quarter_statistics())
+    by_python = estimate(co_rated_ratings())
+    assert by_database.of(people["ana"].pk).shared == 4
+    assert the_same(by_database, by_python)
+
+
 def test_an_account_manager_may_not_open_the_raters_page(people, co_rated):
     assert client_for(people["ana"]).get(reverse("raters")).status_code == 403
 
@@ -124,3 +153,8 @@ def test_the_demo_has_a_generous_rater_a_harsh_one_and_two_stale_partners(rubric
     assert abs(rows["Ana Alvarez"].value) < 0.1
     assert min(leniency.shared for leniency in rows.values()) >= 24
     assert _stale(today=timezone.localdate()).partners == 2
+
+    from assessments.calibration import estimate, from_quarters
+    from assessments.selectors.calibration import co_rated_ratings, quarter_statistics
+
+    assert the_same(from_quarters(quarter_statistics()), estimate(co_rated_ratings()))
