@@ -1,10 +1,12 @@
 """Reads for rater calibration (docs/CALIBRATION.md): leadership's raters page, each rater's
 leniency beside the rater spread, and the calibrated health of a partner-quarter.
 
-The estimate reads every rating answer of the partner-quarters that two raters or more
+The estimate aggregates every rating answer of the partner-quarters that two raters or more
 scored (the snapshots' ``rater_count`` says which) in one query, and is kept in the
-dashboard's roll-up cache (``assessments.infra.rollups``) under the same fingerprint: it is
-rebuilt only after a snapshot changes, not on every page view.
+dashboard's roll-up cache (``assessments.infra.rollups``) under the same fingerprint. That
+query takes seconds at 10,000 partners, so a changed estimate may be served for up to
+``CALIBRATION_MAX_STALENESS_SECONDS`` while it is rebuilt in the background, at most once
+every ``REFRESH_AFTER_SECONDS``; never on every page view.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
 from assessments.calibration import Calibration, Leniency, RaterQuarters, Rating, calibrated_answers, from_quarters
-from assessments.infra.rollups import rollup_read
+from assessments.infra.rollups import ROLLUP_TTL_SECONDS, rollup_read
 from assessments.models import Answer, Checkup, PartnerSnapshot
 from assessments.scoring import Band, Scale, score
 from assessments.selectors.dashboard.page import rollup_fingerprint
 from assessments.selectors.rubrics import rubric_items, scoring_model
+
+REFRESH_AFTER_SECONDS = 300
 
 
 def _addresses(version_id: int) -> dict[int, str]:
@@ -110,11 +115,17 @@ def _build() -> Calibration:
 
 def rater_calibration(*, fingerprint: tuple | None = None) -> Calibration:
     """Every rater's leniency, from the roll-up cache (rebuilt after any snapshot changes)."""
+    bound = settings.CALIBRATION_MAX_STALENESS_SECONDS
     return rollup_read(
         name="calibration",
         parts=(),
         fingerprint=rollup_fingerprint() if fingerprint is None else fingerprint,
         build=_build,
+        max_staleness=bound,
+        # One rebuild at most every REFRESH_AFTER_SECONDS while check-ups come in: it reads every
+        # co-rated answer (seconds at 10,000 partners), for a figure that moves slowly.
+        refresh_after=min(REFRESH_AFTER_SECONDS, bound),
+        ttl=max(ROLLUP_TTL_SECONDS, 2 * bound),
     ).value
 
 
