@@ -171,9 +171,7 @@ def quarter_statistics(ratings: Iterable[Rating]) -> dict[Hashable, RaterQuarter
     return stats
 
 
-def from_quarters(
-    stats: Mapping[Hashable, RaterQuarters], *, prior_quarters: float = PRIOR_QUARTERS
-) -> Calibration:
+def from_quarters(stats: Mapping[Hashable, RaterQuarters], *, prior_quarters: float = PRIOR_QUARTERS) -> Calibration:
     """Steps 3 and 4: shrinkage and uncertainty, from each rater's per-quarter statistics."""
     if prior_quarters < 0:
         raise ValueError("prior_quarters must not be negative")

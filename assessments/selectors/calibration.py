@@ -11,7 +11,6 @@ every ``REFRESH_AFTER_SECONDS``; never on every page view.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -163,11 +162,6 @@ def raters_overview() -> dict:
         "prior_quarters": calibration.prior_quarters,
         "co_rated": sum(1 for r in rows if r.leniency.shared),
     }
-
-
-def leniencies_for(raters: list[Hashable]) -> dict[Hashable, Leniency]:
-    calibration = rater_calibration()
-    return {rater: calibration.of(rater) for rater in raters}
 
 
 @dataclass(frozen=True)
