@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessments.calibration import Rating, calibrated_answers, estimate
 from assessments.scoring import ItemSpec, RubricSpec, Scale, ScoringModel, score
@@ -120,3 +122,43 @@ def test_calibrated_answers_stay_within_the_scale_and_leave_symptoms_alone():
         "symptoms.chasing_rainbows": 2,
     }
     assert calibrated_answers(model, {"characteristics.trust": 1}, 0.7) == {"characteristics.trust": 1}
+
+
+# --- properties --------------------------------------------------------------------------
+
+quarters = st.lists(
+    st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)), min_size=0, max_size=12
+)
+
+
+def pair_ratings(rows) -> list[Rating]:
+    found = []
+    for q, (ann_trust, ann_honesty, ben_trust, ben_honesty) in enumerate(rows):
+        found += ratings("Ann", f"P{q}", "2026-Q1", ann_trust, ann_honesty)
+        found += ratings("Ben", f"P{q}", "2026-Q1", ben_trust, ben_honesty)
+    return found
+
+
+@settings(max_examples=200, deadline=None)
+@given(quarters)
+def test_two_raters_lean_by_the_same_amount_in_opposite_directions_and_shrinkage_never_overshoots(rows):
+    calibration = estimate(pair_ratings(rows))
+    ann, ben = calibration.of("Ann"), calibration.of("Ben")
+    assert ann.shared == ben.shared == len(rows)
+    assert ann.value == pytest.approx(-ben.value, abs=1e-12)
+    for leniency in (ann, ben):
+        assert abs(leniency.value) <= abs(leniency.raw or 0) + 1e-12
+        assert -4 <= leniency.value <= 4
+        if leniency.standard_error is not None:
+            assert leniency.low <= leniency.value <= leniency.high
+
+
+@settings(max_examples=200, deadline=None)
+@given(quarters, st.integers(1, 3))
+def test_answering_higher_on_a_shared_quarter_never_lowers_a_raters_leniency(rows, step):
+    if not rows:
+        return
+    before = estimate(pair_ratings(rows)).of("Ann").value
+    first = rows[0]
+    raised = [(min(5, first[0] + step), first[1], first[2], first[3]), *rows[1:]]
+    assert estimate(pair_ratings(raised)).of("Ann").value >= before - 1e-12
