@@ -203,10 +203,15 @@ CURRENCY = env_currency("CURRENCY", "EUR")
 # "Riskiest book" on the dashboard ranks only account managers who own at least this many active
 # partners: with one or two, the largest always carries most of the book (docs/DASHBOARD.md).
 RISKIEST_BOOK_MIN_PARTNERS = env_int("RISKIEST_BOOK_MIN_PARTNERS", 3, minimum=1)
+# A partner whose latest check-up is more than this many quarters old is shown as stale (docs/DASHBOARD.md).
+STALE_AFTER_QUARTERS = env_int("STALE_AFTER_QUARTERS", 2, minimum=0)
 
 # How old (seconds) the dashboard's cached figures may be while a newer version is rebuilt in the
 # background; 0 makes every view exact (a write is followed by a rebuild in the next request).
 ROLLUP_MAX_STALENESS_SECONDS = env_int("ROLLUP_MAX_STALENESS_SECONDS", 30, minimum=0)
+# How old (seconds) the raters' leniencies may be while newer ones are rebuilt in the background
+# (docs/CALIBRATION.md, "Caching"); 0 rebuilds them in the request after every write.
+CALIBRATION_MAX_STALENESS_SECONDS = env_int("CALIBRATION_MAX_STALENESS_SECONDS", 3600, minimum=0)
 
 # Days after a quarter ends before its check-up is overdue.
 CHECKUP_GRACE_DAYS = env_int("CHECKUP_GRACE_DAYS", 14, minimum=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from assessments.models import Partner
-from assessments.selectors.partner_list import UNSCORED, PartnerListFilters, PartnerSort
+from assessments.selectors.partner_list import STALE, UNSCORED, PartnerListFilters, PartnerSort
 from assessments.vocabulary import BAND_LABELS, Band
 
 
@@ -18,7 +18,12 @@ class PartnerFilterForm(forms.Form):
     band = forms.ChoiceField(
         required=False,
         label="Band",
-        choices=[("", "Any band"), *((band.value, BAND_LABELS[band]) for band in Band), (UNSCORED, "Not scored")],
+        choices=[
+            ("", "Any band"),
+            *((band.value, BAND_LABELS[band]) for band in Band),
+            (UNSCORED, "Not scored"),
+            (STALE, "Stale"),
+        ],
     )
     owner = forms.TypedChoiceField(required=False, label="Owner", coerce=int, empty_value=None)
     sort = forms.ChoiceField(required=False, label="Sort", choices=PartnerSort.CHOICES, initial=PartnerSort.NAME)
@@ -31,7 +36,9 @@ class PartnerFilterForm(forms.Form):
         else:
             self.fields["owner"].choices = [("", "Anyone"), *owners]
         for field in self.fields.values():
-            css = "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            )
             field.widget.attrs["class"] = css
         self.fields["q"].widget.attrs["placeholder"] = "Part of a name"
 

@@ -99,33 +99,48 @@ def _slot(name: str, parts: tuple) -> str:
     return f"portfolio-rollup:{name}:{_digest(parts)}"
 
 
-def rollup_read[T](*, name: str, parts: tuple, fingerprint: tuple, build: Callable[[], T]) -> Rollup[T]:
+def rollup_read[T](
+    *,
+    name: str,
+    parts: tuple,
+    fingerprint: tuple,
+    build: Callable[[], T],
+    max_staleness: int | None = None,
+    refresh_after: int = 0,
+    ttl: int = ROLLUP_TTL_SECONDS,
+) -> Rollup[T]:
     """The roll-up ``name`` for ``parts``: cached if current, stale within the bound, else built now.
 
     The version (generation and fingerprint) is read before building, so a
     build that overlaps a write is stored as the old version and never passes
     for current after the write.
+
+    ``max_staleness`` (default ``ROLLUP_MAX_STALENESS_SECONDS``), ``refresh_after`` (a stale entry
+    younger than this is served without starting a rebuild) and ``ttl`` suit a roll-up that is
+    slow to build and slow to change, such as the raters' leniencies (selectors/calibration.py).
     """
     slot = _slot(name, parts)
     version = _digest((name, parts, fingerprint, rollup_generation()))
     entry = cache.get(slot)
     if entry is not None and entry.version == version:
         return Rollup(entry.value, entry.version, entry.built_at, fresh=True)
-    bound = settings.ROLLUP_MAX_STALENESS_SECONDS
-    if entry is not None and bound > 0 and time.time() - entry.built_at <= bound:
-        _refresh_in_background(slot, version, build)
+    bound = settings.ROLLUP_MAX_STALENESS_SECONDS if max_staleness is None else max_staleness
+    age = time.time() - entry.built_at if entry is not None else None
+    if age is not None and bound > 0 and age <= bound:
+        if age >= refresh_after:
+            _refresh_in_background(slot, version, build, ttl)
         return Rollup(entry.value, entry.version, entry.built_at, fresh=False)
-    entry = _build(slot, version, build)
+    entry = _build(slot, version, build, ttl)
     return Rollup(entry.value, entry.version, entry.built_at, fresh=True)
 
 
-def _build(slot: str, version: str, build: Callable[[], Any]) -> _Entry:
+def _build(slot: str, version: str, build: Callable[[], Any], ttl: int = ROLLUP_TTL_SECONDS) -> _Entry:
     started = time.time()
     entry = _Entry(value=build(), version=version, built_at=started)
     current = cache.get(slot)
     # A slower build of older data never replaces a newer one.
     if current is None or current.built_at <= entry.built_at:
-        cache.set(slot, entry, ROLLUP_TTL_SECONDS)
+        cache.set(slot, entry, ttl)
     return entry
 
 
@@ -136,7 +151,7 @@ _executor_lock = threading.Lock()
 _pending: set[Future] = set()
 
 
-def _refresh_in_background(slot: str, version: str, build: Callable[[], Any]) -> None:
+def _refresh_in_background(slot: str, version: str, build: Callable[[], Any], ttl: int = ROLLUP_TTL_SECONDS) -> None:
     """Rebuild ``slot`` on this process's one refresh thread, unless a rebuild is already running."""
     global _executor
     lock = f"{slot}:refreshing"
@@ -145,14 +160,14 @@ def _refresh_in_background(slot: str, version: str, build: Callable[[], Any]) ->
     with _executor_lock:
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-refresh")
-        future = _executor.submit(_refresh, slot, version, build, lock)
+        future = _executor.submit(_refresh, slot, version, build, lock, ttl)
         _pending.add(future)
     future.add_done_callback(_pending.discard)
 
 
-def _refresh(slot: str, version: str, build: Callable[[], Any], lock: str) -> None:
+def _refresh(slot: str, version: str, build: Callable[[], Any], lock: str, ttl: int = ROLLUP_TTL_SECONDS) -> None:
     try:
-        _build(slot, version, build)
+        _build(slot, version, build, ttl)
     except Exception:
         # The stale value keeps being served until the bound; then a request rebuilds it (and fails loudly).
         logger.exception("rebuilding the roll-up %s failed", slot)

@@ -10,9 +10,11 @@ queries, and about the same time, at 50 partners and at 10,000 (bench/partners.p
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Exists,
@@ -27,14 +29,18 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from assessments.display import band_label
 from assessments.models import Partner, PartnerSnapshot, Period
+from assessments.periods import Quarter
 from assessments.selectors.access import partners_visible_to
 from assessments.selectors.dashboard.heatmap import heatmap_owner_choices
+from assessments.staleness import fresh_from, stale_label
 
 PAGE_SIZE = 50
 UNSCORED = "none"  # the band filter's value for partners never scored
+STALE = "stale"  # ... and for partners whose latest check-up is too old (docs/DASHBOARD.md, "Stale scores")
 
 
 class PartnerSort:
@@ -71,8 +77,17 @@ class PartnerListFilters:
 
 KIND_LABELS = dict(Partner.Kind.choices)
 SEGMENT_LABELS = dict(Partner.Segment.choices)
-ROW_FIELDS = ("pk", "name", "kind", "segment", "annual_revenue", "latest_health", "latest_band", "latest_delta",
-              "latest_period_id")
+ROW_FIELDS = (
+    "pk",
+    "name",
+    "kind",
+    "segment",
+    "annual_revenue",
+    "latest_health",
+    "latest_band",
+    "latest_delta",
+    "latest_period_id",
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class PartnerRow:
     change: float | None
     period_code: str | None
     owners: tuple[str, ...] = ()
+    # Set when the latest check-up is too old to stand for today: "Stale — last check-up 2026-Q1".
+    stale_label: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -142,6 +159,12 @@ def _narrowed(*, user, filters: PartnerListFilters) -> QuerySet[Partner]:
     return partners
 
 
+def stale_period_ids(periods: dict[int, str], *, today: dt.date | None = None) -> set[int]:
+    """The scored quarters too old to stand for today: a partner last scored in one of them is stale."""
+    oldest = fresh_from(current=Quarter.containing(today or timezone.localdate()), after=settings.STALE_AFTER_QUARTERS)
+    return {pk for pk, code in periods.items() if Quarter.parse(code) < oldest}
+
+
 def partner_list(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:
     """Active partners the user may see, filtered and sorted, each annotated with ``latest_health``,
     ``latest_band``, ``latest_delta`` and ``latest_period_id`` (all None when never scored).
@@ -171,6 +194,8 @@ def partner_list(*, user, filters: PartnerListFilters, periods: dict[int, str]) 
         )
     if filters.band == UNSCORED:
         partners = partners.filter(latest_band__isnull=True)
+    elif filters.band == STALE:
+        partners = partners.filter(latest_period_id__in=stale_period_ids(periods))
     elif filters.band:
         partners = partners.filter(latest_band=filters.band)
     return partners.order_by(*_ordering(filters.sort))
@@ -200,10 +225,20 @@ def partner_list_page(*, user, filters: PartnerListFilters, page: str | int | No
     found = paginator.get_page(page)
     values = list(found.object_list.values_list(*ROW_FIELDS))
     owners = _owner_names([pk for pk, *_ in values])
+    stale = stale_period_ids(periods)
     rows = [
         PartnerRow(
-            pk=pk, name=name, kind=kind, segment=segment, revenue=revenue, health=health, band=band, change=change,
-            period_code=periods.get(period_id), owners=tuple(owners.get(pk, ())),
+            pk=pk,
+            name=name,
+            kind=kind,
+            segment=segment,
+            revenue=revenue,
+            health=health,
+            band=band,
+            change=change,
+            period_code=periods.get(period_id),
+            owners=tuple(owners.get(pk, ())),
+            stale_label=stale_label(periods[period_id]) if period_id in stale else "",
         )
         for pk, name, kind, segment, revenue, health, band, change, period_id in values
     ]

@@ -20,14 +20,20 @@ from assessments.display import SCALE_LABELS, band_label, value_label
 from assessments.models import Answer, Checkup, Engagement, Partner, PartnerSnapshot, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Scale, health_effects, movements
-from assessments.selectors.access import checkups_editable_by, partner_editable_by, partners_visible_to
+from assessments.selectors.access import (
+    checkups_editable_by,
+    is_leadership,
+    partner_editable_by,
+    partners_visible_to,
+)
 from assessments.selectors.actions import partner_action_plan
 from assessments.selectors.alerts import alerts_for_partner
+from assessments.selectors.calibration import partner_calibration
 from assessments.selectors.cases import case_for_partner, on_watch
 from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
-from assessments.selectors.snapshots import snapshot_score
+from assessments.selectors.snapshots import snapshot_score, staleness
 
 # Items whose raters sit this many points apart (population standard deviation
 # on the 0-100 scale) are listed under "rater spread": two raters one step
@@ -80,6 +86,7 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     symptoms = _symptom_timeline(items, quarters, window)
     partner_alerts = alerts_for_partner(user=user, partner_id=partner.id)
     partner_case = case_for_partner(user=user, partner_id=partner.id)
+    spread = _rater_spread(scored, items)
     return {
         "partner": partner,
         "can_edit": can_edit,
@@ -101,7 +108,15 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "comparison": _comparison(items, latest, previous),
         "radar": _radar(items, latest, previous),
         "symptoms": symptoms,
-        "spread": _rater_spread(scored, items),
+        "spread": spread,
+        # Stale: the latest check-up is too old to stand for the partner's health now (docs/DASHBOARD.md).
+        "stale": staleness(latest=latest.period.value if latest else None, quarter=quarter),
+        # Leadership only: leniencies and the calibrated health (docs/CALIBRATION.md).
+        "calibration": (
+            partner_calibration(latest=latest, spread_rater_ids=spread["rater_ids"], spread_raters=spread["raters"])
+            if is_leadership(user)
+            else None
+        ),
         "partner_alerts": partner_alerts,
         "partner_case": partner_case,
         "on_watch": on_watch(partner_alerts, latest_period=latest.period.code if latest else None),
@@ -307,7 +322,7 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
     The snapshot says which items are spread wide; the raters' own values are
     one query on the answers of that partner and quarter.
     """
-    empty = {"snapshot": None, "latest": None, "raters": [], "rows": [], "threshold": SPREAD_THRESHOLD}
+    empty = {"snapshot": None, "latest": None, "raters": [], "rater_ids": [], "rows": [], "threshold": SPREAD_THRESHOLD}
     if not scored:
         return empty
     latest = scored[-1]
@@ -330,6 +345,7 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
         .order_by("checkup__submitted_at", "checkup_id", "item_id")
         .values_list(
             "checkup_id",
+            "checkup__rater_id",
             "checkup__rater__username",
             "checkup__rater__first_name",
             "checkup__rater__last_name",
@@ -341,9 +357,11 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
     # Item addresses come from each version's cached items, not from two more joins.
     addresses: dict[int, dict[int, str]] = {}
     raters: dict[int, str] = {}
+    rater_ids: dict[int, int] = {}
     values: dict[tuple[int, str], int] = {}
-    for checkup_id, username, first, last, version_id, item_id, value in answers:
+    for checkup_id, rater_id, username, first, last, version_id, item_id, value in answers:
         raters.setdefault(checkup_id, _rater_name(username, first, last))
+        rater_ids.setdefault(checkup_id, rater_id)
         if version_id not in addresses:
             addresses[version_id] = {item.id: item.address for item in rubric_items(version_id=version_id)}
         values[(checkup_id, addresses[version_id][item_id])] = value
@@ -365,6 +383,7 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
         "snapshot": chosen,
         "latest": latest,
         "raters": list(raters.values()),
+        "rater_ids": list(rater_ids.values()),
         "rows": rows,
         "threshold": SPREAD_THRESHOLD,
     }

@@ -76,7 +76,16 @@ PATTERNS = [
     ("rainbows_denied", 1),
     ("withholding", 1),
     ("payment_dispute", 1),
+    # Stale scores (docs/DASHBOARD.md): nobody has scored these for more than STALE_AFTER_QUARTERS quarters.
+    ("stale", 2),
+    # Rater calibration (docs/CALIBRATION.md): all three account managers score these, Ben
+    # generously and Chloe harshly, so the raters page has leniencies to show.
+    ("co_rated", 3),
 ]
+# The last quarter (index into the history, 0 = oldest) each stale partner was scored in, in plan order.
+STALE_LAST_SCORED = (HISTORY_QUARTERS - 4, HISTORY_QUARTERS - 3)
+# Rating steps each rater adds to their answers on the co-rated partners.
+RATER_BIAS = {"ben": 0.7, "chloe": -0.7}
 
 # Last quarter's answers of the cross-check partners: what the evidence will contradict.
 EVIDENCE_ANSWERS = {
@@ -117,6 +126,8 @@ def demo_plan() -> list[DemoPartner]:
         if (segment == Partner.Segment.STRATEGIC and index % 2 == 0) or pattern == "payment_dispute":
             # Two raters; the payment dispute needs them to disagree.
             owners += (DEMO_USERS[(index + 1) % 3][0],)
+        if pattern == "co_rated":
+            owners = ("ana", "ben", "chloe")
         revenue = {"strategic": 2_000_000, "developing": 600_000, "regular": 150_000}[segment]
         plan.append(
             DemoPartner(
@@ -217,6 +228,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     partners = {}
     flags = []
     evidence_flags = []
+    stale_seen = 0
     for index, spec in enumerate(demo_plan()):
         partner, _ = Partner.objects.get_or_create(
             name=spec.name,
@@ -232,10 +244,15 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
         partners[spec.name] = partner
         base = rng.uniform(3.6, 4.5)
         onset = rng.randint(4, 6)
-        for q_index, quarter in enumerate(history):
+        last_scored = HISTORY_QUARTERS - 1
+        if spec.pattern == "stale":
+            last_scored = STALE_LAST_SCORED[stale_seen % len(STALE_LAST_SCORED)]
+            stale_seen += 1
+        for q_index, quarter in enumerate(history[: last_scored + 1]):
             offset, symptoms = _level(spec.pattern, q_index, onset)
             for owner in spec.owners:
-                answers = _answers(rng, items, base, offset, symptoms)
+                bias = RATER_BIAS.get(owner, 0.0) if spec.pattern == "co_rated" else 0.0
+                answers = _answers(rng, items, base, offset + bias, symptoms)
                 if q_index == HISTORY_QUARTERS - 1:
                     answers.update(EVIDENCE_ANSWERS.get(spec.pattern, {}))
                 for address, value in answers.items():

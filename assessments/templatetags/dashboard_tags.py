@@ -36,7 +36,13 @@ def query_with(context, **changes) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_header(
-    context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False, anchor: str = "heatmap"
+    context,
+    key: str,
+    label: str,
+    title: str = "",
+    numeric: bool = True,
+    vertical: bool = False,
+    anchor: str = "heatmap",
 ) -> str:
     """A column header that sorts by ``key``; a second click reverses the order. The link returns to ``#anchor``.
 
@@ -84,12 +90,22 @@ def heatmap_rows(heatmap) -> str:
         if row.owners:
             meta += " · " + escape(", ".join(row.owners))
         cells = "".join(f'<td class="text-end band-{c.band}">{c.text}</td>' for c in (*row.cells, row.symptoms))
+        if row.stale:
+            # Too old to stand for today: greyed, with the quarter it dates from (docs/DASHBOARD.md).
+            health = (
+                f'<td class="text-end text-body-secondary stale-cell" data-testid="stale">'
+                f'<span class="small">{escape(row.stale_label)}</span></td>'
+            )
+        else:
+            health = (
+                f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
+                f'<span class="small">{escape(row.band_label)}</span></td>'
+            )
         out.append(
             "<tr>"
             f'<th scope="row" class="partner-cell"><a href="{url}">{escape(row.name)}</a>{badge}'
             f'<div class="small text-body-secondary fw-normal">{meta}</div></th>'
-            f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
-            f'<span class="small">{escape(row.band_label)}</span></td>'
+            f"{health}"
             f'<td class="text-end">{display.signed(row.change)}</td>'
             f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"

@@ -29,7 +29,13 @@ def partner_list_rows(rows) -> str:
         code = escape(row.period_code or "")
         kind = escape(row.kind_label)
         when = f'<span class="d-md-none"> · {code}</span>' if code else ""
-        if row.band:
+        if row.stale_label:
+            # Too old to stand for today: greyed, with the quarter it dates from (docs/DASHBOARD.md).
+            health = (
+                f'<td class="text-end text-body-secondary" data-testid="stale"><span class="small">'
+                f'{escape(row.stale_label)}</span></td><td class="text-end">—</td>'
+            )
+        elif row.band:
             health = (
                 f'<td class="text-end"><span class="fw-semibold">{display.number(row.health)}</span> '
                 f'<span class="badge band-{escape(row.band)}">{escape(row.band_label)}</span></td>'

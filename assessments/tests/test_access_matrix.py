@@ -75,6 +75,7 @@ MATRIX = {
     ("action_item_delete", "b"): row(LOGIN, 404, 200, 404, 404),
     ("dashboard", None): row(LOGIN, 403, 403, 200, 200),
     ("dashboard_export", None): row(LOGIN, 403, 403, 200, 200),
+    ("raters", None): row(LOGIN, 403, 403, 200, 200),  # leniency is leadership's, like the dashboard
     ("checkup_completion", None): row(LOGIN, 403, 403, 200, 200),
     ("checkup_nudge", None): row(LOGIN, 403, 403, 400, 400, method="POST"),  # nothing chosen: 400 with the error
     ("checkup_nudge_manager", None): row(LOGIN, 403, 403, 400, 400, method="POST"),

@@ -20,6 +20,8 @@ PAGES = [
     "",
     "?declining=on&sort=-characteristics.trust",
     "?segment=developing&band=watch&q=Partner&sort=-change&page=2",
+    # A quarter older than STALE_AFTER_QUARTERS: the page also reads its partners' latest quarters (stale).
+    "?period=2025-Q1&sort=name",
 ]
 
 

@@ -51,6 +51,8 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         "band",
         "change",
         "declining",
+        # yes: the partner's latest check-up is more than STALE_AFTER_QUARTERS quarters old (docs/DASHBOARD.md).
+        "stale",
         *(c.key if c.key != "symptoms" else "symptoms_score" for c in columns),
     ]
     if period is None:
@@ -72,6 +74,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 row.band_label,
                 row.change,
                 row.declining,
+                row.stale,
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
             ]

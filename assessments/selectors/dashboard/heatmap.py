@@ -3,21 +3,26 @@ health and 8-quarter sparkline, plus the choices its filters and sort offer."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
+from django.utils import timezone
 
 from assessments.models import Partner, PartnerSnapshot
+from assessments.periods import Quarter
 from assessments.scoring import BandThresholds, Scale, normalise
 from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.frame import HeatmapFilters, filtered
 from assessments.selectors.dashboard.periods import PeriodOption, period_at
 from assessments.selectors.rubrics import band_thresholds
+from assessments.staleness import fresh_from, stale_label
 
 PAGE_SIZE = 50
 SPARKLINE_QUARTERS = 8
@@ -56,6 +61,16 @@ class HeatmapRow:
     symptoms: Cell
     owners: list[str] = field(default_factory=list)
     sparkline: list[float | None] = field(default_factory=list)
+    # The quarter of the latest check-up when that is too old to stand for today (docs/DASHBOARD.md).
+    stale_since: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_since is not None
+
+    @property
+    def stale_label(self) -> str:
+        return stale_label(self.stale_since) if self.stale_since else ""
 
     @property
     def band_label(self) -> str:
@@ -177,6 +192,7 @@ def portfolio_heatmap(
     page: int | str = 1,
     columns: list[Column] | None = None,
     count: int | None = None,
+    today: dt.date | None = None,
 ) -> HeatmapPage:
     """One page of the heatmap: each row's item means, symptom score, health and 8-quarter sparkline.
 
@@ -199,6 +215,7 @@ def portfolio_heatmap(
     cell = _cells(band_thresholds())
     rows = [_row(values, columns, cell) for values in queryset.values_list(*ROW_FIELDS)[wanted.start : wanted.stop]]
     _attach_owners(rows)
+    _attach_staleness(rows, period=period, today=today)
     codes = [q.code for q in period.quarter.window(SPARKLINE_QUARTERS)]
     _attach_sparklines(rows, periods=periods, codes=codes)
     return HeatmapPage(
@@ -220,6 +237,7 @@ def heatmap_rows(
     filters: HeatmapFilters,
     columns: list[Column],
     chunk_size: int = 2000,
+    today: dt.date | None = None,
 ) -> Iterator[HeatmapRow]:
     """Every row of the filtered, sorted heatmap (all pages), streamed in chunks (the CSV export)."""
     previous = period_at(periods, period.quarter.previous())
@@ -230,9 +248,11 @@ def heatmap_rows(
         chunk.append(_row(values, columns, cell))
         if len(chunk) >= chunk_size:
             _attach_owners(chunk)
+            _attach_staleness(chunk, period=period, today=today)
             yield from chunk
             chunk = []
     _attach_owners(chunk)
+    _attach_staleness(chunk, period=period, today=today)
     yield from chunk
 
 
@@ -299,6 +319,33 @@ def _attach_owners(rows: list[HeatmapRow]) -> None:
         owners[pid].append(f"{first} {last}".strip() or username)
     for row in rows:
         row.owners = owners.get(row.partner_id, [])
+
+
+# Each partner's latest scored quarter, as year * 4 + quarter - 1.
+LATEST_SQL = """
+SELECT s.partner_id, MAX(q.year * 4 + q.quarter - 1)
+FROM assessments_partnersnapshot s JOIN assessments_period q ON q.id = s.period_id
+WHERE s.partner_id IN ({partners})
+GROUP BY s.partner_id
+"""
+
+
+def _attach_staleness(rows: list[HeatmapRow], *, period: PeriodOption, today: dt.date | None) -> None:
+    """Mark the rows whose partner's latest check-up is too old to stand for today.
+
+    A row is a snapshot of ``period``, so when ``period`` itself is recent enough no row can be
+    stale and nothing is read; for an older period, one query over the page's partners.
+    """
+    oldest = fresh_from(current=Quarter.containing(today or timezone.localdate()), after=settings.STALE_AFTER_QUARTERS)
+    if not rows or period.quarter >= oldest:
+        return
+    ids = [r.partner_id for r in rows]
+    latest = dict(sql.rows(LATEST_SQL.format(partners=sql.placeholders(ids)), ids))
+    for row in rows:
+        index = latest.get(row.partner_id)
+        if index is not None:
+            quarter = Quarter(index // 4, index % 4 + 1)
+            row.stale_since = quarter.code if quarter < oldest else None
 
 
 SPARKLINES_SQL = """

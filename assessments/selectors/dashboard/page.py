@@ -100,7 +100,14 @@ def portfolio_heatmap_rollup(
         parts=(period.id, Quarter.containing(today).code, *dataclasses.astuple(filters), str(page)),
         fingerprint=fingerprint,
         build=partial(
-            portfolio_heatmap, period=period, periods=periods, filters=filters, page=page, columns=columns, count=count
+            portfolio_heatmap,
+            period=period,
+            periods=periods,
+            filters=filters,
+            page=page,
+            columns=columns,
+            count=count,
+            today=today,
         ),
     )
     rollup.value.cache_key = rollup.version

@@ -22,6 +22,7 @@ from assessments.scoring import Band
 from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.frame import TWO_QUARTER_FALL_POINTS, frame_groups
 from assessments.selectors.dashboard.periods import PeriodOption, period_at
+from assessments.staleness import fresh_from
 
 # Bands whose joint revenue is "at risk" (004: what is the risk if you lose the relationship?).
 RISK_BANDS = (Band.AT_RISK.value, Band.CRITICAL.value)
@@ -86,6 +87,14 @@ class SegmentRow:
 
 
 @dataclass(frozen=True)
+class Stale:
+    partners: int
+    # The oldest quarter still current, and how many quarters back it is (STALE_AFTER_QUARTERS).
+    fresh_from: str
+    after: int
+
+
+@dataclass(frozen=True)
 class Candidate:
     partner_id: int
     name: str
@@ -117,6 +126,8 @@ class PortfolioSummary:
     managers_min_partners: int
     segments: list[SegmentRow]
     candidates: list[Candidate] = field(default_factory=list)
+    # Active partners whose latest check-up is older than ``fresh_from`` (docs/DASHBOARD.md, "Stale scores").
+    stale: Stale | None = None
 
     @property
     def fall_points(self) -> int:
@@ -164,7 +175,32 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
         managers_total=managers_total,
         managers_min_partners=min_partners,
         candidates=_candidates(period=period, trend_from=trend_from),
+        stale=_stale(today=today),
     )
+
+
+# Active partners scored at least once but in no quarter from the oldest still current on.
+STALE_SQL = """
+SELECT COUNT(*)
+FROM assessments_partner p
+WHERE p.is_active
+  AND EXISTS (SELECT 1 FROM assessments_partnersnapshot s WHERE s.partner_id = p.id)
+  AND NOT EXISTS (
+      SELECT 1 FROM assessments_partnersnapshot s
+      WHERE s.partner_id = p.id AND s.period_id IN (
+          SELECT q.id FROM assessments_period q WHERE q.year > %s OR (q.year = %s AND q.quarter >= %s)
+      )
+  )
+"""
+
+
+def _stale(*, today: dt.date) -> Stale:
+    """How many active partners are stale today: their latest check-up is more than
+    ``STALE_AFTER_QUARTERS`` quarters old (never scored is not stale)."""
+    after = settings.STALE_AFTER_QUARTERS
+    oldest = fresh_from(current=Quarter.containing(today), after=after)
+    ((count,),) = sql.rows(STALE_SQL, [oldest.year, oldest.year, oldest.quarter])
+    return Stale(partners=count, fresh_from=oldest.code, after=after)
 
 
 def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict:

@@ -99,7 +99,9 @@ def test_leadership_opens_a_declining_partner_and_sees_every_chart_drawn_with_it
     assert "2 raters scored 2026-Q3" in spread.inner_text()
     header = page.locator("#spread-table thead th").all_inner_texts()
     first_rater = declining["first"].rater
-    assert header[1:3] == [first_rater.get_full_name(), "Dora Mensah"]
+    # Leadership reads each rater's leniency under their name (docs/CALIBRATION.md).
+    assert [h.splitlines()[0] for h in header[1:3]] == [first_rater.get_full_name(), "Dora Mensah"]
+    assert all(re.fullmatch(r"leniency (\+|\u2212)?\d\.\d", h.splitlines()[1]) for h in header[1:3]), header
     cells = page.locator("#spread-table tr", has_text="Trust between the organisations").locator("td").all_inner_texts()
     assert cells[0].startswith(f"{declining['theirs']['characteristics.trust']} · ")
     assert cells[1].startswith(f"{declining['answers']['characteristics.trust']} · ")
