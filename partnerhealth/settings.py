@@ -306,4 +306,6 @@ LOGGING["loggers"] = {
     "partnerhealth.security": {"level": "INFO", "propagate": True},
     # Axes logs every reset at INFO; our own security log already records the events.
     "axes": {"level": "WARNING", "propagate": True},
+    # WeasyPrint logs each step of every PDF at INFO; its warnings (a refused fetch, bad CSS) still show.
+    "weasyprint": {"level": "WARNING", "propagate": True},
 }

@@ -57,6 +57,11 @@ MATRIX = {
     # The audit trail is for leadership and admins; the owner is told 403, anyone else 404.
     ("partner_history", "a"): row(LOGIN, 403, 404, 200, 200),
     ("partner_history", "b"): row(LOGIN, 404, 403, 200, 200),
+    # The quarterly review pack: owners and leadership, as the partner page.
+    ("review_pack", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("review_pack", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("review_pack_pdf", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("review_pack_pdf", "b"): row(LOGIN, 404, 200, 200, 200),
     ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
     ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
     ("action_item_add", "a"): row(LOGIN, 200, 404, 404, 404),
@@ -149,7 +154,7 @@ def concrete_path(name, template, objects):
         "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
         "action_item_add": "partner", "action_item_edit": "action_item", "action_item_reopen": "action_item",
         "action_item_delete": "action_item",
-        "partner_history": "partner",
+        "partner_history": "partner", "review_pack": "partner", "review_pack_pdf": "partner",
         "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",

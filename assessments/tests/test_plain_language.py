@@ -158,6 +158,8 @@ KIND = {
     "action_item_delete": "action_item",
     "alert_detail": "alert",
     "partner_history": "partner",
+    "review_pack": "partner",
+    "review_pack_pdf": "partner",
     "case_detail": "case",
     "case_acknowledge": "case",
     "case_snooze": "case",
