@@ -227,6 +227,9 @@ class PartnerSnapshot(models.Model):
     red_flags = models.JSONField(default=dict)
     rater_count = models.PositiveSmallIntegerField()
     disagreement = models.FloatField()
+    # The partner's view of us this quarter, from its contacts' submitted mirror surveys, scored by
+    # the same engine: {"health", "band", "rubric_scores", "item_means", "responses"} (null: none yet).
+    partner_view = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
