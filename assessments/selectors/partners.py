@@ -26,6 +26,7 @@ from assessments.selectors.alerts import alerts_for_partner
 from assessments.selectors.cases import case_for_partner, on_watch
 from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
+from assessments.selectors.perception import partner_perception
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
 from assessments.selectors.snapshots import snapshot_score
 
@@ -101,6 +102,10 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "comparison": _comparison(items, latest, previous),
         "radar": _radar(items, latest, previous),
         "symptoms": symptoms,
+        # Their rating of us beside ours, trait by trait, and the gap over the quarters.
+        "perception": partner_perception(
+            partner=partner, snapshots=snapshots, quarters=quarters, version_id=version_id
+        ),
         "spread": _rater_spread(scored, items),
         "partner_alerts": partner_alerts,
         "partner_case": partner_case,

@@ -24,6 +24,7 @@ from assessments.selectors.access import partners_visible_to
 from assessments.selectors.case_plan import case_plan
 from assessments.selectors.cases import case_unresolved
 from assessments.selectors.checkups import HISTORY_QUARTERS
+from assessments.selectors.perception import partner_perception
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
 from assessments.trends import worst_first
 
@@ -101,7 +102,13 @@ def _health(snapshots: list[PartnerSnapshot], quarter: Quarter) -> dict:
         ],
     )
     scored = [s for s in window if s is not None]
-    return {"rows": rows, "chart": chart, "latest": scored[-1] if scored else None, "first": quarters[0]}
+    return {
+        "rows": rows,
+        "chart": chart,
+        "latest": scored[-1] if scored else None,
+        "first": quarters[0],
+        "quarters": quarters,
+    }
 
 
 def _our_view(latest: PartnerSnapshot | None) -> list[dict]:
@@ -180,6 +187,10 @@ def review_pack(*, user, partner_id: int, today: dt.date | None = None) -> dict:
         "latest_health_label": number(latest.health) if latest else "—",
         "our_view": _our_view(latest),
         "rubric_version_id": version,
+        # Both views and the gap: the partner page's own read, so the pack shows the same figures.
+        "perception": partner_perception(
+            partner=partner, snapshots=snapshots, quarters=health["quarters"], version_id=version
+        ),
         "case": _case(user, partner.pk, today),
         "spans": [
             _span("This quarter", quarter, quarter, engagements, interactions),

@@ -135,7 +135,7 @@ def test_the_review_pack_page_shows_health_the_case_its_plan_and_the_quarter_in_
     assert "Interactions 2 3" in page and "Face to face 1 2" in page and "Quarterly business reviews 1 1" in page
     assert "Old deal" not in page
     assert "8 Oct 2026 · Quarterly business review (face to face): Q3 review in Leeds" in page
-    assert "Their view of us No response from the partner yet." in page
+    assert "How they see us: the perception gap No response from the partner yet." in page
     # The trend is an SVG drawn on the server, not a canvas a printer or the PDF would miss.
     html = response.content.decode()
     assert '<svg class="ph-svg-chart"' in html and "<canvas" not in html and "<polyline" in html
