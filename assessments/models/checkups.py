@@ -43,7 +43,9 @@ class Checkup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Saving a draft and evaluating a submission touch these often and change nothing anyone reviews.
-    history = audit_trail(excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment")
+    history = audit_trail(
+        excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment"
+    )
 
     class Meta:
         db_table = "assessments_assessment"  # the model was called Assessment; its table keeps the name
@@ -174,9 +176,7 @@ class ActionItem(models.Model):
         "assessments.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     # The last quarter scored when the action was agreed (null: nothing scored yet).
-    baseline_period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    baseline_period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -259,6 +259,13 @@ class PartnerSnapshot(models.Model):
             models.Index(
                 fields=["period", "partner", "health", "band", "health_delta"],
                 name="snapshot_period_covering_idx",
+            ),
+            # The dashboard's "their view of us dropped" tile reads only the snapshots holding a
+            # partner's view: a few among thousands, found here without reading the others.
+            models.Index(
+                fields=["period", "partner"],
+                condition=models.Q(partner_view__isnull=False),
+                name="snapshot_period_view_idx",
             ),
         ]
 

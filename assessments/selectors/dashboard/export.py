@@ -52,6 +52,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         "change",
         "declining",
         *(c.key if c.key != "symptoms" else "symptoms_score" for c in columns),
+        "perception_gap",
     ]
     if period is None:
         return "", iter([header])
@@ -74,6 +75,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 row.declining,
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
+                row.perception_gap,
             ]
             yield [csv_safe(value) for value in values]
 

@@ -15,8 +15,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import F, FloatField, OuterRef, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from assessments.models import Checkup, Partner, PartnerSnapshot
+from assessments.perception import VIEW_DROP_POINTS
 from assessments.periods import Quarter
 from assessments.scoring import Band
 from assessments.selectors.dashboard import sql
@@ -29,6 +33,7 @@ RISK_BANDS = (Band.AT_RISK.value, Band.CRITICAL.value)
 # health gain from P-3 to P, i.e. over the last four quarters.
 TREND_SPAN = 3
 CANDIDATES_SHOWN = 5
+VIEW_DROPS_SHOWN = 5
 MANAGERS_SHOWN = 10
 
 BANDS = [band.value for band in Band]
@@ -96,6 +101,20 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class ViewDrop:
+    """A partner whose view of us fell this quarter: their rating of us before and now."""
+
+    partner_id: int
+    name: str
+    before: float
+    after: float
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
 class PortfolioSummary:
     period_code: str
     previous_code: str | None
@@ -117,6 +136,14 @@ class PortfolioSummary:
     managers_min_partners: int
     segments: list[SegmentRow]
     candidates: list[Candidate] = field(default_factory=list)
+    # Partners whose view of us fell by VIEW_DROP_POINTS or more since the quarter before, largest
+    # fall first (the first VIEW_DROPS_SHOWN), and how many there are.
+    view_drops: list[ViewDrop] = field(default_factory=list)
+    view_drops_count: int = 0
+
+    @property
+    def view_drop_points(self) -> float:
+        return VIEW_DROP_POINTS
 
     @property
     def fall_points(self) -> int:
@@ -164,6 +191,7 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
         managers_total=managers_total,
         managers_min_partners=min_partners,
         candidates=_candidates(period=period, trend_from=trend_from),
+        **_view_drops(period=period, previous=previous),
     )
 
 
@@ -202,6 +230,32 @@ def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict
         "partners_at_risk": partners_at_risk,
         "segments": segments,
     }
+
+
+def _view_health(path: str) -> Cast:
+    return Cast(KT(path), FloatField())
+
+
+def _view_drops(*, period: PeriodOption, previous: PeriodOption | None) -> dict:
+    """Active partners whose view of us fell by ``VIEW_DROP_POINTS`` or more since the quarter before.
+
+    One query. Only snapshots holding a partner's view are read (the partial index
+    snapshot_period_view_idx), so it costs the same whether 10 or 10,000 partners were scored.
+    """
+    if previous is None:
+        return {"view_drops": [], "view_drops_count": 0}
+    before = PartnerSnapshot.objects.filter(
+        partner_id=OuterRef("partner_id"), period_id=previous.id, partner_view__isnull=False
+    ).values(view_health=_view_health("partner_view__health"))[:1]
+    rows = list(
+        PartnerSnapshot.objects.filter(period_id=period.id, partner_view__isnull=False, partner__is_active=True)
+        .annotate(after=_view_health("partner_view__health"), before=Subquery(before, output_field=FloatField()))
+        .filter(before__gte=F("after") + VIEW_DROP_POINTS)
+        .order_by((F("after") - F("before")).asc(), "partner__name")
+        .values_list("partner_id", "partner__name", "before", "after")
+    )
+    drops = [ViewDrop(partner_id=pk, name=name, before=b, after=a) for pk, name, b, a in rows]
+    return {"view_drops": drops[:VIEW_DROPS_SHOWN], "view_drops_count": len(drops)}
 
 
 CANDIDATES_SQL = """
