@@ -120,7 +120,8 @@ def line_chart(
     """
     if y_max <= y_min:
         raise ValueError("The chart's top must lie above its bottom.")
-    left, right = 44.0, width - (110.0 if thresholds else 16.0)
+    # Room for the last quarter's label, or for the threshold names beside the plot.
+    left, right = 44.0, width - (110.0 if thresholds else 32.0)
     top, bottom = 12.0, height - 30.0
     count = len(labels)
 

@@ -105,7 +105,8 @@ def partner_perception(
             [i for i in items if i.rubric.scale == Scale.INTENSITY.value], our_means, theirs["item_means"]
         ),
     }
-    result["latest"]["change_label"] = (
-        signed(result["latest"]["change"]) if result["latest"]["change"] is not None else "—"
-    )
+    change = result["latest"]["change"]
+    result["latest"]["change_label"] = signed(change) if change is not None else "—"
+    # A drop is said in words ("dropped by 9.4 points"), so its figure carries no sign.
+    result["latest"]["drop_label"] = number(-change) if change is not None else "—"
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -91,6 +92,9 @@ def test_the_partner_page_sets_their_rating_of_us_against_ours_trait_by_trait(ma
     assert "Little to no interaction 0 · None 1 · Mild +1.0" in page
     # Over the quarters: Q1 had no response, so no gap.
     q2 = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q2")
+    drop = q2.partner_view["health"] - theirs["health"]
+    assert drop >= 5
+    assert f"Their view of us dropped by {drop:.1f} points since 2026-Q2." in page
     assert f"Their rating of us — — — — — — {q2.partner_view['health']:.1f} {theirs['health']:.1f}" in page
     assert "traits.caring" not in page and "little_interaction" not in page
 
@@ -124,6 +128,9 @@ def test_the_pdf_carries_the_gap(manager, partner):
     client = Client()
     client.force_login(manager)
     content = client.get(reverse("review_pack_pdf", args=[partner.pk])).content
+    artifacts = Path(__file__).resolve().parents[2] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "review-pack-gap.pdf").write_bytes(content)
     words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     words = re.sub(r"\s+", " ", words)
     ours = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q3")

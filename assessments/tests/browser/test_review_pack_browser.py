@@ -38,3 +38,37 @@ def test_the_review_pack_prints_without_the_navigation_and_passes_axe(page):
     assert not page.get_by_role("link", name="Download the PDF").is_visible()
     assert page.get_by_role("heading", name="Open case and action plan").is_visible()
     screenshot(page, "review-pack-print")
+
+
+def test_the_partner_page_shows_the_perception_gap_chart_and_tables(page):
+    from django.db import transaction
+
+    from assessments.models import PartnerSnapshot
+    from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
+    from assessments.services.snapshots import snapshots_recompute
+    from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
+    from assessments.tests.mirror_factories import partner_answers, submitted_response
+
+    ensure_rubric_v1()
+    manager = UserFactory(username="ana", first_name="Ana", last_name="Alvarez", role="account_manager")
+    manager.set_password(DEMO_PASSWORD)
+    manager.save()
+    items = rubric_item_index(version_id=rubric_version_current().id)
+    partner = PartnerFactory(name="Northwind Systems", owners=[manager])
+    for code, theirs in (("2026-Q1", {}), ("2026-Q2", {}), ("2026-Q3", {"traits__caring": 2, "traits__honesty": 2})):
+        period = PeriodFactory.of(code)
+        submitted_checkup(items=items, answers=answers_for(items), partner=partner, period=period, rater=manager)
+        submitted_response(answers=partner_answers(**theirs), contact__partner=partner, period=period)
+        with transaction.atomic():
+            snapshots_recompute(pairs={(partner.id, period.id)})
+    view = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q3").partner_view
+
+    login(page, "ana", DEMO_PASSWORD)
+    page.goto(f"/partners/{partner.pk}/#perception")
+    section = page.locator("#perception")
+    assert section.get_by_test_id("their-health").inner_text() == f"{view['health']:.1f}"
+    assert "rates us" in section.get_by_test_id("perception-sentence").inner_text()
+    assert section.locator("svg.ph-svg-chart polyline").count() == 2
+    assert section.locator("#perception-traits tbody tr").count() == 7
+    assert axe_violations(page) == []
+    section.screenshot(path=str(screenshot(page, "perception-partner-page").with_name("perception-section.png")))
