@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from assessments.models.audit import audit_trail
@@ -230,6 +232,13 @@ class PartnerSnapshot(models.Model):
     # The partner's view of us this quarter, from its contacts' submitted mirror surveys, scored by
     # the same engine: {"health", "band", "rubric_scores", "item_means", "responses"} (null: none yet).
     partner_view = models.JSONField(null=True, blank=True)
+    # Its health as a column the database keeps in step (a generated column): the dashboard's
+    # perception-gap column and "their view of us dropped" tile read it from an index alone.
+    partner_view_health = models.GeneratedField(
+        expression=Cast(KT("partner_view__health"), models.FloatField()),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -263,8 +272,8 @@ class PartnerSnapshot(models.Model):
             # The dashboard's "their view of us dropped" tile reads only the snapshots holding a
             # partner's view: a few among thousands, found here without reading the others.
             models.Index(
-                fields=["period", "partner"],
-                condition=models.Q(partner_view__isnull=False),
+                fields=["period", "partner", "partner_view_health"],
+                condition=models.Q(partner_view_health__isnull=False),
                 name="snapshot_period_view_idx",
             ),
         ]

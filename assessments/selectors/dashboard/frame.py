@@ -25,7 +25,7 @@ TWO_QUARTER_FALL_POINTS = 10
 DEFAULT_SORT = "health"
 # The perception gap (assessments.perception): the partner's view of us minus our health, both as
 # stored on the snapshot; NULL until the partner has rated us that quarter.
-PERCEPTION_GAP = Cast(KT("partner_view__health"), FloatField()) - F("health")
+PERCEPTION_GAP = F("partner_view_health") - F("health")
 
 
 @dataclass(frozen=True)
