@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessments.charts import line_chart
 from assessments.display import band_label, number
-from assessments.models import Alert, Case, Engagement, Interaction, Partner, PartnerSnapshot
+from assessments.models import Alert, Case, Engagement, Interaction, PartnerSnapshot
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Scale
 from assessments.selectors.access import partners_visible_to
@@ -200,6 +200,3 @@ def review_pack(*, user, partner_id: int, today: dt.date | None = None) -> dict:
         "engagements": engagements,
         "interactions_this_quarter": [i for i in interactions if _within(i.occurred_on, quarter, quarter)],
     }
-
-
-__all__ = ["Partner", "review_pack"]

@@ -106,6 +106,18 @@ def test_a_partner_that_never_answered_says_so_on_the_page_and_in_the_pack(manag
         assert "No response from the partner yet." in page_text(manager, name, quiet)
 
 
+def test_a_response_for_a_quarter_we_have_not_scored_shows_before_our_check_up(manager, partner):
+    # 2026-Q4: one contact has answered; nobody here has submitted a check-up yet.
+    submitted_response(
+        answers=partner_answers(traits__caring=1), contact__partner=partner, period=PeriodFactory.of("2026-Q4")
+    )
+    page = page_text(manager, "partner_detail", partner)
+    assert "Their rating of us (2026-Q4)" in page and "1 response " in page
+    assert "Our rating of them (2026-Q4) —" in page
+    assert "No gap yet: both sides need to have scored the same quarter." in page
+    assert "Caring — 1 · Poor —" in page
+
+
 def test_the_review_pack_shows_both_views_and_the_gap_from_the_same_stored_values(manager, partner):
     ours = PartnerSnapshot.objects.get(partner=partner, period__code="2026-Q3")
     theirs = ours.partner_view

@@ -11,7 +11,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from assessments.infra.pdf import BASE_URL, pdf_from_html
-from assessments.selectors.review_pack import Partner, review_pack
+from assessments.models import Partner
+from assessments.selectors.review_pack import review_pack
 
 STYLESHEET = "css/review_pack.css"
 
