@@ -109,6 +109,7 @@ class ContactRow:
 @dataclass
 class ContactsPage:
     partner: Partner
+    quarter_code: str
     period: Period | None
     can_edit: bool
     rows: list[ContactRow]
@@ -122,11 +123,6 @@ class ContactsPage:
 NOT_INVITED = "not_invited"
 
 
-def current_period(*, now: dt.datetime) -> Period | None:
-    """This quarter's period row, if anything has created it yet (an invitation creates it)."""
-    return Period.objects.filter(code=current_quarter(today=timezone.localdate(now)).code).first()
-
-
 def partner_for_contacts(*, user, partner_id: int) -> tuple[Partner, bool]:
     """The partner if the user may see it (raises ``Partner.DoesNotExist`` otherwise), and whether
     the user may manage its contacts and invitations (its owners may)."""
@@ -134,10 +130,12 @@ def partner_for_contacts(*, user, partner_id: int) -> tuple[Partner, bool]:
     return partner, partner_editable_by(user, owner_ids={owner.pk for owner in partner.owners.all()})
 
 
-def contacts_page(*, user, partner_id: int, period: Period | None, now: dt.datetime) -> ContactsPage:
-    """Each contact of the partner with the state of its invitation for ``period`` (the latest one,
+def contacts_page(*, user, partner_id: int, now: dt.datetime) -> ContactsPage:
+    """Each contact of the partner with the state of its invitation for this quarter (the latest one,
     revoked ones included), and the counts the page's summary shows."""
     partner, can_edit = partner_for_contacts(user=user, partner_id=partner_id)
+    quarter_code = current_quarter(today=timezone.localdate(now)).code
+    period = Period.objects.filter(code=quarter_code).first()
     invitations = SurveyInvitation.objects.none()
     if period is not None:
         invitations = SurveyInvitation.objects.filter(period=period).select_related("response", "period")
@@ -169,12 +167,14 @@ def contacts_page(*, user, partner_id: int, period: Period | None, now: dt.datet
                 invitation=invitation,
                 state=state,
                 state_label=label,
-                can_invite=can_edit and period is not None and not contact.has_opted_out and not live,
+                can_invite=can_edit and not contact.has_opted_out and not live,
                 can_resend=can_edit and open_or_expired,
                 can_revoke=can_edit and open_or_expired,
             )
         )
-    return ContactsPage(partner=partner, period=period, can_edit=can_edit, rows=rows, counts=counts)
+    return ContactsPage(
+        partner=partner, quarter_code=quarter_code, period=period, can_edit=can_edit, rows=rows, counts=counts
+    )
 
 
 def contact_for_editing(*, user, contact_id: int) -> Contact:

@@ -23,7 +23,7 @@ from assessments.services.mirror import (
 )
 from assessments.services.outbox import outbox_send_due
 from assessments.services.snapshots import snapshots_recompute
-from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
+from assessments.tests.factories import PartnerFactory, UserFactory, answers_for, submitted_checkup
 from assessments.tests.mirror_factories import ContactFactory, partner_answers
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_a_contact_saves_part_comes_back_through_the_same_link_then_sends(owner,
         assert "Your view of our work with Acme Alliances" in shown and "Northwind Consulting" in shown
         assert "Other Partner Ltd" not in shown and "Olivia" not in shown
         assert "Do we care enough about your problems to find out what they are?" in shown
-        assert first["Cache-Control"] == "no-store" and first["Referrer-Policy"] == "no-referrer"
+        assert first["Cache-Control"] == "no-store" and first["Referrer-Policy"] == "same-origin"
 
         part = {"traits.caring": 2, "traits.honesty": 5}
         saved = browser.post(path, form_post(part, "save", "Call us back sooner."))
@@ -315,8 +315,9 @@ def test_leadership_reads_the_progress_page_without_its_buttons(owner, partner):
     assert "Revoke" not in page(response) and "Add a contact" not in page(response)
 
 
-def test_a_period_other_than_this_quarters_is_not_shown(owner, owner_client, partner):
-    PeriodFactory.of("2026-Q3")
+def test_invitations_of_another_quarter_are_not_counted_in_this_ones(owner, owner_client, partner):
+    invite(owner, ContactFactory(partner=partner), NOW - dt.timedelta(days=40))  # 2026-Q3
     with time_machine.travel(NOW, tick=False):
         shown = page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
-    assert "This quarter: nobody asked yet" in shown
+    assert "2026-Q4: who was asked and who answered" in shown
+    assert "Invited: <strong>0</strong>" in shown

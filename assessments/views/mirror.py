@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessments.forms.mirror import ContactForm
 from assessments.models import Contact, Partner, SurveyInvitation
-from assessments.selectors.survey import contact_for_editing, contacts_page, current_period, partner_for_contacts
+from assessments.selectors.survey import contact_for_editing, contacts_page, partner_for_contacts
 from assessments.services.mirror import (
     MirrorRefused,
     contact_create,
@@ -38,7 +38,7 @@ def _back(partner_id: int, anchor: str = ""):
 def partner_contacts(request, pk: int):
     now = timezone.now()
     try:
-        page = contacts_page(user=request.user, partner_id=pk, period=current_period(now=now), now=now)
+        page = contacts_page(user=request.user, partner_id=pk, now=now)
     except Partner.DoesNotExist:
         raise Http404("No such partner") from None
     return render(request, "mirror/contacts.html", {"page": page, "partner": page.partner})

@@ -37,8 +37,9 @@ ANSWERED_MAX_AGE = 180 * 86_400
 
 def _private(response: HttpResponse) -> HttpResponse:
     # The link is a secret: no cache keeps the page, no other site learns the address, no search engine lists it.
+    # ("no-referrer" would also blank the Origin of the form's own POST, which CSRF checking then refuses.)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -95,6 +96,7 @@ def _answered(request, invitation, *, status: int = 200) -> HttpResponse:
 def _form_page(request, token: str, invitation, form: SurveyResponseForm, *, status: int = 200) -> HttpResponse:
     survey = survey_form(invitation)
     context = {
+        "firm_name": survey.firm_name,
         "survey": survey,
         "form": form,
         "token": token,
