@@ -163,6 +163,7 @@ def test_a_contact_saves_part_comes_back_through_the_same_link_then_sends(owner,
         )
         assert incomplete.status_code == 400
         assert "Attention after the sale</a>: Answer this question before sending." in page(incomplete)
+        assert "Your answers are saved, but not sent yet: every question needs an answer." in page(incomplete)
         response = SurveyResponse.objects.get()
         assert response.status == "draft" and len(response.answers) == 11  # saved, not sent
 

@@ -93,7 +93,9 @@ def _answered(request, invitation, *, status: int = 200) -> HttpResponse:
     return _private(render(request, "survey/answered.html", context, status=status))
 
 
-def _form_page(request, token: str, invitation, form: SurveyResponseForm, *, status: int = 200) -> HttpResponse:
+def _form_page(
+    request, token: str, invitation, form: SurveyResponseForm, *, status: int = 200, incomplete: bool = False
+) -> HttpResponse:
     survey = survey_form(invitation)
     context = {
         "firm_name": survey.firm_name,
@@ -101,6 +103,11 @@ def _form_page(request, token: str, invitation, form: SurveyResponseForm, *, sta
         "form": form,
         "token": token,
         "saved": request.GET.get("saved") == "1" and request.method == "GET",
+        "error_intro": (
+            "Your answers are saved, but not sent yet: every question needs an answer. Please answer:"
+            if incomplete
+            else "Nothing was sent, and nothing you entered was lost. Please fix:"
+        ),
     }
     return _private(render(request, "survey/form.html", context, status=status))
 
@@ -149,8 +156,7 @@ def survey_form_view(request, token: str):
     except SurveyIncomplete as incomplete:
         for address in incomplete.addresses:
             form.add_error(answer_field_name(address), "Answer this question before sending.")
-        form.add_error(None, "Your answers are saved, but not sent yet: every question needs an answer.")
-        return _form_page(request, token, invitation, form, status=400)
+        return _form_page(request, token, invitation, form, status=400, incomplete=True)
     except MirrorRefused as refused:
         field = answer_field_name(refused.field) if refused.field and "." in refused.field else refused.field
         form.add_error(field if field in form.fields else None, str(refused))

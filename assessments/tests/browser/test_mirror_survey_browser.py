@@ -20,7 +20,7 @@ from assessments import tasks
 from assessments.models import RubricVersion, SurveyInvitation, SurveyResponse
 from assessments.services import dispatch
 from assessments.tests.alerting import ensure_rubric_v1
-from assessments.tests.browser.conftest import axe_violations, login, screenshot
+from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
 from assessments.tests.celery_harness import SmtpSink, wait_for
 from assessments.tests.factories import PartnerFactory, UserFactory
 from assessments.tests.mirror_factories import ContactFactory
@@ -110,6 +110,7 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     assert dana_page.evaluate(NO_SIDEWAYS_SCROLL)
     violations["form"] = axe_violations(dana_page)
     screenshot(dana_page, "mirror-2-form-390")
+    dana_page.screenshot(path=str(SCREENSHOTS / "mirror-2-form-390-first-screen.png"))
 
     # 4. She answers three questions and saves.
     choose(dana_page, "Caring", "2 · Weak")
@@ -146,8 +147,10 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     dana_page.wait_for_load_state("networkidle")
     summary = dana_page.locator("[data-error-summary]")
     assert "Meeting face to face: Answer this question before sending." in summary.inner_text()
+    assert summary.inner_text().startswith("Your answers are saved, but not sent yet")
     violations["refused"] = axe_violations(dana_page)
     screenshot(dana_page, "mirror-3-question-left-390")
+    dana_page.screenshot(path=str(SCREENSHOTS / "mirror-3-question-left-390-screen.png"))
     choose(dana_page, "Meeting face to face", "1 · Poor")
     dana_page.get_by_label("What is one thing we should do differently? (optional)").fill("Visit us once a quarter.")
     dana_page.get_by_role("button", name="Send my answers").click()
