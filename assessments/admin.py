@@ -69,7 +69,7 @@ class FrozenWhenUsed:
 
 
 def _unused_versions():
-    return models.RubricVersion.objects.filter(checkups__isnull=True)
+    return models.RubricVersion.objects.filter(checkups__isnull=True, survey_responses__isnull=True)
 
 
 class RubricItemInline(FrozenWhenUsed, admin.TabularInline):
@@ -97,8 +97,8 @@ class FrozenNotice:
 
 @admin.register(models.RubricVersion)
 class RubricVersionAdmin(FrozenNotice, FrozenWhenUsed, SimpleHistoryAdmin):
-    list_display = ["number", "is_current", "published_at"]
-    list_filter = ["is_current"]
+    list_display = ["number", "audience", "is_current", "published_at"]
+    list_filter = ["audience", "is_current"]
     search_fields = ["notes"]
     inlines = [RubricInline]
     actions = ["publish_copy"]

@@ -37,9 +37,20 @@ TARGET_P95_MS = 50
 
 def seeded(database_url: str) -> bool:
     probe = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", urlparse(database_url).path.lstrip("/"), "-tAc",
-         "SELECT COUNT(*) FROM assessments_partnersnapshot"],
-        capture_output=True, text=True, check=False,
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            urlparse(database_url).path.lstrip("/"),
+            "-tAc",
+            "SELECT COUNT(*) FROM assessments_partnersnapshot",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return probe.returncode == 0 and int(probe.stdout.strip() or 0) > 0
 
@@ -68,22 +79,46 @@ def invite_everyone() -> list[str]:
         invitations = []
         for contact in contacts:
             invitation = SurveyInvitation(
-                contact=contact, period=period, token_salt=secrets.token_urlsafe(32), sent_at=now,
+                contact=contact,
+                period=period,
+                token_salt=secrets.token_urlsafe(32),
+                sent_at=now,
                 expires_at=now + dt.timedelta(days=21),
             )
             invitation.token_hash = token_hash(survey_token(invitation))
             invitations.append(invitation)
         SurveyInvitation.objects.bulk_create(invitations, batch_size=2000)
         version = rubric_version_partner_current()
-        answers = {f"{r}.{k}": 3 for r, keys in (
-            ("traits", ["caring", "homework", "attention", "proactivity", "honesty", "goal_direction", "face_to_face"]),
-            ("symptoms", ["chasing_rainbows", "one_sided_pencil", "little_interaction", "no_mutual_respect",
-                          "misrepresented_solution"]),
-        ) for k in keys}
+        answers = {
+            f"{r}.{k}": 3
+            for r, keys in (
+                (
+                    "traits",
+                    ["caring", "homework", "attention", "proactivity", "honesty", "goal_direction", "face_to_face"],
+                ),
+                (
+                    "symptoms",
+                    [
+                        "chasing_rainbows",
+                        "one_sided_pencil",
+                        "little_interaction",
+                        "no_mutual_respect",
+                        "misrepresented_solution",
+                    ],
+                ),
+            )
+            for k in keys
+        }
         answered = invitations[::5]
         SurveyResponse.objects.bulk_create(
-            SurveyResponse(invitation=i, rubric_version=version, status="submitted", answers=answers,
-                           submitted_at=now, last_saved_at=now)
+            SurveyResponse(
+                invitation=i,
+                rubric_version=version,
+                status="submitted",
+                answers=answers,
+                submitted_at=now,
+                last_saved_at=now,
+            )
             for i in answered
         )
         SurveyInvitation.objects.filter(pk__in=[i.pk for i in answered]).update(responded_at=now)
@@ -95,7 +130,9 @@ def timed(client, method: str, urls: list[str], data=None, expect: int = 200) ->
     times = []
     for url in urls:
         started = time.perf_counter()
-        response = getattr(client, method)(url, data, secure=True) if data else getattr(client, method)(url, secure=True)
+        response = (
+            getattr(client, method)(url, data, secure=True) if data else getattr(client, method)(url, secure=True)
+        )
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != expect:
             raise SystemExit(f"{method.upper()} {url} answered {response.status_code}, expected {expect}")
@@ -127,8 +164,10 @@ def main() -> int:
         seed(partners=args.partners, quarters=args.quarters, raters=1)
     started = time.perf_counter()
     tokens = invite_everyone()
-    print(f"data: {Partner.objects.count():,} partners, {SurveyInvitation.objects.count():,} invitations "
-          f"({len(tokens):,} open); invited in {time.perf_counter() - started:.1f}s")
+    print(
+        f"data: {Partner.objects.count():,} partners, {SurveyInvitation.objects.count():,} invitations "
+        f"({len(tokens):,} open); invited in {time.perf_counter() - started:.1f}s"
+    )
     n = args.requests
     if len(tokens) < 2 * n + 10:
         raise SystemExit("not enough open invitations for the requested number of requests")

@@ -88,10 +88,21 @@ class SurveyResponseForm(ErrorSummaryMixin, forms.Form):
         return {item.address: self.cleaned_data.get(answer_field_name(item.address)) for item in self.items}
 
     def sections(self) -> list[tuple]:
-        """(rubric, [(item, bound field), ...]) in form order, for the template."""
+        """(rubric, [(item, bound field, options), ...]) in form order, for the template.
+
+        ``options`` are (id, value, label, checked) of the item's radios: the template writes the
+        inputs itself, since rendering 60 radio widgets through Django's widget templates took most
+        of the page's time (bench/mirror.py)."""
         sections: list[tuple] = []
         for item in self.items:
             if not sections or sections[-1][0].pk != item.rubric_id:
                 sections.append((item.rubric, []))
-            sections[-1][1].append((item, self[answer_field_name(item.address)]))
+            bound = self[answer_field_name(item.address)]
+            current = bound.value()
+            current = "" if current is None else str(current)
+            options = [
+                (f"{bound.auto_id}_{index}", value, label, str(value) == current)
+                for index, (value, label) in enumerate(bound.field.choices)
+            ]
+            sections[-1][1].append((item, bound, options))
         return sections

@@ -94,14 +94,12 @@ def _answered(request, invitation, *, status: int = 200) -> HttpResponse:
 
 
 def _form_page(
-    request, token: str, invitation, form: SurveyResponseForm, *, status: int = 200, incomplete: bool = False
+    request, survey, form: SurveyResponseForm, *, status: int = 200, incomplete: bool = False
 ) -> HttpResponse:
-    survey = survey_form(invitation)
     context = {
         "firm_name": survey.firm_name,
         "survey": survey,
         "form": form,
-        "token": token,
         "saved": request.GET.get("saved") == "1" and request.method == "GET",
         "error_intro": (
             "Your answers are saved, but not sent yet: every question needs an answer. Please answer:"
@@ -133,10 +131,10 @@ def survey_form_view(request, token: str):
             items=survey.items,
             free_text_question=survey.free_text_question,
         )
-        return _form_page(request, token, invitation, form)
+        return _form_page(request, survey, form)
     form = SurveyResponseForm(request.POST, items=survey.items, free_text_question=survey.free_text_question)
     if not form.is_valid():
-        return _form_page(request, token, invitation, form, status=400)
+        return _form_page(request, survey, form, status=400)
     try:
         survey_save(
             token=token,
@@ -156,11 +154,11 @@ def survey_form_view(request, token: str):
     except SurveyIncomplete as incomplete:
         for address in incomplete.addresses:
             form.add_error(answer_field_name(address), "Answer this question before sending.")
-        return _form_page(request, token, invitation, form, status=400, incomplete=True)
+        return _form_page(request, survey, form, status=400, incomplete=True)
     except MirrorRefused as refused:
         field = answer_field_name(refused.field) if refused.field and "." in refused.field else refused.field
         form.add_error(field if field in form.fields else None, str(refused))
-        return _form_page(request, token, invitation, form, status=400)
+        return _form_page(request, survey, form, status=400)
     if form.submitting:
         response = redirect(request.path + "?sent=1", permanent=False)
         response.status_code = 303
