@@ -20,6 +20,7 @@ class TaskName(StrEnum):
     QUEUE_WEEKLY_DIGEST = "assessments.tasks.queue_weekly_digest"
     SEND_OUTBOX = "assessments.tasks.send_outbox"
     WAKE_SNOOZED_CASES = "assessments.tasks.wake_snoozed_cases"
+    QUEUE_SURVEY_REMINDERS = "assessments.tasks.queue_survey_reminders"
 
 
 __all__ = ["TaskName"]

@@ -160,29 +160,21 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     password = make_password(PASSWORD)
     managers = User.objects.bulk_create(
         [
-            User(
-                username=f"am{n:03d}",
-                email=f"am{n:03d}@bench.example",
-                first_name="Manager",
-                last_name=f"{n:03d}",
-                password=password,
-            )
+            User(username=f"am{n:03d}", email=f"am{n:03d}@bench.example", first_name="Manager", last_name=f"{n:03d}",
+                 password=password)
             for n in range(1, MANAGERS + 1)
         ]
     )
     Group.objects.get(name=Role.ACCOUNT_MANAGER.value).user_set.add(*managers)
-    leader = User.objects.create(
-        username=LEADER, email="lead@bench.example", first_name="Lena", last_name="Bench", password=password
-    )
+    leader = User.objects.create(username=LEADER, email="lead@bench.example", first_name="Lena", last_name="Bench",
+                                 password=password)
     Group.objects.get(name=Role.LEADERSHIP.value).user_set.add(leader)
 
     now_quarter = current_quarter(today=localdate())
     history = now_quarter.previous().window(quarters)
     periods = periods_get_or_create(quarters=[*history, now_quarter])
     version = rubric_version_current()
-    items = [
-        (item.id, item.rubric.scale, item.rubric.key) for item in rubric_item_index(version_id=version.id).values()
-    ]
+    items = [(item.id, item.rubric.scale, item.rubric.key) for item in rubric_item_index(version_id=version.id).values()]
     kinds = [k.value for k in Partner.Kind]
     now = timezone.now()
 
@@ -204,9 +196,7 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
             }
         )
         owners = rng.sample(managers, raters)
-        owner_rows += [
-            {"id": len(owner_rows) + n + 1, "partner_id": pid, "user_id": u.id} for n, u in enumerate(owners)
-        ]
+        owner_rows += [{"id": len(owner_rows) + n + 1, "partner_id": pid, "user_id": u.id} for n, u in enumerate(owners)]
         pattern = rng.choices(["stable", "decline", "improve", "drop"], weights=[85, 7, 5, 3])[0]
         profiles.append((pid, [u.id for u in owners], rng.uniform(2.8, 4.7), pattern, rng.randrange(quarters)))
     with transaction.atomic():
@@ -264,12 +254,10 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
                 # time); skip them here and check every reference in one pass below instead.
                 # Check constraints (the answer's range) still apply.
                 cursor.execute("SET LOCAL session_replication_role = replica")
-                cursor.copy_expert(
-                    "COPY assessments_answer (checkup_id, item_id, scale, value, comment) FROM STDIN", answers
-                )
-        print(
-            f"  seeded {quarter.code}: {len(checkup_rows):,} check-ups, answers so far {answers_written:,}", flush=True
-        )
+                cursor.copy_expert("COPY assessments_answer (assessment_id, item_id, scale, value, comment) FROM STDIN",
+                                   answers)
+        print(f"  seeded {quarter.code}: {len(checkup_rows):,} check-ups, answers so far {answers_written:,}",
+              flush=True)
 
     # This quarter's check-ups are open (drafts), as at any time in a quarter; completion counts them.
     current_id = periods[now_quarter.code].id
@@ -277,28 +265,17 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     for pid, owners, *_ in profiles:
         for rater in owners:
             checkup_id += 1
-            drafts.append(
-                {
-                    "id": checkup_id,
-                    "partner_id": pid,
-                    "period_id": current_id,
-                    "rater_id": rater,
-                    "rubric_version_id": version.id,
-                    "status": Checkup.Status.DRAFT.value,
-                    "created_at": now,
-                }
-            )
+            drafts.append({"id": checkup_id, "partner_id": pid, "period_id": current_id, "rater_id": rater,
+                           "rubric_version_id": version.id, "status": Checkup.Status.DRAFT.value, "created_at": now})
     with transaction.atomic():
         copy_model(Checkup, drafts)
         reset_sequences(Checkup)
         cursor = connection.cursor()
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('assessments_answer', 'id'), MAX(id)) FROM assessments_answer"
-        )
+        cursor.execute("SELECT setval(pg_get_serial_sequence('assessments_answer', 'id'), MAX(id)) FROM assessments_answer")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM assessments_answer a"
-            " LEFT JOIN assessments_assessment s ON s.id = a.checkup_id"
+            " LEFT JOIN assessments_assessment s ON s.id = a.assessment_id"
             " LEFT JOIN assessments_rubricitem i ON i.id = a.item_id WHERE s.id IS NULL OR i.id IS NULL"
         )
         dangling = cursor.fetchone()[0]
@@ -324,13 +301,8 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     # A few decline alerts in the latest quarter, as the decline scan would raise.
     latest = periods[history[-1].code]
     alert_rows = [
-        Alert(
-            partner_id=pid,
-            period=latest,
-            rule="health_decline",
-            severity=rng.choice(["warning", "critical"]),
-            explanation="Bench alert",
-        )
+        Alert(partner_id=pid, period=latest, rule="health_decline", severity=rng.choice(["warning", "critical"]),
+              explanation="Bench alert")
         for pid, _, _, pattern, _ in profiles
         if pattern == "decline" and rng.random() < 0.5
     ]
@@ -531,11 +503,9 @@ def check_raw_against_selector(raw: dict) -> bool:
         and abs(float(raw["revenue_at_risk"] or 0) - float(summary.revenue_at_risk)) < 0.01
         and abs(raw["avg_health"] - summary.avg_health) < 1e-6
     )
-    print(
-        f"  raw SQL and selector agree on the tiles: {'yes' if same else 'NO'} "
-        f"(partners {summary.partners:,}, declining {summary.declining:,}, "
-        f"revenue at risk {summary.revenue_at_risk:,.0f}, average health {summary.avg_health:.2f})"
-    )
+    print(f"  raw SQL and selector agree on the tiles: {'yes' if same else 'NO'} "
+          f"(partners {summary.partners:,}, declining {summary.declining:,}, "
+          f"revenue at risk {summary.revenue_at_risk:,.0f}, average health {summary.avg_health:.2f})")
     return same
 
 
@@ -551,34 +521,14 @@ def free_port() -> int:
 def load_test(database_url: str, session: str, paths: dict[str, str], duration: int) -> dict[str, dict]:
     port = free_port()
     # As in production behind a TLS proxy: plain HTTP on loopback, X-Forwarded-Proto: https trusted.
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "TRUST_X_FORWARDED_PROTO": "1",
-    }
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1",
+           "LOG_LEVEL": "WARNING", "TRUST_X_FORWARDED_PROTO": "1"}
     log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     # gunicorn of the interpreter running this script, whichever environment that is.
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "partnerhealth.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        text=True,
+        [sys.executable, "-m", "gunicorn", "partnerhealth.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=log, text=True,
     )
     results = {}
     try:
@@ -597,16 +547,10 @@ def load_test(database_url: str, session: str, paths: dict[str, str], duration: 
             _check_page(url, {"Cookie": f"sessionid={session}", "X-Forwarded-Proto": "https"})
             if wrk:
                 proto = "X-Forwarded-Proto: https"
-                subprocess.run(
-                    [wrk, "-t2", "-c8", "-d3s", "-H", header, "-H", proto, url], capture_output=True, check=False
-                )
-                out = subprocess.run(
-                    [wrk, "-t2", "-c8", f"-d{duration}s", "--latency", "-H", header, "-H", proto, url],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    timeout=duration + 30,
-                ).stdout
+                subprocess.run([wrk, "-t2", "-c8", "-d3s", "-H", header, "-H", proto, url], capture_output=True,
+                               check=False)
+                out = subprocess.run([wrk, "-t2", "-c8", f"-d{duration}s", "--latency", "-H", header, "-H", proto, url],
+                                     capture_output=True, text=True, check=False, timeout=duration + 30).stdout
                 results[name] = _parse_wrk(out)
             else:
                 results[name] = _python_load(url, header, duration)
@@ -643,14 +587,8 @@ def _parse_wrk(out: str) -> dict:
         raise SystemExit(f"could not read wrk's output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "tool": "wrk",
-        "rps": rps,
-        "p50": percentiles.get(50),
-        "p90": percentiles.get(90),
-        "p99": percentiles.get(99),
-        "errors": int(errors.group(1)) if errors else 0,
-    }
+    return {"tool": "wrk", "rps": rps, "p50": percentiles.get(50), "p90": percentiles.get(90),
+            "p99": percentiles.get(99), "errors": int(errors.group(1)) if errors else 0}
 
 
 def _python_load(url: str, header: str, duration: int) -> dict:
@@ -665,11 +603,8 @@ def _python_load(url: str, header: str, duration: int) -> dict:
         conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            conn.request(
-                "GET",
-                parsed.path + (f"?{parsed.query}" if parsed.query else ""),
-                headers={name: value, "X-Forwarded-Proto": "https"},
-            )
+            conn.request("GET", parsed.path + (f"?{parsed.query}" if parsed.query else ""),
+                         headers={name: value, "X-Forwarded-Proto": "https"})
             response = conn.getresponse()
             response.read()
             times.append((time.perf_counter() - started) * 1000)
@@ -681,14 +616,8 @@ def _python_load(url: str, header: str, duration: int) -> dict:
         t.start()
     for t in threads:
         t.join()
-    return {
-        "tool": "python",
-        "rps": len(times) / duration,
-        "p50": percentile(times, 50),
-        "p90": percentile(times, 90),
-        "p99": percentile(times, 99),
-        "errors": errors[0],
-    }
+    return {"tool": "python", "rps": len(times) / duration, "p50": percentile(times, 50),
+            "p90": percentile(times, 90), "p99": percentile(times, 99), "errors": errors[0]}
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -700,9 +629,8 @@ def main() -> int:
     parser.add_argument("--quarters", type=int, default=12)
     parser.add_argument("--raters", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument(
-        "--rounds", type=int, default=21, help="views with nothing cached, each followed by the raw SQL bound"
-    )
+    parser.add_argument("--rounds", type=int, default=21,
+                        help="views with nothing cached, each followed by the raw SQL bound")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per page under gunicorn")
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn load test")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded bench database")
@@ -712,20 +640,9 @@ def main() -> int:
     reuse = False
     if args.reuse:
         probe = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                urlparse(args.database_url).path.lstrip("/"),
-                "-tAc",
-                "SELECT COUNT(*) FROM assessments_partnersnapshot",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", urlparse(args.database_url).path.lstrip("/"), "-tAc",
+             "SELECT COUNT(*) FROM assessments_partnersnapshot"],
+            capture_output=True, text=True, check=False,
         )
         reuse = probe.returncode == 0 and int(probe.stdout.strip() or 0) > 0
     if not reuse:
@@ -741,14 +658,10 @@ def main() -> int:
         print(f"seeding {args.partners:,} partners x {args.quarters} quarters x {args.raters} raters ...", flush=True)
         timings = seed(partners=args.partners, quarters=args.quarters, raters=args.raters)
         print(f"  partners and owners: {timings['partners']:.1f}s")
-        print(
-            f"  check-ups and {timings['answer_rows']:,} answers (COPY): {timings['answers']:.1f}s "
-            f"({timings['answer_rows'] / timings['answers']:,.0f} answers/s)"
-        )
-        print(
-            f"  {timings['snapshot_rows']:,} snapshots via snapshots_recompute (2 processes, "
-            f"{CHUNK_PARTNERS} partners per transaction): {timings['snapshots']:.1f}s"
-        )
+        print(f"  check-ups and {timings['answer_rows']:,} answers (COPY): {timings['answers']:.1f}s "
+              f"({timings['answer_rows'] / timings['answers']:,.0f} answers/s)")
+        print(f"  {timings['snapshot_rows']:,} snapshots via snapshots_recompute (2 processes, "
+              f"{CHUNK_PARTNERS} partners per transaction): {timings['snapshots']:.1f}s")
     verify_snapshots()
 
     from django.contrib.auth import get_user_model
@@ -759,10 +672,8 @@ def main() -> int:
 
     from assessments.models import Answer, Partner, PartnerSnapshot
 
-    print(
-        f"data: {Partner.objects.count():,} partners, {Answer.objects.count():,} answers, "
-        f"{PartnerSnapshot.objects.count():,} snapshots"
-    )
+    print(f"data: {Partner.objects.count():,} partners, {Answer.objects.count():,} answers, "
+          f"{PartnerSnapshot.objects.count():,} snapshots")
     client = Client()
     client.force_login(get_user_model().objects.get(username=LEADER))
     dashboard_url = reverse("dashboard")
@@ -786,20 +697,16 @@ def main() -> int:
         p50, p95, size = time_requests(client, walk if label == "partner" else url, args.requests)
         results[label] = (p50, p95)
         shown = f"{len(walk) - 5} different partner pages" if label == "partner" else url
-        print(
-            f"in-process {label:9} {shown}: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {args.requests} requests "
-            f"({cold} queries cold, {warm} warm; {size / 1024:.0f} KiB)"
-        )
+        print(f"in-process {label:9} {shown}: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {args.requests} requests "
+              f"({cold} queries cold, {warm} warm; {size / 1024:.0f} KiB)")
     # A view with nothing cached (the first of the day, or one past the staleness bound): every roll-up,
     # table page and fragment built in the request, against the raw SQL bound measured in turn with it.
     views, raws = cold_against_raw(client, dashboard_url, args.rounds)
     cold_p50, raw_p50 = percentile(views, 50), percentile(raws, 50)
     cold_ratio = cold_p50 / raw_p50
     heatmap_views, heatmap_raws = cold_against_raw(client, heatmap_url, 5)
-    print(
-        f"in-process heatmap {heatmap_url}, with nothing cached: median {percentile(heatmap_views, 50):.0f} ms "
-        f"over 5 (raw SQL in turn: {percentile(heatmap_raws, 50):.1f} ms)"
-    )
+    print(f"in-process heatmap {heatmap_url}, with nothing cached: median {percentile(heatmap_views, 50):.0f} ms "
+          f"over 5 (raw SQL in turn: {percentile(heatmap_raws, 50):.1f} ms)")
     export_started = time.perf_counter()
     export = client.get(reverse("dashboard_export"), secure=True)
     rows = sum(1 for _ in b"".join(export.streaming_content).splitlines()) - 1
@@ -809,29 +716,22 @@ def main() -> int:
     warm_p50, warm_p95 = results["dashboard"]
     ratio = warm_p50 / raw_p50
     print(f"dashboard warm (roll-up cached): p50 {warm_p50:.1f} ms, p95 {warm_p95:.1f} ms over {args.requests}")
-    print(
-        f"dashboard with nothing cached: p50 {cold_p50:.1f} ms (p95 {percentile(views, 95):.1f} ms) over "
-        f"{args.rounds}; raw SQL lower bound (one hand-written query for every tile), in turn: "
-        f"p50 {raw_p50:.1f} ms"
-    )
-    print(
-        f"nothing cached / raw SQL = {cold_ratio:.2f} "
-        f"({'PASS' if cold_ratio <= TARGET_COLD_RATIO else 'FAIL'} vs {TARGET_COLD_RATIO:g}); "
-        f"warm p50 / raw SQL = {ratio:.2f}"
-    )
+    print(f"dashboard with nothing cached: p50 {cold_p50:.1f} ms (p95 {percentile(views, 95):.1f} ms) over "
+          f"{args.rounds}; raw SQL lower bound (one hand-written query for every tile), in turn: "
+          f"p50 {raw_p50:.1f} ms")
+    print(f"nothing cached / raw SQL = {cold_ratio:.2f} "
+          f"({'PASS' if cold_ratio <= TARGET_COLD_RATIO else 'FAIL'} vs {TARGET_COLD_RATIO:g}); "
+          f"warm p50 / raw SQL = {ratio:.2f}")
 
     load = {}
     if not args.no_load:
         session = client.cookies["sessionid"].value
         connection.close()
-        load = load_test(
-            args.database_url, session, {"dashboard": dashboard_url, "partner": partner_url}, args.duration
-        )
+        load = load_test(args.database_url, session, {"dashboard": dashboard_url, "partner": partner_url},
+                         args.duration)
     for name, r in load.items():
-        print(
-            f"gunicorn 2 workers, {r['tool']} 8 connections {args.duration}s, {name}: {r['rps']:.1f} req/s, "
-            f"p50 {r['p50']:.1f} ms, p90 {r['p90']:.1f} ms, p99 {r['p99']:.1f} ms, non-2xx {r['errors']}"
-        )
+        print(f"gunicorn 2 workers, {r['tool']} 8 connections {args.duration}s, {name}: {r['rps']:.1f} req/s, "
+              f"p50 {r['p50']:.1f} ms, p90 {r['p90']:.1f} ms, p99 {r['p99']:.1f} ms, non-2xx {r['errors']}")
 
     checks = [
         (f"dashboard p95 < {TARGET_DASHBOARD_P95_MS} ms in-process", warm_p95 < TARGET_DASHBOARD_P95_MS),
@@ -845,18 +745,8 @@ def main() -> int:
     print("load average after measuring (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     for label, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {label}")
-    print(
-        json.dumps(
-            {
-                "in_process_ms": results,
-                "cold_p50_ms": cold_p50,
-                "raw_sql_p50_ms": raw_p50,
-                "cold_ratio": cold_ratio,
-                "ratio": ratio,
-                "load": load,
-            }
-        )
-    )
+    print(json.dumps({"in_process_ms": results, "cold_p50_ms": cold_p50, "raw_sql_p50_ms": raw_p50,
+                      "cold_ratio": cold_ratio, "ratio": ratio, "load": load}))
     return 0 if all(ok for _, ok in checks) else 1
 
 

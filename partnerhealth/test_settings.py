@@ -12,6 +12,9 @@ os.environ.setdefault("EMAIL_URL", "locmem://")
 # Exact dashboards: a test that writes and then reads sees its write (the stale-while-rebuilding
 # behaviour has tests of its own, which turn it on).
 os.environ.setdefault("ROLLUP_MAX_STALENESS_SECONDS", "0")
+# The public survey's rate limit counts per process for 10 minutes: the suite's many requests from
+# one address would trip the default. Its own tests set a low limit.
+os.environ.setdefault("SURVEY_RATE_LIMIT", "100000")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 
 from partnerhealth.settings import *  # noqa: F403

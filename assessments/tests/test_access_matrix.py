@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments.models import ActionItem, Alert, Case, Checkup
+from assessments.models import ActionItem, Alert, Case, Checkup, Contact, SurveyInvitation
 from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,26 @@ MATRIX = {
     ("alert_acknowledge", "b"): row(LOGIN, 404, 302, 302, 302, method="POST"),
     ("alert_snooze", "a"): row(LOGIN, 400, 404, 400, 400, method="POST"),  # reason required
     ("alert_snooze", "b"): row(LOGIN, 404, 400, 400, 400, method="POST"),
+    # The partner's side: anyone who sees the partner reads its contacts page; its owners write.
+    ("partner_contacts", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("partner_contacts", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("contact_add", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("contact_add", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("contact_edit", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("contact_edit", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("survey_invite", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),  # nobody chosen: back with an error
+    ("survey_invite", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("contact_opt_out", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("contact_opt_out", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("contact_opt_in", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("contact_opt_in", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("survey_resend", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("survey_resend", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("survey_revoke", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("survey_revoke", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    # Public, no account: a link that was never sent gets the generic page, whoever asks.
+    ("survey_form", None): row(404, 404, 404, 404, 404),
+    ("survey_opt_out", None): row(404, 404, 404, 404, 404),
 }
 
 # The Django admin is its own world: staff only, checked once at its index.
@@ -137,7 +157,13 @@ def world():
         case = Case.objects.create(partner=partner, severity="warning", opened_period=period, episode_period=period,
                                    last_finding_period=period)
         Alert.objects.filter(pk=alert.pk).update(case=case)
-        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
+        contact = Contact.objects.create(partner=partner, name=f"Contact {side}", email=f"{side}@partner.example")
+        invitation = SurveyInvitation.objects.create(
+            contact=contact, period=period, token_salt=side, token_hash=side * 64,
+            expires_at=timezone.now() + dt.timedelta(days=21),
+        )
+        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case,
+                         "contact": contact, "invitation": invitation}
     assert Checkup.objects.count() == 2 and timezone.now()
     return users, objects
 
@@ -160,6 +186,9 @@ def concrete_path(name, template, objects):
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
         "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
         "case_resolve": "case",
+        "partner_contacts": "partner", "contact_add": "partner", "survey_invite": "partner",
+        "contact_edit": "contact", "contact_opt_out": "contact", "contact_opt_in": "contact",
+        "survey_resend": "invitation", "survey_revoke": "invitation",
     }[name]
     start = path.index("<int:")
     return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]
