@@ -77,3 +77,29 @@ def test_the_partner_page_shows_the_perception_gap_chart_and_tables(page):
     assert section.locator("#perception-traits tbody tr").count() == 7
     assert axe_violations(page) == []
     section.screenshot(path=str(screenshot(page, "perception-partner-page").with_name("perception-section.png")))
+
+
+def test_the_dashboard_shows_the_gap_column_and_the_view_drop_tile(page):
+    from django.contrib.auth import get_user_model
+
+    from assessments.models import PartnerSnapshot
+    from assessments.tests.dashboard_data import PREV, P, build_portfolio
+
+    ensure_rubric_v1()
+    build_portfolio()
+    for (name, code), health in {("Alpha", PREV): 80.0, ("Alpha", P): 70.0, ("Charlie", P): 90.0}.items():
+        PartnerSnapshot.objects.filter(partner__name=name, period__code=code).update(
+            partner_view={"health": health, "band": "healthy", "rubric_scores": {}, "item_means": {}, "responses": 1}
+        )
+    lena = get_user_model().objects.get(username="lena")
+    lena.set_password(DEMO_PASSWORD)
+    lena.save()
+
+    login(page, "lena", DEMO_PASSWORD)
+    page.goto(f"/dashboard/?period={P}")
+    tile = page.locator("#tile-view-drops")
+    assert tile.locator(".tile-figure").inner_text() == "1"
+    assert "Alpha: 80.0 → 70.0 (\u221210.0)" in tile.inner_text()
+    assert page.get_by_role("columnheader", name="Perception gap").is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "dashboard-perception")
