@@ -69,7 +69,7 @@ class FrozenWhenUsed:
 
 
 def _unused_versions():
-    return models.RubricVersion.objects.filter(checkups__isnull=True)
+    return models.RubricVersion.objects.filter(checkups__isnull=True, survey_responses__isnull=True)
 
 
 class RubricItemInline(FrozenWhenUsed, admin.TabularInline):
@@ -97,8 +97,8 @@ class FrozenNotice:
 
 @admin.register(models.RubricVersion)
 class RubricVersionAdmin(FrozenNotice, FrozenWhenUsed, SimpleHistoryAdmin):
-    list_display = ["number", "is_current", "published_at"]
-    list_filter = ["is_current"]
+    list_display = ["number", "audience", "is_current", "published_at"]
+    list_filter = ["audience", "is_current"]
     search_fields = ["notes"]
     inlines = [RubricInline]
     actions = ["publish_copy"]
@@ -109,11 +109,12 @@ class RubricVersionAdmin(FrozenNotice, FrozenWhenUsed, SimpleHistoryAdmin):
             self.message_user(request, "Select exactly one version to copy.", messages.ERROR)
             return
         based_on = queryset.get()
-        version = rubric_version_publish(based_on=based_on, notes=f"Copied from v{based_on.number}.")
+        version = rubric_version_publish(based_on=based_on, notes=f"Copied from {based_on}.")
+        in_use = "the current version" if version.is_current else "the mirror survey's version in use"
         self.message_user(
             request,
-            f"Published v{version.number} as the current version, copied from v{based_on.number}. "
-            "Edit its weights or wording now: once a check-up uses it, it is frozen too.",
+            f"Published {version} as {in_use}, copied from {based_on}. "
+            "Edit its weights or wording now: once a check-up or survey response uses it, it is frozen too.",
             messages.SUCCESS,
         )
 

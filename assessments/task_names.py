@@ -22,6 +22,7 @@ class TaskName(StrEnum):
     WAKE_SNOOZED_CASES = "assessments.tasks.wake_snoozed_cases"
     # Registered by the integrations app (integrations/tasks.py): webhooks, Slack and Teams.
     SEND_WEBHOOKS = "integrations.tasks.send_webhooks"
+    QUEUE_SURVEY_REMINDERS = "assessments.tasks.queue_survey_reminders"
 
 
 __all__ = ["TaskName"]

@@ -13,7 +13,7 @@ import logging
 
 from celery import shared_task
 
-from assessments.services import alerts, case_triage, digest, outbox, schedule
+from assessments.services import alerts, case_triage, digest, mirror, outbox, schedule
 from assessments.task_names import TaskName
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,14 @@ def queue_action_reminders() -> None:
     created = schedule.action_reminders_queue()
     if created:
         logger.info("queued %s action item reminders", created)
+
+
+@shared_task(name=TaskName.QUEUE_SURVEY_REMINDERS.value)
+def queue_survey_reminders() -> None:
+    """Remind partner contacts who have not answered the mirror survey (at most twice, days apart)."""
+    created = mirror.survey_reminders_queue()
+    if created:
+        logger.info("queued %s survey reminders", created)
 
 
 @shared_task(name=TaskName.QUEUE_WEEKLY_DIGEST.value)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("", include("assessments.urls_checkups")),
     path("", include("assessments.urls_actions")),
+    path("", include("assessments.urls_mirror")),
     path("dashboard/", include("assessments.urls_dashboards")),
     path("alerts/", include("assessments.urls_alerts")),
     path("completion/", include("assessments.urls_completion")),

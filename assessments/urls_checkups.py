@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import checkups, crosschecks, partners
+from assessments.views import checkups, crosschecks, partners, review_pack
 
 urlpatterns = [
     path("checkups/", checkups.my_checkups_view, name="my_checkups"),
@@ -12,5 +12,7 @@ urlpatterns = [
     path("partners/", partners.partner_list_view, name="partner_list"),
     path("partners/<int:pk>/", partners.partner_detail, name="partner_detail"),
     path("partners/<int:pk>/history/", partners.partner_history_view, name="partner_history"),
+    path("partners/<int:pk>/review/", review_pack.review_pack_page, name="review_pack"),
+    path("partners/<int:pk>/review.pdf", review_pack.review_pack_pdf, name="review_pack_pdf"),
     path("partners/<int:pk>/interactions/", partners.interaction_add, name="interaction_add"),
 ]

@@ -36,6 +36,8 @@ class Rule(StrEnum):
     BAND_DOWNGRADE = "band_downgrade"
     SYMPTOM_PERSISTENT = "symptom_persistent"
     RED_FLAG = "red_flag"
+    # The partner's own rating of us (the mirror survey), run through the same detector.
+    PARTNER_VIEW_DECLINE = "partner_view_decline"
 
     @property
     def label(self) -> str:
@@ -48,6 +50,7 @@ _RULE_LABELS = {
     Rule.BAND_DOWNGRADE: "Band downgraded",
     Rule.SYMPTOM_PERSISTENT: "Symptom persistent or rising",
     Rule.RED_FLAG: "Cut-bait red flag",
+    Rule.PARTNER_VIEW_DECLINE: "The partner's view of us is declining",
 }
 
 BAND_LABELS = {Band.HEALTHY: "Healthy", Band.WATCH: "Watch", Band.AT_RISK: "At risk", Band.CRITICAL: "Critical"}

@@ -106,7 +106,8 @@ def copy_model(model, rows: list[dict]) -> None:
     from django.utils import timezone
 
     now = timezone.now()
-    fields = list(model._meta.concrete_fields)
+    # A generated column is computed by the database and cannot be written.
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
     defaults = {}
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):

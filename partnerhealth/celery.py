@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
     ),
     "scan-trends": _every(crontab(hour=5, minute=30), TaskName.SCAN_TRENDS, expires=12 * HOUR),
     "wake-snoozed-cases": _every(crontab(minute=35), TaskName.WAKE_SNOOZED_CASES, expires=50 * MINUTE),
+    # Working hours in most places: a reminder from a firm should not arrive in the night.
+    "queue-survey-reminders": _every(
+        crontab(hour=9, minute=15), TaskName.QUEUE_SURVEY_REMINDERS, expires=12 * HOUR
+    ),
     "queue-weekly-digest": _every(
         crontab(hour=7, minute=0), TaskName.QUEUE_WEEKLY_DIGEST, expires=12 * HOUR
     ),

@@ -249,6 +249,21 @@ WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 8, minimum=1)
 # Hosts (names or addresses) a webhook may reach although they resolve to a loopback, private or
 # link-local address (an on-premises receiver). Everything else private is refused (SSRF guard).
 WEBHOOK_ALLOWED_HOSTS = [host.lower().strip("[]") for host in env_list("WEBHOOK_ALLOWED_HOSTS", [])]
+# The partner's side (docs/PARTNER_VIEW.md). The mirror survey and its e-mails name only the partner
+# and our firm: FIRM_NAME is how a partner's contact knows us.
+FIRM_NAME = env_str("FIRM_NAME", "Our firm")
+# Days a survey invitation's link works (a resend of an expired one opens it again for as long).
+SURVEY_TOKEN_DAYS = env_int("SURVEY_TOKEN_DAYS", 21, minimum=1)
+# Reminders to a contact who has not answered: at most SURVEY_MAX_REMINDERS (0-2), each at least
+# SURVEY_REMINDER_DAYS (5 or more) after the previous e-mail.
+SURVEY_MAX_REMINDERS = env_int("SURVEY_MAX_REMINDERS", 2, minimum=0)
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 5, minimum=5)
+if SURVEY_MAX_REMINDERS > 2:
+    raise ImproperlyConfigured("SURVEY_MAX_REMINDERS must be 0, 1 or 2: a contact is reminded at most twice.")
+# The public survey pages answer at most SURVEY_RATE_LIMIT requests per client address in each
+# SURVEY_RATE_WINDOW_SECONDS (counted in Django's cache).
+SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60, minimum=1)
+SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600, minimum=1)
 
 LOGGING = {
     "version": 1,
@@ -344,4 +359,6 @@ LOGGING["loggers"] = {
     "partnerhealth.security": {"level": "INFO", "propagate": True},
     # Axes logs every reset at INFO; our own security log already records the events.
     "axes": {"level": "WARNING", "propagate": True},
+    # WeasyPrint logs each step of every PDF at INFO; its warnings (a refused fetch, bad CSS) still show.
+    "weasyprint": {"level": "WARNING", "propagate": True},
 }

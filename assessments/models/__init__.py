@@ -8,6 +8,7 @@ from assessments.models.checkups import (
     CheckupRevision,
     PartnerSnapshot,
 )
+from assessments.models.mirror import Contact, SurveyInvitation, SurveyMail, SurveyResponse
 from assessments.models.nudges import CheckupNudge
 from assessments.models.partners import Engagement, Interaction, Partner, Period
 from assessments.models.rubrics import Rubric, RubricItem, RubricVersion, RubricVersionFrozen
@@ -25,6 +26,7 @@ __all__ = [
     "Checkup",
     "CheckupNudge",
     "CheckupRevision",
+    "Contact",
     "DigestDelivery",
     "Engagement",
     "Interaction",
@@ -36,4 +38,7 @@ __all__ = [
     "RubricItem",
     "RubricVersion",
     "RubricVersionFrozen",
+    "SurveyInvitation",
+    "SurveyMail",
+    "SurveyResponse",
 ]

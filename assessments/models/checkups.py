@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from assessments.models.audit import audit_trail
@@ -43,7 +45,9 @@ class Checkup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Saving a draft and evaluating a submission touch these often and change nothing anyone reviews.
-    history = audit_trail(excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment")
+    history = audit_trail(
+        excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment"
+    )
 
     class Meta:
         db_table = "assessments_assessment"  # the model was called Assessment; its table keeps the name
@@ -174,9 +178,7 @@ class ActionItem(models.Model):
         "assessments.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     # The last quarter scored when the action was agreed (null: nothing scored yet).
-    baseline_period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    baseline_period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -227,6 +229,16 @@ class PartnerSnapshot(models.Model):
     red_flags = models.JSONField(default=dict)
     rater_count = models.PositiveSmallIntegerField()
     disagreement = models.FloatField()
+    # The partner's view of us this quarter, from its contacts' submitted mirror surveys, scored by
+    # the same engine: {"health", "band", "rubric_scores", "item_means", "responses"} (null: none yet).
+    partner_view = models.JSONField(null=True, blank=True)
+    # Its health as a column the database keeps in step (a generated column): the dashboard's
+    # perception-gap column and "their view of us dropped" tile read it from an index alone.
+    partner_view_health = models.GeneratedField(
+        expression=Cast(KT("partner_view__health"), models.FloatField()),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -256,6 +268,13 @@ class PartnerSnapshot(models.Model):
             models.Index(
                 fields=["period", "partner", "health", "band", "health_delta"],
                 name="snapshot_period_covering_idx",
+            ),
+            # The dashboard's "their view of us dropped" tile reads only the snapshots holding a
+            # partner's view: a few among thousands, found here without reading the others.
+            models.Index(
+                fields=["period", "partner", "partner_view_health"],
+                condition=models.Q(partner_view_health__isnull=False),
+                name="snapshot_period_view_idx",
             ),
         ]
 

@@ -26,11 +26,9 @@ class RubricVersionFrozen(Exception):
 
 def _frozen_version(version_ids) -> int | None:
     """The number of the first of these versions that a check-up uses, or None."""
-    return (
-        RubricVersion.objects.filter(pk__in=[v for v in version_ids if v is not None], checkups__isnull=False)
-        .values_list("number", flat=True)
-        .first()
-    )
+    ids = [v for v in version_ids if v is not None]
+    used = models.Q(checkups__isnull=False) | models.Q(survey_responses__isnull=False)
+    return RubricVersion.objects.filter(used, pk__in=ids).values_list("number", flat=True).first()
 
 
 def _refuse_frozen(version_ids) -> None:
@@ -43,12 +41,24 @@ class RubricVersion(models.Model):
     """A published set of the three rubrics with their weights.
 
     An checkup points at the version it was scored with, so history stays
-    comparable when weights or items change. Exactly one version is current.
+    comparable when weights or items change. Exactly one internal version is current.
+
+    The partner's mirror survey (``audience=partner``) is a version line of its own, numbered
+    from 1: its rubrics reuse our item keys (traits, symptoms) worded from the partner's side, so
+    both views line up item by item. A partner version is never ``is_current``: the mirror survey
+    uses the partner version with the highest number (selectors/rubrics.py).
     """
 
-    number = models.PositiveIntegerField(unique=True)
+    class Audience(models.TextChoices):
+        INTERNAL = "internal", "Our account managers"
+        PARTNER = "partner", "The partner's contacts (mirror survey)"
+
+    number = models.PositiveIntegerField()
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
     is_current = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+    # The partner survey's optional free-text question ("What is one thing we should do differently?").
+    free_text_question = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(auto_now_add=True)
 
     history = audit_trail()
@@ -59,6 +69,16 @@ class RubricVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(
+                fields=["audience", "number"],
+                name="rubric_version_number_unique_per_audience",
+                violation_error_message="This audience already has a rubric version with this number.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audience="internal") | models.Q(is_current=False),
+                name="only_internal_rubric_version_current",
+                violation_error_message="Only a version for our account managers can be current.",
+            ),
+            models.UniqueConstraint(
                 fields=["is_current"],
                 condition=models.Q(is_current=True),
                 name="one_current_rubric_version",
@@ -67,6 +87,8 @@ class RubricVersion(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.audience == self.Audience.PARTNER:
+            return f"partner v{self.number}"
         return f"v{self.number}"
 
 

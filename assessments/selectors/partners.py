@@ -32,6 +32,7 @@ from assessments.selectors.calibration import partner_calibration
 from assessments.selectors.cases import case_for_partner, on_watch
 from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
+from assessments.selectors.perception import partner_perception
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
 from assessments.selectors.snapshots import snapshot_score, staleness
 
@@ -116,6 +117,10 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
             partner_calibration(latest=latest, spread_rater_ids=spread["rater_ids"], spread_raters=spread["raters"])
             if is_leadership(user)
             else None
+        ),
+        # Their rating of us beside ours, trait by trait, and the gap over the quarters.
+        "perception": partner_perception(
+            partner=partner, snapshots=snapshots, quarters=quarters, version_id=version_id
         ),
         "partner_alerts": partner_alerts,
         "partner_case": partner_case,

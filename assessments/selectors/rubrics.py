@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from assessments.models import Checkup, Rubric, RubricItem, RubricVersion
+from assessments.models import Checkup, Rubric, RubricItem, RubricVersion, SurveyResponse
 from assessments.scoring import BandThresholds, ItemSpec, RubricSpec, Scale, ScoringModel
 
 
 def rubric_version_current() -> RubricVersion:
     return RubricVersion.objects.get(is_current=True)
+
+
+def rubric_version_partner_current() -> RubricVersion:
+    """The mirror survey's version in use: the partner audience's newest (never ``is_current``)."""
+    return RubricVersion.objects.filter(audience=RubricVersion.Audience.PARTNER).order_by("-number").first()
 
 
 def rubric_items(*, version_id: int) -> list[RubricItem]:
@@ -25,8 +30,12 @@ _frozen_models: dict[tuple[int, BandThresholds], ScoringModel] = {}
 
 
 def rubric_version_is_used(version_id: int) -> bool:
-    """True once any check-up (draft or submitted) points at the version: it may no longer change."""
-    return Checkup.objects.filter(rubric_version_id=version_id).exists()
+    """True once any check-up or mirror survey response (draft or submitted) points at the version:
+    it may no longer change."""
+    return (
+        Checkup.objects.filter(rubric_version_id=version_id).exists()
+        or SurveyResponse.objects.filter(rubric_version_id=version_id).exists()
+    )
 
 
 def rubric_caches_clear() -> None:

@@ -28,12 +28,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Alert, AlertAction, Checkup, Partner, Period
+from assessments.perception import view_point
 from assessments.selectors.access import leadership_users
 from assessments.selectors.alerts import partner_snapshot_series, trend_titles
+from assessments.selectors.mirror import partner_view_series
 from assessments.services.cases import case_record_findings
 from assessments.services.dispatch import outbox_kick
-from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate
-from assessments.vocabulary import Severity
+from assessments.trends import Finding, PriorAlert, SnapshotPoint, evaluate, quarters_between
+from assessments.vocabulary import Rule, Severity
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,50 @@ def _prior(partner_id: int) -> list[PriorAlert]:
     ]
 
 
+# --- the partner's view of us ---------------------------------------------------
+
+
+def _view_prior(prior: Sequence[PriorAlert]) -> list[PriorAlert]:
+    """The partner-view alerts already raised, as the detector's cooldown reads them: a view finding
+    is one rule of ours, so an earlier one cools down every rule the detector runs on the view."""
+    return [
+        PriorAlert(rule.value, p.period, p.severity)
+        for p in prior
+        if p.rule == Rule.PARTNER_VIEW_DECLINE
+        for rule in Rule
+        if rule != Rule.PARTNER_VIEW_DECLINE
+    ]
+
+
+def partner_view_finding(
+    views: Sequence[SnapshotPoint], *, prior: Sequence[PriorAlert] = (), titles: dict[str, str] | None = None
+) -> Finding | None:
+    """ "The partner's view of us is declining": the decline detector run on the partner's view.
+
+    ``views`` is the partner's view, quarter by quarter, up to the quarter judged (oldest first).
+    The worst of the detector's findings becomes one finding of its own rule, with that finding's
+    severity, items and numbers, so it opens or joins the partner's case like any other.
+    """
+    found = evaluate(views, prior=_view_prior(prior), titles=titles)
+    if not found:
+        return None
+    worst = found[0]
+    return Finding(
+        rule=Rule.PARTNER_VIEW_DECLINE,
+        severity=worst.severity,
+        period=worst.period,
+        explanation=f"The partner's view of us is declining. In their responses: {worst.explanation}",
+        items=worst.items,
+        evidence=worst.evidence,
+    )
+
+
+def _views_up_to(views: Sequence[SnapshotPoint], code: str) -> list[SnapshotPoint]:
+    """The partner's view up to ``code``, if it rated us that quarter (else nothing new to judge)."""
+    upto = [v for v in views if quarters_between(v.period, code) >= 0]
+    return upto if upto and upto[-1].period == code else []
+
+
 def _evaluate_at(
     series: Sequence[SnapshotPoint],
     *,
@@ -128,10 +174,15 @@ def _evaluate_at(
     notify: bool,
     now: dt.datetime,
     report: EvaluationReport,
+    views: Sequence[SnapshotPoint] = (),
 ) -> None:
     code = series[-1].period
     recorded = []
-    for finding in evaluate(series, prior=prior, titles=titles):
+    findings = evaluate(series, prior=prior, titles=titles)
+    view = partner_view_finding(_views_up_to(views, code), prior=prior, titles=titles)
+    if view is not None:
+        findings.append(view)
+    for finding in findings:
         alert = _record(finding, partner=partner, period=periods[code], report=report)
         recorded.append(alert)
         if alert.severity in EMAILED:
@@ -175,6 +226,8 @@ def partner_evaluate(
             ).values_list("id", "revision", "period__code")
         )
         series = partner_snapshot_series(partner_id=partner_id) if partner.is_active else []
+        # The partner's own rating of us, judged by the same detector at each quarter we judge.
+        views = [view_point(code, view) for code, view in partner_view_series(partner_id)] if series else []
         if series:
             codes = [p.period for p in series]
             wanted = set(codes) if all_periods else {*periods, *(code for _, _, code in pending)}
@@ -193,6 +246,7 @@ def partner_evaluate(
                     notify=notify and index == len(codes) - 1,
                     now=now,
                     report=report,
+                    views=views,
                 )
         for checkup_id, revision, _ in pending:
             # An amendment since we read it bumps the revision and needs its own evaluation.

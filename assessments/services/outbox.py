@@ -59,12 +59,14 @@ from assessments.models import (
     CheckupNudge,
     DigestDelivery,
     Reminder,
+    SurveyMail,
 )
 from assessments.models.alerts import OutboxStatus
 from assessments.selectors.actions import action_progress
 from assessments.selectors.alerts import alert_numbers
 from assessments.selectors.cases import case_email_context
 from assessments.selectors.digest import digest_summary
+from assessments.selectors.survey import opt_out_token, survey_token
 from assessments.services.nudges import checkup_nudge_message
 from assessments.trends import worst_first
 
@@ -260,6 +262,28 @@ def _account_email(rows: list[AccountMail], now: dt.datetime) -> Outgoing | None
     )
 
 
+def _survey_email(rows: list[SurveyMail], now: dt.datetime) -> Outgoing | None:
+    """An invitation (or resend) or reminder to a partner's contact. Skipped when the link no longer
+    opens the form (answered, revoked, expired) or the contact opted out while the e-mail waited."""
+    (row,) = rows
+    invitation = row.invitation
+    if not invitation.is_open(now) or not invitation.contact.partner.is_active:
+        return None
+    return Outgoing(
+        template="survey_reminder" if row.kind == SurveyMail.Kind.REMINDER else "survey_invitation",
+        to=invitation.contact.email,
+        context={
+            "contact": invitation.contact,
+            "partner_name": invitation.contact.partner.name,
+            "firm_name": settings.FIRM_NAME,
+            "period": invitation.period,
+            "expires_at": invitation.expires_at,
+            "survey_url": emails.url_for("survey_form", survey_token(invitation)),
+            "opt_out_url": emails.url_for("survey_opt_out", opt_out_token(invitation.contact_id)),
+        },
+    )
+
+
 def _duration(seconds: int) -> str:
     days, rest = divmod(seconds, 86_400)
     if days and not rest:
@@ -289,6 +313,8 @@ KINDS = (
     ),
     # Someone is waiting for a reset or invitation e-mail: before reminders and digests.
     _Kind(AccountMail, "account-mail", _account_email, ("recipient", "invitation__invited_by")),
+    # A partner's contact is an outsider asked a favour: the invitation should arrive while it is fresh.
+    _Kind(SurveyMail, "survey-mail", _survey_email, ("invitation__contact__partner", "invitation__period")),
     _Kind(
         Reminder,
         "reminder",

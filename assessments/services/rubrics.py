@@ -16,9 +16,19 @@ def rubric_version_publish(
     version; earlier check-ups keep pointing at the version they were scored with.
     """
     weights = weights or {}
-    number = (RubricVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    RubricVersion.objects.filter(is_current=True).update(is_current=False)
-    version = RubricVersion.objects.create(number=number, is_current=True, notes=notes)
+    audience = based_on.audience
+    number = (RubricVersion.objects.filter(audience=audience).aggregate(n=Max("number"))["n"] or 0) + 1
+    # The partner survey's line is never "current": its newest version is the one in use.
+    internal = audience == RubricVersion.Audience.INTERNAL
+    if internal:
+        RubricVersion.objects.filter(is_current=True).update(is_current=False)
+    version = RubricVersion.objects.create(
+        number=number,
+        audience=audience,
+        is_current=internal,
+        notes=notes,
+        free_text_question=based_on.free_text_question,
+    )
     for rubric in Rubric.objects.filter(version=based_on).prefetch_related("items"):
         items = list(rubric.items.all())
         rubric.pk, rubric.version = None, version

@@ -10,10 +10,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from assessments.infra.rollups import rollups_invalidate
 from assessments.models import Answer, Checkup, PartnerSnapshot, Period
 from assessments.scoring import ScoringError, score
+from assessments.selectors.mirror import partner_views
 from assessments.selectors.rubrics import scoring_model
 
 Pair = tuple[int, int]  # (partner_id, period_id)
@@ -38,9 +40,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
     partner_ids = {p for p, _ in pairs}
     period_ids = {q for _, q in pairs}
     assessments = (
-        Checkup.objects.filter(
-            partner_id__in=partner_ids, period_id__in=period_ids, status=Checkup.Status.SUBMITTED
-        )
+        Checkup.objects.filter(partner_id__in=partner_ids, period_id__in=period_ids, status=Checkup.Status.SUBMITTED)
         .order_by("submitted_at", "id")
         .values(
             "id",
@@ -68,6 +68,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         ):
             answers[checkup_id][f"{rubric_key}.{item_key}"] = value
 
+    views = partner_views(pairs=by_pair.keys())
     snapshots = []
     for (partner_id, period_id), rows in by_pair.items():
         # The latest submission's rubric version scores the period; item keys
@@ -94,6 +95,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
                 red_flags=_red_flags(rows),
                 rater_count=result.rater_count,
                 disagreement=round(result.disagreement, 2),
+                partner_view=views.get((partner_id, period_id)),
             )
         )
 
@@ -117,6 +119,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
             "red_flags",
             "rater_count",
             "disagreement",
+            "partner_view",
             "computed_at",
         ],
     )
@@ -162,3 +165,27 @@ def _refresh_deltas(*, partner_ids: set[int]) -> None:
                 """,  # noqa: S608
                 chunk,
             )
+
+
+def partner_views_recompute(*, pairs: Iterable[Pair]) -> int:
+    """Store the partner's view of us on each (partner, period) snapshot, from its submitted mirror surveys.
+
+    Called in the transaction that submits a response. A quarter we have not scored yet has no
+    snapshot: its view is stored when our first check-up of it is (``snapshots_recompute``), and
+    ``selectors.mirror.partner_view_series`` scores it from the responses meanwhile.
+    Returns the number of snapshots changed.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("partner_views_recompute must run inside the writing transaction")
+    views = partner_views(pairs=pairs)
+    changed = 0
+    for partner_id, period_id in pairs:
+        changed += PartnerSnapshot.objects.filter(partner_id=partner_id, period_id=period_id).update(
+            partner_view=views.get((partner_id, period_id)), computed_at=timezone.now()
+        )
+    if changed:
+        rollups_invalidate()
+    return changed

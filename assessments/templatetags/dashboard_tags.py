@@ -109,6 +109,7 @@ def heatmap_rows(heatmap) -> str:
             f'<td class="text-end">{display.signed(row.change)}</td>'
             f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"
+            f'<td class="text-end">{display.signed(row.perception_gap)}</td>'
             f'<td class="sparkline-cell"><canvas class="sparkline" width="96" height="28" '
             f'data-partner="{row.partner_id}" aria-hidden="true"></canvas><span class="sparkline-text small">'
             f'<span class="visually-hidden">Health {first_code} to {period_code}: </span>'

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments.models import ActionItem, Alert, Case, Checkup
+from assessments.models import ActionItem, Alert, Case, Checkup, Contact, SurveyInvitation
 from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 from integrations.models import Endpoint
 
@@ -60,6 +60,11 @@ MATRIX = {
     # The audit trail is for leadership and admins; the owner is told 403, anyone else 404.
     ("partner_history", "a"): row(LOGIN, 403, 404, 200, 200),
     ("partner_history", "b"): row(LOGIN, 404, 403, 200, 200),
+    # The quarterly review pack: owners and leadership, as the partner page.
+    ("review_pack", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("review_pack", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("review_pack_pdf", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("review_pack_pdf", "b"): row(LOGIN, 404, 200, 200, 200),
     ("interaction_add", "a"): row(LOGIN, 400, 404, 404, 404, method="POST"),  # empty form: 400 with errors
     ("interaction_add", "b"): row(LOGIN, 404, 400, 404, 404, method="POST"),
     ("action_item_add", "a"): row(LOGIN, 200, 404, 404, 404),
@@ -103,6 +108,26 @@ MATRIX = {
     ("integration_list", None): row(LOGIN, 403, 403, 200, 200),
     ("integration_detail", "a"): row(LOGIN, 404, 404, 200, 200),
     ("integration_secret", "a"): row(LOGIN, 404, 404, 302, 302, method="POST"),
+    # The partner's side: anyone who sees the partner reads its contacts page; its owners write.
+    ("partner_contacts", "a"): row(LOGIN, 200, 404, 200, 200),
+    ("partner_contacts", "b"): row(LOGIN, 404, 200, 200, 200),
+    ("contact_add", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("contact_add", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("contact_edit", "a"): row(LOGIN, 200, 404, 404, 404),
+    ("contact_edit", "b"): row(LOGIN, 404, 200, 404, 404),
+    ("survey_invite", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),  # nobody chosen: back with an error
+    ("survey_invite", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("contact_opt_out", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("contact_opt_out", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("contact_opt_in", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("contact_opt_in", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("survey_resend", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("survey_resend", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("survey_revoke", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),
+    ("survey_revoke", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    # Public, no account: a link that was never sent gets the generic page, whoever asks.
+    ("survey_form", None): row(404, 404, 404, 404, 404),
+    ("survey_opt_out", None): row(404, 404, 404, 404, 404),
 }
 
 # The Django admin is its own world: staff only, checked once at its index.
@@ -141,7 +166,13 @@ def world():
         case = Case.objects.create(partner=partner, severity="warning", opened_period=period, episode_period=period,
                                    last_finding_period=period)
         Alert.objects.filter(pk=alert.pk).update(case=case)
-        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
+        contact = Contact.objects.create(partner=partner, name=f"Contact {side}", email=f"{side}@partner.example")
+        invitation = SurveyInvitation.objects.create(
+            contact=contact, period=period, token_salt=side, token_hash=side * 64,
+            expires_at=timezone.now() + dt.timedelta(days=21),
+        )
+        objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case,
+                         "contact": contact, "invitation": invitation}
     # One endpoint, registered by leadership (listed under "a": the matrix needs a side for an object URL).
     objects["a"]["endpoint"] = Endpoint.objects.create(
         name="CRM", url="https://hooks.example.com/in", secret="s" * 20, events=["case.opened"], owner=users["leadership"]
@@ -162,13 +193,16 @@ def concrete_path(name, template, objects):
         "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
         "action_item_add": "partner", "action_item_edit": "action_item", "action_item_reopen": "action_item",
         "action_item_delete": "action_item",
-        "partner_history": "partner",
+        "partner_history": "partner", "review_pack": "partner", "review_pack_pdf": "partner",
         "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
         "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
         "case_resolve": "case",
         "integration_detail": "endpoint", "integration_secret": "endpoint",
+        "partner_contacts": "partner", "contact_add": "partner", "survey_invite": "partner",
+        "contact_edit": "contact", "contact_opt_out": "contact", "contact_opt_in": "contact",
+        "survey_resend": "invitation", "survey_revoke": "invitation",
     }[name]
     start = path.index("<int:")
     return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]

@@ -52,6 +52,12 @@ def seed(count: int) -> None:
                     health_delta=None if previous is None else health - previous,
                     rubric_scores={"symptoms": 90.0}, item_means={"characteristics.trust": 1 + (i % 5)},
                     item_spread={}, contributions={}, rater_count=2, disagreement=0,
+                    # A third of the partners have rated us (the perception gap and its tile).
+                    partner_view=(
+                        {"health": float(90 - q * (i % 4) * 3), "band": "healthy", "rubric_scores": {},
+                         "item_means": {}, "responses": 1}
+                        if i % 3 == 0 else None
+                    ),
                 )
             )
             previous = health

@@ -25,10 +25,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Alert, Case, Checkup, Partner, Reminder, RubricItem
+from assessments.models import Alert, Case, Checkup, Contact, Partner, Reminder, RubricItem, SurveyInvitation
+from assessments.selectors.survey import opt_out_token, survey_token
 from assessments.services.alerts import trends_scan
 from assessments.services.demo import demo_seed
 from assessments.services.digest import digest_queue
+from assessments.services.mirror import survey_invite, survey_reminders_queue
 from assessments.services.nudges import checkup_nudge
 from assessments.services.outbox import outbox_send_due
 from assessments.tests.test_access_matrix import MATRIX, url_patterns
@@ -144,7 +146,15 @@ def objects_for(username: str) -> dict:
         .first()
     ) or Partner.objects.filter(owners__username=username).order_by("name").first()
     checkups = Checkup.objects.filter(partner=partner, rater__username=username)
+    contact = partner.contacts.order_by("id").first() or Contact.objects.create(
+        partner=partner, name="Dana Reyes", email=f"dana.{username}@partner.example"
+    )
+    invitation = SurveyInvitation.objects.filter(contact=contact).first() or survey_invite(
+        user=partner.owners.get(username=username), partner_id=partner.pk, contact_ids=[contact.pk]
+    )[0]
     return {
+        "contact": contact,
+        "invitation": invitation,
         "partner": partner,
         "draft": checkups.filter(status="draft").first(),
         "submitted": checkups.filter(status="submitted").order_by("-period__year", "-period__quarter").first(),
@@ -169,6 +179,8 @@ KIND = {
     "action_item_delete": "action_item",
     "alert_detail": "alert",
     "partner_history": "partner",
+    "review_pack": "partner",
+    "review_pack_pdf": "partner",
     "case_detail": "case",
     "case_acknowledge": "case",
     "case_snooze": "case",
@@ -178,6 +190,14 @@ KIND = {
     "alert_snooze": "alert",
     "integration_detail": "endpoint",
     "integration_secret": "endpoint",
+    "partner_contacts": "partner",
+    "contact_add": "partner",
+    "survey_invite": "partner",
+    "contact_edit": "contact",
+    "contact_opt_out": "contact",
+    "contact_opt_in": "contact",
+    "survey_resend": "invitation",
+    "survey_revoke": "invitation",
 }
 
 
@@ -198,6 +218,14 @@ def pages() -> Iterator[tuple[str, str, str, str]]:
     """(role, method, path, URL name) of every page of the access matrix, then every partner page
     and one alert of each rule, read by leadership."""
     sides = {"a": objects_for("ana"), "b": objects_for("ben"), None: None}
+    # A contact of its own, whom the crawl's opt-out and revoke buttons leave alone.
+    partner = sides["a"]["partner"]
+    sam = Contact.objects.create(partner=partner, name="Sam Public", email="sam@partner.example")
+    (invitation,) = survey_invite(user=partner.owners.get(username="ana"), partner_id=partner.pk, contact_ids=[sam.pk])
+    public = [
+        ("anonymous", "GET", reverse("survey_form", args=[survey_token(invitation)]), "survey_form"),
+        ("anonymous", "GET", reverse("survey_opt_out", args=[opt_out_token(sam.pk)]), "survey_opt_out"),
+    ]
     for role in ROLES:
         for name, template in url_patterns():
             for side in ("a", "b", None):
@@ -217,6 +245,8 @@ def pages() -> Iterator[tuple[str, str, str, str]]:
     for case_id in Case.objects.order_by("id").values_list("id", flat=True):
         yield "leadership", "GET", reverse("case_detail", args=[case_id]), "case_detail"
     yield "leadership", "GET", reverse("checkup_completion"), "checkup_completion"
+    # The public mirror survey as a partner's contact sees it, and its opt-out page.
+    yield from public
 
 
 def page_owner(name: str, regions: list[tuple[str, int]]):
@@ -320,7 +350,15 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         webhook = Endpoint.objects.get(kind="webhook")
         Endpoint.objects.filter(pk=webhook.pk).update(enabled=False, consecutive_failures=10)
         EndpointMail.objects.create(endpoint=webhook, recipient=webhook.owner, next_attempt_at=now)
+        # A partner contact's survey invitation, and a reminder five days on.
+        contact = Contact.objects.create(partner=draft.partner, name="Dana Reyes", email="dana@partner.example")
+        survey_invite(user=draft.rater, partner_id=draft.partner_id, contact_ids=[contact.pk], now=now)
         while outbox_send_due(now=now).messages:
+            pass
+    later = TODAY + dt.timedelta(days=5)
+    with time_machine.travel(later, tick=False):
+        survey_reminders_queue(now=later)
+        while outbox_send_due(now=later).messages:
             pass
 
     subjects = " | ".join(sorted({m.subject.split(":")[0] for m in mail.outbox}))
@@ -331,10 +369,12 @@ def test_no_email_shows_a_person_an_internal_key_an_enum_value_or_an_article_cod
         "nudge": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<checkup-nudge")],
         "account": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<account-mail")],
         "endpoint": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<endpoint-mail")],
+        "survey": [m for m in mail.outbox if m.extra_headers.get("Message-ID", "").startswith("<survey-mail")],
     }
     assert all(kinds.values()), f"every kind of e-mail was sent: {subjects}"
     assert len(kinds["reminder"]) == 5
     assert len(kinds["account"]) == 2, "a password reset and an invitation"
+    assert len(kinds["survey"]) == 2, "a survey invitation and its reminder"
 
     found: list[Offence] = []
     for kind, messages in kinds.items():

@@ -46,6 +46,7 @@ def test_every_beat_entry_names_a_registered_task_and_expires_before_its_next_ti
         "assessments.tasks.queue_weekly_digest",
         "assessments.tasks.wake_snoozed_cases",
         "integrations.tasks.send_webhooks",
+        "assessments.tasks.queue_survey_reminders",
     }
 
 

@@ -54,6 +54,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         # yes: the partner's latest check-up is more than STALE_AFTER_QUARTERS quarters old (docs/DASHBOARD.md).
         "stale",
         *(c.key if c.key != "symptoms" else "symptoms_score" for c in columns),
+        "perception_gap",
     ]
     if period is None:
         return "", iter([header])
@@ -77,6 +78,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 row.stale,
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
+                row.perception_gap,
             ]
             yield [csv_safe(value) for value in values]
 

@@ -23,6 +23,9 @@ DECLINING_SEVERITIES = (Alert.Severity.WARNING.value, Alert.Severity.CRITICAL.va
 # so the tile means something before the decline scan has run.
 TWO_QUARTER_FALL_POINTS = 10
 DEFAULT_SORT = "health"
+# The perception gap (assessments.perception): the partner's view of us minus our health, both as
+# stored on the snapshot; NULL until the partner has rated us that quarter.
+PERCEPTION_GAP = F("partner_view_health") - F("health")
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,11 @@ def frame(*, period: PeriodOption, previous: PeriodOption | None) -> QuerySet[Pa
 
     The flags are plain boolean expressions, NULL where last quarter is missing (read as false).
     """
-    rows = PartnerSnapshot.objects.filter(period_id=period.id, partner__is_active=True)
+    rows = PartnerSnapshot.objects.filter(period_id=period.id, partner__is_active=True).annotate(
+        perception_gap=PERCEPTION_GAP
+    )
     alerted = Q(
-        partner_id__in=Alert.objects.filter(period_id=period.id, severity__in=DECLINING_SEVERITIES).values(
-            "partner_id"
-        )
+        partner_id__in=Alert.objects.filter(period_id=period.id, severity__in=DECLINING_SEVERITIES).values("partner_id")
     )
     if previous is None:
         rows = rows.annotate(
@@ -158,6 +161,8 @@ def ordering(sort: str) -> list:
         expressions = [F("health_delta")]
     elif key == "revenue":
         expressions = [F("partner__annual_revenue")]
+    elif key == "perception_gap":
+        expressions = [F("perception_gap")]
     elif key == "symptoms":
         expressions = [Cast(KT("rubric_scores__symptoms"), FloatField())]
     elif "." in key:

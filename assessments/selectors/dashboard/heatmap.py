@@ -71,6 +71,8 @@ class HeatmapRow:
     @property
     def stale_label(self) -> str:
         return stale_label(self.stale_since) if self.stale_since else ""
+    # Their rating of us minus ours (health points); None until the partner has rated us this quarter.
+    perception_gap: float | None = None
 
     @property
     def band_label(self) -> str:
@@ -145,6 +147,7 @@ def sort_options(columns: list[Column]) -> list[tuple[str, str]]:
     """(value, label) of every sort the heatmap accepts; "-" in front sorts descending."""
     base = [("health", "Health"), ("name", "Name"), ("change", "Change"), ("revenue", "Revenue")]
     base += [(c.key, c.label) for c in columns]
+    base += [("perception_gap", "Perception gap")]
     options = []
     for value, label in base:
         options += [(value, f"{label} ↑"), (f"-{value}", f"{label} ↓")]
@@ -181,6 +184,7 @@ ROW_FIELDS = (
     "alerted",
     "item_means",
     "rubric_scores",
+    "perception_gap",
 )
 
 
@@ -280,7 +284,7 @@ def _cell(value: float | None, scale: Scale | None, thresholds: BandThresholds) 
 
 
 def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Scale | None], Cell]) -> HeatmapRow:
-    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores) = values
+    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores, gap) = values
     means = means or {}
     rating = Scale.RATING
     cells = [cell(means.get(c.key), rating) for c in columns if c.key != "symptoms"]
@@ -297,6 +301,7 @@ def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Sca
         alerted=bool(alerted),
         cells=cells,
         symptoms=cell((scores or {}).get("symptoms"), None),
+        perception_gap=None if gap is None else round(gap, 2),
     )
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from assessments.models import Checkup, Partner, PartnerSnapshot
+from assessments.perception import VIEW_DROP_POINTS
 from assessments.periods import Quarter
 from assessments.scoring import Band
 from assessments.selectors.dashboard import sql
@@ -30,6 +31,7 @@ RISK_BANDS = (Band.AT_RISK.value, Band.CRITICAL.value)
 # health gain from P-3 to P, i.e. over the last four quarters.
 TREND_SPAN = 3
 CANDIDATES_SHOWN = 5
+VIEW_DROPS_SHOWN = 5
 MANAGERS_SHOWN = 10
 
 BANDS = [band.value for band in Band]
@@ -105,6 +107,20 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class ViewDrop:
+    """A partner whose view of us fell this quarter: their rating of us before and now."""
+
+    partner_id: int
+    name: str
+    before: float
+    after: float
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
 class PortfolioSummary:
     period_code: str
     previous_code: str | None
@@ -128,6 +144,14 @@ class PortfolioSummary:
     candidates: list[Candidate] = field(default_factory=list)
     # Active partners whose latest check-up is older than ``fresh_from`` (docs/DASHBOARD.md, "Stale scores").
     stale: Stale | None = None
+    # Partners whose view of us fell by VIEW_DROP_POINTS or more since the quarter before, largest
+    # fall first (the first VIEW_DROPS_SHOWN), and how many there are.
+    view_drops: list[ViewDrop] = field(default_factory=list)
+    view_drops_count: int = 0
+
+    @property
+    def view_drop_points(self) -> float:
+        return VIEW_DROP_POINTS
 
     @property
     def fall_points(self) -> int:
@@ -176,6 +200,7 @@ def portfolio_summary(*, period: PeriodOption, periods: list[PeriodOption], toda
         managers_min_partners=min_partners,
         candidates=_candidates(period=period, trend_from=trend_from),
         stale=_stale(today=today),
+        **_view_drops(period=period, previous=previous),
     )
 
 
@@ -238,6 +263,34 @@ def _frame_tiles(*, period: PeriodOption, previous: PeriodOption | None) -> dict
         "partners_at_risk": partners_at_risk,
         "segments": segments,
     }
+
+
+# Both quarters' views of the active partners whose contacts rated us in both, read from the partial
+# index snapshot_period_view_idx alone (partner_view_health is a generated column), the names joined.
+VIEW_DROPS_SQL = """
+SELECT s.partner_id, p.name, t.partner_view_health, s.partner_view_health, COUNT(*) OVER ()
+FROM assessments_partnersnapshot s
+JOIN assessments_partnersnapshot t
+  ON t.partner_id = s.partner_id AND t.period_id = %s AND t.partner_view_health IS NOT NULL
+JOIN assessments_partner p ON p.id = s.partner_id
+WHERE s.period_id = %s AND s.partner_view_health IS NOT NULL AND p.is_active
+  AND t.partner_view_health - s.partner_view_health >= %s
+ORDER BY s.partner_view_health - t.partner_view_health, p.name
+LIMIT %s
+"""
+
+
+def _view_drops(*, period: PeriodOption, previous: PeriodOption | None) -> dict:
+    """Active partners whose view of us fell by ``VIEW_DROP_POINTS`` or more since the quarter before.
+
+    One query over the snapshots holding a view (a partial index, so the others are never read),
+    counting every drop but returning the first ``VIEW_DROPS_SHOWN``.
+    """
+    if previous is None:
+        return {"view_drops": [], "view_drops_count": 0}
+    rows = sql.rows(VIEW_DROPS_SQL, [previous.id, period.id, VIEW_DROP_POINTS, VIEW_DROPS_SHOWN])
+    drops = [ViewDrop(partner_id=pk, name=name, before=b, after=a) for pk, name, b, a, _ in rows]
+    return {"view_drops": drops, "view_drops_count": rows[0][4] if rows else 0}
 
 
 CANDIDATES_SQL = """
