@@ -22,6 +22,26 @@ SCALE_LABELS: dict[str, dict[int, str]] = {
     Scale.INTENSITY.value: {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"},
 }
 
+# "Not applicable / don't know" (docs/SCORING.md): a rating may not apply; a symptom may be unknown.
+NOT_APPLICABLE_LABELS: dict[str, str] = {
+    Scale.RATING.value: "Not applicable / don't know",
+    Scale.INTENSITY.value: "Don't know",
+}
+
+
+def answer_label(scale: str, value: int | None) -> str:
+    """A rater's answer as a hint beside an item: 'Good (4)', or the not-applicable words."""
+    if value is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return f"{SCALE_LABELS[scale][value]} ({value})"
+
+
+def coverage_label(share: float | None) -> str:
+    """'61% answered' from a share of 0-1 (rounded down, so 59.6% never reads as the 60% needed)."""
+    if share is None:
+        return DASH
+    return f"{int(share * 100 + 1e-9)}% answered"
+
 
 def value_label(scale: str, value: float | None) -> str:
     """'4 · Good' for a whole answer; the nearest word for a mean ('2.5 · Moderate')."""

@@ -349,6 +349,20 @@ def score(model: ScoringModel, raters: Sequence[Mapping[str, float | None]]) -> 
     )
 
 
+# A move of this many points or more on an item, against the same rater's answer the quarter
+# before, needs a one-line comment saying why (the evidence for a big move).
+BIG_MOVE = 2
+
+
+def big_moves(previous: Mapping[str, float | None], current: Mapping[str, float | None]) -> list[str]:
+    """The items whose answer moved ``BIG_MOVE`` points or more; not-applicable on either side is no move."""
+    return [
+        address
+        for address, value in current.items()
+        if value is not None and previous.get(address) is not None and abs(value - previous[address]) >= BIG_MOVE
+    ]
+
+
 def _scale_of(model: ScoringModel, address: str) -> Scale:
     rubric_key = address.partition(".")[0]
     return next(r.scale for r in model.rubrics if r.key == rubric_key)

@@ -43,7 +43,9 @@ class Checkup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Saving a draft and evaluating a submission touch these often and change nothing anyone reviews.
-    history = audit_trail(excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment")
+    history = audit_trail(
+        excluded_fields=["last_saved_at", "evaluated_at"], table_name="assessments_historicalassessment"
+    )
 
     class Meta:
         db_table = "assessments_assessment"  # the model was called Assessment; its table keeps the name
@@ -80,7 +82,8 @@ class Answer(models.Model):
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="answers")
     # Copied from the rubric so the database itself can enforce the range.
     scale = models.CharField(max_length=10, choices=Rubric.ScaleChoice.choices)
-    value = models.PositiveSmallIntegerField()
+    # Null: "not applicable / don't know" (docs/SCORING.md); the item is left out of the score.
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.CharField(max_length=1000, blank=True)
 
     history = audit_trail()
@@ -96,7 +99,8 @@ class Answer(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(
+                    models.Q(value__isnull=True)
+                    | models.Q(
                         scale=Scale.RATING.value,
                         value__gte=Scale.RATING.bounds[0],
                         value__lte=Scale.RATING.bounds[1],
@@ -113,7 +117,11 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}={self.value}"
+        return f"{self.item_id}={'n/a' if self.value is None else self.value}"
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.value is None
 
 
 class CheckupRevision(models.Model):
@@ -174,9 +182,7 @@ class ActionItem(models.Model):
         "assessments.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
     )
     # The last quarter scored when the action was agreed (null: nothing scored yet).
-    baseline_period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    baseline_period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -227,6 +233,9 @@ class PartnerSnapshot(models.Model):
     red_flags = models.JSONField(default=dict)
     rater_count = models.PositiveSmallIntegerField()
     disagreement = models.FloatField()
+    # Share (0-1) of the weight answered rather than "not applicable", overall and per rubric.
+    coverage = models.FloatField(default=1.0)
+    rubric_coverage = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

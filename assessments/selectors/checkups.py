@@ -18,6 +18,7 @@ from django.utils import timezone
 from assessments.display import band_label, value_label
 from assessments.models import (
     ActionItem,
+    Answer,
     Checkup,
     Partner,
     PartnerSnapshot,
@@ -128,8 +129,9 @@ def my_checkups(
     )
     # Only this quarter's rows show progress, so only they pay for counting answers;
     # a manager with hundreds of partners would otherwise count every past answer.
-    current_rows = list(mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(
-        answered=Count("answers")))
+    current_rows = list(
+        mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(answered=Count("answers"))
+    )
     past_rows = list(mine.filter(_from(oldest), _until(newest)))
     for checkup in past_rows:
         checkup.answered = totals.get(checkup.rubric_version_id, 0) if checkup.is_submitted else 0
@@ -201,6 +203,60 @@ def _until(last: Quarter) -> Q:
 # --- the check-up form -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PreviousAnswers:
+    """The rater's own answers in their last submitted check-up of the partner before this quarter."""
+
+    period_code: str | None = None
+    # address -> value; None is "not applicable / don't know".
+    answers: dict[str, int | None] = field(default_factory=dict)
+
+
+def rater_previous_answers(*, rater_id: int, partner_id: int, year: int, quarter: int) -> PreviousAnswers:
+    previous = (
+        Checkup.objects.filter(rater_id=rater_id, partner_id=partner_id, status=Checkup.Status.SUBMITTED)
+        .filter(Q(period__year__lt=year) | Q(period__year=year, period__quarter__lt=quarter))
+        .order_by("-period__year", "-period__quarter")
+        .values_list("id", "period__code")
+        .first()
+    )
+    if previous is None:
+        return PreviousAnswers()
+    answers = {}
+    for rubric_key, item_key, value in Answer.objects.filter(checkup_id=previous[0]).values_list(
+        "item__rubric__key", "item__key", "value"
+    ):
+        answers[f"{rubric_key}.{item_key}"] = value
+    return PreviousAnswers(period_code=previous[1], answers=answers)
+
+
+def raters_previous_answers(*, keys: set[tuple[int, int, int, int]]) -> dict[tuple[int, int, int, int], dict]:
+    """``rater_previous_answers`` for many (partner_id, rater_id, year, quarter) at once (the CSV import)."""
+    if not keys:
+        return {}
+    rows = Checkup.objects.filter(
+        partner_id__in={k[0] for k in keys},
+        rater_id__in={k[1] for k in keys},
+        status=Checkup.Status.SUBMITTED,
+    ).values_list("id", "partner_id", "rater_id", "period__year", "period__quarter")
+    found: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for checkup_id, partner_id, rater_id, year, quarter in rows:
+        found.setdefault((partner_id, rater_id), []).append((year, quarter, checkup_id))
+    chosen: dict[tuple[int, int, int, int], int] = {}
+    for key in keys:
+        earlier = [c for c in found.get((key[0], key[1]), []) if (c[0], c[1]) < (key[2], key[3])]
+        if earlier:
+            chosen[key] = max(earlier)[2]
+    answers: dict[int, dict] = {checkup_id: {} for checkup_id in chosen.values()}
+    ids = list(answers)
+    for start in range(0, len(ids), 5000):
+        for checkup_id, rubric_key, item_key, value in Answer.objects.filter(
+            checkup_id__in=ids[start : start + 5000]
+        ).values_list("checkup_id", "item__rubric__key", "item__key", "value"):
+            answers[checkup_id][f"{rubric_key}.{item_key}"] = value
+    return {key: answers[checkup_id] for key, checkup_id in chosen.items()}
+
+
 @dataclass
 class CheckupEditing:
     checkup: Checkup
@@ -210,6 +266,8 @@ class CheckupEditing:
     action_items: list[ActionItem] = field(default_factory=list)
     # Who may own an action agreed in this check-up.
     owners: ActionOwners | None = None
+    # The rater's own answers last quarter, shown as hints beside each item (never pre-filled).
+    previous: PreviousAnswers = field(default_factory=lambda: PreviousAnswers())
 
     @property
     def answered(self) -> int:
@@ -243,6 +301,12 @@ def checkup_for_editing(*, user, checkup_id: int) -> CheckupEditing:
         },
         action_items=list(checkup.action_items.order_by("id")),
         owners=action_owners_for(partner_id=checkup.partner_id),
+        previous=rater_previous_answers(
+            rater_id=checkup.rater_id,
+            partner_id=checkup.partner_id,
+            year=checkup.period.year,
+            quarter=checkup.period.quarter,
+        ),
     )
 
 
@@ -286,9 +350,7 @@ def checkup_result(*, user, checkup_id: int) -> dict:
     Raises Checkup.DoesNotExist when the user may not see the check-up.
     """
     checkup = (
-        checkups_visible_to(user)
-        .select_related("partner", "period", "rubric_version", "rater")
-        .get(pk=checkup_id)
+        checkups_visible_to(user).select_related("partner", "period", "rubric_version", "rater").get(pk=checkup_id)
     )
     items = rubric_items(version_id=checkup.rubric_version_id)
     index = {item.address: item for item in items}

@@ -19,4 +19,6 @@ def snapshot_score(snapshot: PartnerSnapshot) -> Score:
         item_spread=snapshot.item_spread,
         disagreement=snapshot.disagreement,
         rater_count=snapshot.rater_count,
+        coverage=snapshot.coverage,
+        rubric_coverage=snapshot.rubric_coverage,
     )

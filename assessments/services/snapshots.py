@@ -38,9 +38,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
     partner_ids = {p for p, _ in pairs}
     period_ids = {q for _, q in pairs}
     assessments = (
-        Checkup.objects.filter(
-            partner_id__in=partner_ids, period_id__in=period_ids, status=Checkup.Status.SUBMITTED
-        )
+        Checkup.objects.filter(partner_id__in=partner_ids, period_id__in=period_ids, status=Checkup.Status.SUBMITTED)
         .order_by("submitted_at", "id")
         .values(
             "id",
@@ -59,7 +57,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         if pair in pairs:
             by_pair[pair].append(row)
 
-    answers: dict[int, dict[str, int]] = defaultdict(dict)
+    # None is "not applicable / don't know": left out of the score, counted against coverage.
+    answers: dict[int, dict[str, int | None]] = defaultdict(dict)
     checkup_ids = [row["id"] for rows in by_pair.values() for row in rows]
     for chunk_start in range(0, len(checkup_ids), 5000):
         chunk = checkup_ids[chunk_start : chunk_start + 5000]
@@ -79,6 +78,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         try:
             result = score(model, raters)
         except ScoringError:
+            # Incomplete, or too little answered (NotScored): recorded, not scored, so no snapshot.
             continue
         snapshots.append(
             PartnerSnapshot(
@@ -94,6 +94,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
                 red_flags=_red_flags(rows),
                 rater_count=result.rater_count,
                 disagreement=round(result.disagreement, 2),
+                coverage=round(result.coverage, 4),
+                rubric_coverage=_round(result.rubric_coverage, 4),
             )
         )
 
@@ -117,6 +119,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
             "red_flags",
             "rater_count",
             "disagreement",
+            "coverage",
+            "rubric_coverage",
             "computed_at",
         ],
     )

@@ -41,9 +41,16 @@ def test_the_form_has_one_radio_group_and_one_comment_per_rubric_item(rubric_ver
         (3, "3 · Adequate"),
         (4, "4 · Good"),
         (5, "5 · Excellent"),
+        ("na", "Not applicable / don't know"),
     ]
     symptom = form.fields[answer_name("symptoms.chasing_rainbows")]
-    assert symptom.choices == [(0, "0 · None"), (1, "1 · Mild"), (2, "2 · Moderate"), (3, "3 · Severe")]
+    assert symptom.choices == [
+        (0, "0 · None"),
+        (1, "1 · Mild"),
+        (2, "2 · Moderate"),
+        (3, "3 · Severe"),
+        ("na", "Don't know"),
+    ]
 
 
 def test_the_rendered_form_shows_each_items_question_and_guidance_in_a_fieldset(rubric_version, items):
