@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from assessments.scoring import Scale
+from assessments.scoring import Coverage, NotScoredReason, Scale
 from assessments.vocabulary import BAND_LABELS, Band, Rule, Severity
 
 MINUS = "\u2212"  # a real minus sign, never a hyphen
@@ -41,6 +41,20 @@ def coverage_label(share: float | None) -> str:
     if share is None:
         return DASH
     return f"{int(share * 100 + 1e-9)}% answered"
+
+
+def not_scored_reason(found: Coverage) -> str:
+    """Why a check-up (or a quarter) that was answered has no score, in plain words."""
+    needed = f"{int(found.min_coverage * 100 + 1e-9)}%"
+    if found.reason is NotScoredReason.NO_RATING_RUBRIC:
+        return (
+            f"Not scored: no rating section has enough answers ({needed} of its weight each is needed); "
+            'too many items were answered "not applicable / don\'t know".'
+        )
+    return (
+        f"Not scored: only {int(found.overall * 100 + 1e-9)}% of the check-up was answered, and {needed} is needed; "
+        'too many items were answered "not applicable / don\'t know".'
+    )
 
 
 def value_label(scale: str, value: float | None) -> str:

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from assessments.display import band_label, value_label
+from assessments.display import NOT_APPLICABLE_LABELS, band_label, coverage_label, not_scored_reason, value_label
 from assessments.models import (
     ActionItem,
     Answer,
@@ -26,7 +26,7 @@ from assessments.models import (
     RubricItem,
 )
 from assessments.periods import Quarter, current_quarter
-from assessments.scoring import Movement, Scale, ScoringError, movements, score
+from assessments.scoring import Movement, NotScored, Scale, ScoringError, movements, score
 from assessments.selectors.access import (
     ActionOwners,
     action_owners_for,
@@ -36,7 +36,7 @@ from assessments.selectors.access import (
     partners_visible_to,
 )
 from assessments.selectors.rubrics import rubric_items, scoring_model
-from assessments.selectors.snapshots import snapshot_score
+from assessments.selectors.snapshots import quarters_not_scored, snapshot_score
 
 HISTORY_QUARTERS = 8
 # My check-ups lists the last two quarters; the partner page holds the longer history.
@@ -363,18 +363,22 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         sections[-1]["rows"].append(
             {
                 "item": item,
-                "value": value_label(item.rubric.scale, answer.value) if answer else "—",
+                "value": _answer_label(item.rubric.scale, answer),
+                "not_applicable": bool(answer) and answer.value is None,
                 "comment": answer.comment if answer else "",
             }
         )
 
     own_score = None
+    own_not_scored = ""
     if checkup.is_submitted:
         try:
             own_score = score(
                 scoring_model(version_id=checkup.rubric_version_id),
                 [{item.address: answers[item.id].value for item in items if item.id in answers}],
             )
+        except NotScored as error:
+            own_not_scored = not_scored_reason(error.coverage)
         except ScoringError:
             own_score = None
 
@@ -382,6 +386,14 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         PartnerSnapshot.objects.filter(partner_id=checkup.partner_id, period_id=checkup.period_id)
         .select_related("period")
         .first()
+    )
+    # Submitted, but too little answered across the quarter's check-ups: recorded, not scored.
+    quarter_not_scored = (
+        quarters_not_scored(partner_ids={checkup.partner_id}, period_ids={checkup.period_id}).get(
+            (checkup.partner_id, checkup.period_id)
+        )
+        if checkup.is_submitted and snapshot is None
+        else None
     )
     previous = _previous_snapshot(checkup.partner_id, checkup.period)
     moved = (
@@ -398,11 +410,19 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         "own_score": own_score,
         "own_band": band_label(own_score.band.value) if own_score else "—",
         "rubric_scores": [
-            {"rubric": section["rubric"], "score": own_score.rubric_scores.get(section["rubric"].key)}
+            {
+                "rubric": section["rubric"],
+                "score": own_score.rubric_scores.get(section["rubric"].key),
+                "coverage": coverage_label(own_score.rubric_coverage.get(section["rubric"].key)),
+            }
             for section in sections
         ]
         if own_score
         else [],
+        "own_coverage": coverage_label(own_score.coverage) if own_score else "",
+        "own_not_scored": own_not_scored,
+        "coverage": coverage_label(snapshot.coverage) if snapshot else "",
+        "not_scored": not_scored_reason(quarter_not_scored) if quarter_not_scored else "",
         "snapshot": snapshot,
         "previous": previous,
         "movements": moved,
@@ -414,6 +434,21 @@ def checkup_result(*, user, checkup_id: int) -> dict:
     }
 
 
+def _answer_label(scale: str, answer) -> str:
+    if answer is None:
+        return "—"
+    if answer.value is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return value_label(scale, answer.value)
+
+
+def _stored_label(scale: str, stored: dict, address: str) -> str:
+    """An answer kept in a revision's JSON: absent (never answered) or null ("not applicable")."""
+    if address in stored and stored[address] is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return value_label(scale, stored.get(address))
+
+
 def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) -> list[dict]:
     """Each earlier revision with the answers the next one changed, newest first."""
     newer = {item.address: answers[item.id].value for item in items if item.id in answers}
@@ -423,11 +458,11 @@ def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) 
         changes = [
             {
                 "title": item.title,
-                "before": value_label(item.rubric.scale, older.get(item.address)),
-                "after": value_label(item.rubric.scale, newer.get(item.address)),
+                "before": _stored_label(item.rubric.scale, older, item.address),
+                "after": _stored_label(item.rubric.scale, newer, item.address),
             }
             for item in items
-            if older.get(item.address) != newer.get(item.address)
+            if (item.address in older, older.get(item.address)) != (item.address in newer, newer.get(item.address))
         ]
         history.append({"revision": revision, "changes": changes})
         newer = older

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from assessments.models import PartnerSnapshot, Period
-from assessments.scoring import Band, Score
+from collections import defaultdict
+
+from assessments.models import Answer, Checkup, PartnerSnapshot, Period
+from assessments.scoring import Band, Coverage, Score, ScoringError, coverage
+from assessments.selectors.rubrics import scoring_model
 
 
 def latest_scored_period() -> Period | None:
@@ -22,3 +25,48 @@ def snapshot_score(snapshot: PartnerSnapshot) -> Score:
         coverage=snapshot.coverage,
         rubric_coverage=snapshot.rubric_coverage,
     )
+
+
+Pair = tuple[int, int]  # (partner_id, period_id)
+
+
+def quarters_not_scored(*, partner_ids: set[int], period_ids: set[int] | None = None) -> dict[Pair, Coverage]:
+    """Partner-quarters with submitted check-ups but no snapshot because too little was answered.
+
+    Each maps to its ``Coverage`` (say why with ``display.not_scored_reason``). Read from the
+    answers, like ``services.snapshots.snapshots_recompute``: the latest submission's rubric version.
+    """
+    checkups = Checkup.objects.filter(partner_id__in=partner_ids, status=Checkup.Status.SUBMITTED)
+    snapshots = PartnerSnapshot.objects.filter(partner_id__in=partner_ids)
+    if period_ids is not None:
+        checkups = checkups.filter(period_id__in=period_ids)
+        snapshots = snapshots.filter(period_id__in=period_ids)
+    scored = set(snapshots.values_list("partner_id", "period_id"))
+    rows = [
+        row
+        for row in checkups.order_by("submitted_at", "id").values_list(
+            "id", "partner_id", "period_id", "rubric_version_id"
+        )
+        if (row[1], row[2]) not in scored
+    ]
+    if not rows:
+        return {}
+    answers: dict[int, dict[str, int | None]] = defaultdict(dict)
+    for checkup_id, rubric_key, item_key, value in Answer.objects.filter(
+        checkup_id__in=[row[0] for row in rows]
+    ).values_list("checkup_id", "item__rubric__key", "item__key", "value"):
+        answers[checkup_id][f"{rubric_key}.{item_key}"] = value
+    by_pair: dict[Pair, list[tuple[int, int]]] = defaultdict(list)
+    for checkup_id, partner_id, period_id, version_id in rows:
+        by_pair[(partner_id, period_id)].append((checkup_id, version_id))
+    found = {}
+    for pair, members in by_pair.items():
+        model = scoring_model(version_id=members[-1][1])
+        keys = set(model.item_keys())
+        try:
+            covered = coverage(model, [{k: v for k, v in answers[c].items() if k in keys} for c, _ in members])
+        except ScoringError:
+            continue  # incomplete: not a matter of coverage
+        if not covered.scored:
+            found[pair] = covered
+    return found
