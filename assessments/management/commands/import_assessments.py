@@ -9,7 +9,9 @@ from assessments.services.imports import ImportFailed, checkups_import, text_lin
 class Command(BaseCommand):
     help = (
         "Import submitted check-ups from a CSV with the columns partner,period,rater,item,score "
-        "(one row per answer). Any bad row rejects the whole file; nothing is written."
+        "(one row per answer; score na = not applicable / don't know), and optionally comment "
+        "(needed where an answer moved 2 points or more from the same rater's previous check-up). "
+        "Any bad row rejects the whole file; nothing is written."
     )
 
     def add_arguments(self, parser):
