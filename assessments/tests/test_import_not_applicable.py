@@ -44,7 +44,7 @@ def test_a_score_that_is_neither_a_whole_number_nor_na_is_a_one_line_error(tmp_p
 
 
 def test_too_many_na_answers_import_the_check_up_without_a_score(tmp_path, items, northwind):
-    rows = checkup_rows(items, **{address: "na" for address in list(items)[:8]})
+    rows = checkup_rows(items, **dict.fromkeys(list(items)[:8], "na"))
 
     output = run_import(write(tmp_path, rows))
 
