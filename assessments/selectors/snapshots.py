@@ -30,18 +30,33 @@ def snapshot_score(snapshot: PartnerSnapshot) -> Score:
 Pair = tuple[int, int]  # (partner_id, period_id)
 
 
-def quarters_not_scored(*, partner_ids: set[int], period_ids: set[int] | None = None) -> dict[Pair, Coverage]:
+def quarters_not_scored(
+    *,
+    partner_ids: set[int] | None,
+    period_ids: set[int] | None = None,
+    period_codes: list[str] | None = None,
+    scored: set[Pair] | None = None,
+) -> dict[Pair, Coverage]:
     """Partner-quarters with submitted check-ups but no snapshot because too little was answered.
 
     Each maps to its ``Coverage`` (say why with ``display.not_scored_reason``). Read from the
     answers, like ``services.snapshots.snapshots_recompute``: the latest submission's rubric version.
+    ``partner_ids`` None is every partner (give periods then); ``scored``, the pairs the caller knows
+    have a snapshot among those asked about, spares the query for them.
     """
-    checkups = Checkup.objects.filter(partner_id__in=partner_ids, status=Checkup.Status.SUBMITTED)
-    snapshots = PartnerSnapshot.objects.filter(partner_id__in=partner_ids)
+    checkups = Checkup.objects.filter(status=Checkup.Status.SUBMITTED)
+    snapshots = PartnerSnapshot.objects.all()
+    if partner_ids is not None:
+        checkups = checkups.filter(partner_id__in=partner_ids)
+        snapshots = snapshots.filter(partner_id__in=partner_ids)
     if period_ids is not None:
         checkups = checkups.filter(period_id__in=period_ids)
         snapshots = snapshots.filter(period_id__in=period_ids)
-    scored = set(snapshots.values_list("partner_id", "period_id"))
+    if period_codes is not None:
+        checkups = checkups.filter(period__code__in=period_codes)
+        snapshots = snapshots.filter(period__code__in=period_codes)
+    if scored is None:
+        scored = set(snapshots.values_list("partner_id", "period_id"))
     rows = [
         row
         for row in checkups.order_by("submitted_at", "id").values_list(

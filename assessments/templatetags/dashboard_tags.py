@@ -36,7 +36,13 @@ def query_with(context, **changes) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_header(
-    context, key: str, label: str, title: str = "", numeric: bool = True, vertical: bool = False, anchor: str = "heatmap"
+    context,
+    key: str,
+    label: str,
+    title: str = "",
+    numeric: bool = True,
+    vertical: bool = False,
+    anchor: str = "heatmap",
 ) -> str:
     """A column header that sorts by ``key``; a second click reverses the order. The link returns to ``#anchor``.
 
@@ -84,12 +90,18 @@ def heatmap_rows(heatmap) -> str:
         if row.owners:
             meta += " · " + escape(", ".join(row.owners))
         cells = "".join(f'<td class="text-end band-{c.band}">{c.text}</td>' for c in (*row.cells, row.symptoms))
+        # not-applicable: the coverage beside a health that rests on part of the check-up
+        covered = (
+            f'<span class="small d-block">{escape(display.coverage_label(row.coverage))}</span>'
+            if row.coverage < 1
+            else ""
+        )
         out.append(
             "<tr>"
             f'<th scope="row" class="partner-cell"><a href="{url}">{escape(row.name)}</a>{badge}'
             f'<div class="small text-body-secondary fw-normal">{meta}</div></th>'
             f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
-            f'<span class="small">{escape(row.band_label)}</span></td>'
+            f'<span class="small">{escape(row.band_label)}</span>{covered}</td>'
             f'<td class="text-end">{display.signed(row.change)}</td>'
             f'<td class="text-end">{escape(display.money(row.revenue, currency))}</td>'
             f"{cells}"

@@ -48,15 +48,24 @@ def test_the_export_is_utf8_with_a_header_row_and_names_the_period(client, portf
     header, rows, raw = export(client)
     assert raw.startswith("\ufeffpartner,kind,segment,".encode())
     assert header[:10] == [
-        "partner", "kind", "segment", "account_managers", "annual_revenue_EUR", "period", "health", "band", "change",
+        "partner",
+        "kind",
+        "segment",
+        "account_managers",
+        "annual_revenue_EUR",
+        "period",
+        "health",
+        "band",
+        "change",
         "declining",
     ]
-    assert header[10] == "characteristics.quality" and header[-1] == "symptoms_score"
-    assert len(header) == 24  # 10 + 6 characteristics + 7 traits + the symptom score
+    assert header[10] == "characteristics.quality" and header[-2:] == ["symptoms_score", "coverage"]
+    assert len(header) == 25  # 10 + 6 characteristics + 7 traits + the symptom score + the coverage
     first = dict(zip(header, rows[0], strict=True))
     assert first["partner"] == "Delta"
     assert (first["health"], first["band"], first["change"], first["declining"]) == ("35.0", "Critical", "1.0", "no")
     assert first["characteristics.trust"] == "1.5" and first["symptoms_score"] == "40.0"
+    assert first["coverage"] == "1.0"
     assert first["segment"] == "Regular" and first["kind"] == "Client" and first["account_managers"] == "Ben Okafor"
 
 

@@ -262,3 +262,64 @@ def test_another_raters_answers_last_quarter_do_not_count_as_yours(manager, chec
     checkup_submit(user=manager, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items, rating=5)))
 
     assert checkup.answers.count() == 18
+
+
+# --- where a score shows: partner page, dashboard, CSV ----------------------------------------------------
+
+
+def submitted_with(manager, partner, code, answers):
+    checkup = CheckupFactory(partner=partner, rater=manager, period=PeriodFactory.of(code))
+    checkup_submit(user=manager, checkup_id=checkup.pk, data=CheckupInput(answers=answers))
+    return checkup
+
+
+def test_the_partner_page_shows_the_coverage_and_why_the_newest_quarter_is_not_scored(ana, manager, checkup):
+    submitted_with(manager, checkup.partner, "2026-Q3", NA_EXAMPLE)
+    checkup_submit(
+        user=manager,
+        checkup_id=checkup.pk,
+        data=CheckupInput(answers=NA_EXAMPLE | {"traits.face_to_face": None}),
+    )
+
+    html = ana.get(reverse("partner_detail", args=[checkup.partner.pk])).content.decode()
+
+    assert "Health, 2026-Q3" in html and "61.1" in html
+    assert "Coverage: 61% answered" in html
+    reason = "Not scored: only 55% of the check-up was answered, and 60% is needed"
+    assert f"2026-Q4: {reason}" in html
+    assert html.count(reason) == 2  # the header and the quarter's row of the health table
+
+
+def test_the_dashboard_shows_coverage_beside_the_health_and_names_a_partner_not_scored(client, manager, items):
+    northwind = PartnerFactory(name="Northwind Systems", owners=[manager])
+    contoso = PartnerFactory(name="Contoso Services", owners=[manager])
+    submitted_with(manager, northwind, "2026-Q4", NA_EXAMPLE)
+    submitted_with(manager, contoso, "2026-Q4", NA_EXAMPLE | {"traits.face_to_face": None})
+    client.force_login(UserFactory(username="lena", role="leadership"))
+
+    html = client.get(reverse("dashboard") + "?period=2026-Q4").content.decode()
+
+    assert (
+        "1 partner had check-ups for 2026-Q4 that cover too little to score, so it is not in the figures below" in html
+    )
+    assert ">Contoso Services</a>: Not scored: only 55% of the check-up was answered" in html
+    row = html[html.index(">Northwind Systems</a>") :]
+    assert '<span class="small d-block">61% answered</span>' in row[: row.index("</tr>")]
+
+
+def test_the_csv_export_leaves_a_not_applicable_item_empty_and_gives_the_coverage(client, manager):
+    import csv
+    import io
+
+    northwind = PartnerFactory(name="Northwind Systems", owners=[manager])
+    submitted_with(manager, northwind, "2026-Q4", NA_EXAMPLE)
+    client.force_login(UserFactory(username="lena", role="leadership"))
+
+    response = client.get(reverse("dashboard_export") + "?period=2026-Q4")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert len(rows) == 1
+    assert rows[0]["health"] == "61.11"
+    assert rows[0]["characteristics.trust"] == "" and rows[0]["traits.homework"] == ""
+    assert rows[0]["characteristics.quality"] == "4.0"
+    assert rows[0]["coverage"] == "0.6111"

@@ -621,8 +621,9 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     # stays on the alert page, and a log that fits on the page is counted without a query of its
     # own; the partner's case is one read, its watch findings come from the alerts; the action
     # items' linked rubric items and the snapshots showing their progress are one query each); the
-    # owner's page also looks up their own check-up this quarter.
-    assert len(large_queries) == {"leadership": 14, "owner": 15}[viewer], "\n".join(large_queries)
+    # owner's page also looks up their own check-up this quarter; one more read finds the submitted
+    # check-ups of quarters without a snapshot (too few answers to score: docs/SCORING.md).
+    assert len(large_queries) == {"leadership": 15, "owner": 16}[viewer], "\n".join(large_queries)
 
 
 def test_a_log_longer_than_the_page_adds_one_grouped_count_whatever_its_length(manager):

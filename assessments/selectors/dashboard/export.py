@@ -52,6 +52,8 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         "change",
         "declining",
         *(c.key if c.key != "symptoms" else "symptoms_score" for c in columns),
+        # Share (0-1) of the weight answered; an item every rater answered "not applicable" is empty.
+        "coverage",
     ]
     if period is None:
         return "", iter([header])
@@ -74,6 +76,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 row.declining,
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
+                round(row.coverage, 4),
             ]
             yield [csv_safe(value) for value in values]
 

@@ -56,6 +56,8 @@ class HeatmapRow:
     symptoms: Cell
     owners: list[str] = field(default_factory=list)
     sparkline: list[float | None] = field(default_factory=list)
+    # Share of the weight answered rather than "not applicable" (docs/SCORING.md).
+    coverage: float = 1.0
 
     @property
     def band_label(self) -> str:
@@ -166,6 +168,7 @@ ROW_FIELDS = (
     "alerted",
     "item_means",
     "rubric_scores",
+    "coverage",
 )
 
 
@@ -260,7 +263,7 @@ def _cell(value: float | None, scale: Scale | None, thresholds: BandThresholds) 
 
 
 def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Scale | None], Cell]) -> HeatmapRow:
-    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores) = values
+    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores, coverage) = values
     means = means or {}
     rating = Scale.RATING
     cells = [cell(means.get(c.key), rating) for c in columns if c.key != "symptoms"]
@@ -277,6 +280,7 @@ def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Sca
         alerted=bool(alerted),
         cells=cells,
         symptoms=cell((scores or {}).get("symptoms"), None),
+        coverage=coverage if coverage is not None else 1.0,
     )
 
 
