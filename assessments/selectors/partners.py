@@ -16,7 +16,14 @@ from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
-from assessments.display import SCALE_LABELS, band_label, coverage_label, not_scored_reason, value_label
+from assessments.display import (
+    NOT_APPLICABLE_LABELS,
+    SCALE_LABELS,
+    band_label,
+    coverage_label,
+    not_scored_reason,
+    value_label,
+)
 from assessments.models import Answer, Checkup, Engagement, Partner, PartnerSnapshot, Period, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.scoring import Coverage, Scale, health_effects, movements
@@ -380,7 +387,12 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
                 "address": address,
                 "title": item.title if item else address,
                 "rubric": item.rubric.title if item else "",
-                "values": [value_label(scale, values.get((rater, address))) for rater in raters],
+                "values": [
+                    NOT_APPLICABLE_LABELS[scale]
+                    if (rater, address) in values and values[(rater, address)] is None
+                    else value_label(scale, values.get((rater, address)))
+                    for rater in raters
+                ],
                 "spread": chosen.item_spread[address],
             }
         )

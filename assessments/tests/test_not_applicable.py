@@ -323,3 +323,34 @@ def test_the_csv_export_leaves_a_not_applicable_item_empty_and_gives_the_coverag
     assert rows[0]["characteristics.trust"] == "" and rows[0]["traits.homework"] == ""
     assert rows[0]["characteristics.quality"] == "4.0"
     assert rows[0]["coverage"] == "0.6111"
+
+
+# --- trends ---------------------------------------------------------------------------------------------
+
+
+def test_an_unscored_quarter_is_no_point_for_the_detector_and_not_applicable_is_no_reading(manager, checkup, items):
+    from assessments.models import Alert
+    from assessments.selectors.alerts import partner_snapshot_series
+    from assessments.services.alerts import partner_evaluate
+
+    for code in ("2026-Q2", "2026-Q3"):
+        submitted_with(manager, checkup.partner, code, answers_for(items, rating=4, characteristics__trust=None))
+    # Q4: everything answered is at its worst, but too little is answered to score.
+    worst = {address: (3 if address.startswith("symptoms.") else 1) for address in items}
+    checkup_submit(
+        user=manager,
+        checkup_id=checkup.pk,
+        data=CheckupInput(
+            answers=worst | dict.fromkeys(list(items)[:8]),
+            comments=dict.fromkeys(items, "Fell apart after their merger"),
+        ),
+    )
+
+    series = partner_snapshot_series(partner_id=checkup.partner_id)
+    report = partner_evaluate(partner_id=checkup.partner_id)
+
+    assert [point.period for point in series] == ["2026-Q2", "2026-Q3"]
+    rater_answers = next(iter(series[-1].raters.values()))
+    assert "characteristics.trust" not in rater_answers and rater_answers["characteristics.quality"] == 4
+    assert not Alert.objects.filter(partner=checkup.partner).exists()
+    assert report.checkups_evaluated == 3
