@@ -103,3 +103,26 @@ def test_the_refusal_is_one_line_on_the_command_line(tmp_path):
     if database.exists():  # opening it (WAL mode) may create the file, but nothing is written to it
         with sqlite3.connect(database) as db:
             assert db.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+
+
+def test_a_few_demo_check_ups_answer_not_applicable_and_one_is_not_scored(rubric_version):
+    from assessments.models import Answer, Period
+    from assessments.services.demo import NOT_APPLICABLE, NOT_SCORED, demo_plan
+
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+
+    plan = demo_plan()
+    unknown = Answer.objects.filter(value__isnull=True)
+    assert set(unknown.values_list("checkup__partner__name", flat=True)) == {
+        plan[i].name for i in (*NOT_APPLICABLE, NOT_SCORED)
+    }
+    periods = sorted(Period.objects.filter(snapshots__isnull=False).distinct().values_list("code", flat=True))
+    # The last two quarters of history, every owner of each partner.
+    assert unknown.filter(checkup__partner__name=plan[1].name).count() == 2 * 2 * len(plan[1].owners)
+    thin = Checkup.objects.get(partner__name=plan[NOT_SCORED].name, period__code=periods[-1], status="submitted")
+    assert thin.answers.filter(value__isnull=True).count() == 8
+    assert not PartnerSnapshot.objects.filter(partner=thin.partner, period=thin.period).exists()
+    scored = PartnerSnapshot.objects.get(partner__name=plan[1].name, period__code=periods[-1])
+    assert scored.coverage == round(16 / 18, 4)
+    # Big moves since the same rater's previous quarter carry a comment.
+    assert Answer.objects.exclude(comment="").exists()
