@@ -371,8 +371,9 @@ def _scale_of(model: ScoringModel, address: str) -> Scale:
 @dataclass(frozen=True)
 class Movement:
     address: str
-    before: float
-    after: float
+    # None: answered "not applicable" (or not scored) in that quarter.
+    before: float | None
+    after: float | None
     # The item's part in the change of health, in points (see ``health_effects``).
     effect: float
 
@@ -412,23 +413,53 @@ def health_effects(previous: Score, current: Score) -> dict[str, float]:
     mean_multiplier = 1 + (sum(shares_before.values()) + sum(shares_after.values())) / 2
     mean_base = (base_before + base_after) / 2
     effects = {}
-    for address in current.contributions:
-        if address not in previous.contributions:
-            continue
+    for address in current.contributions.keys() | previous.contributions.keys():
         if address in symptoms:
             change = shares_after.get(address, 0.0) - shares_before.get(address, 0.0)
             effects[address] = change * mean_base
         else:
-            change = current.contributions[address] - previous.contributions[address]
+            change = current.contributions.get(address, 0.0) - previous.contributions.get(address, 0.0)
             effects[address] = change * mean_multiplier
-    return effects
+    return _credit_switches(previous, current, effects)
+
+
+def _credit_switches(previous: Score, current: Score, effects: dict[str, float]) -> dict[str, float]:
+    """Put the reweighting a "not applicable" answer causes down to that answer.
+
+    When an item is answered in one quarter only, its rubric's other items are renormalised, so
+    an item whose answer did not move still shows an effect. Within each such rubric, that part
+    is handed to the items that switched (shared evenly), so an unchanged answer moves nothing and
+    the effects still add up to the change in health. With every item answered in both quarters
+    nothing changes here.
+    """
+    switched = {a for a in effects if (a in previous.contributions) != (a in current.contributions)}
+    if not switched:
+        return effects
+    result = dict(effects)
+    for rubric in {a.partition(".")[0] for a in switched}:
+        members = [a for a in effects if a.partition(".")[0] == rubric]
+        still = [
+            a
+            for a in members
+            if a not in switched
+            and a in previous.item_means
+            and a in current.item_means
+            and abs(previous.item_means[a] - current.item_means[a]) <= 1e-9
+        ]
+        moved = sum(result[a] for a in still)
+        for address in still:
+            result[address] = 0.0
+        ours = sorted(a for a in members if a in switched)
+        for address in ours:
+            result[address] += moved / len(ours)
+    return result
 
 
 def movements(previous: Score, current: Score, *, limit: int | None = None) -> list[Movement]:
     """The items that moved health most (``health_effects``), largest first."""
     effects = health_effects(previous, current)
     moved = [
-        Movement(address, previous.item_means[address], current.item_means[address], effect)
+        Movement(address, previous.item_means.get(address), current.item_means.get(address), effect)
         for address, effect in effects.items()
     ]
     moved = [m for m in moved if abs(m.effect) > 1e-9]

@@ -331,7 +331,10 @@ def _movement_rows(moved: list[Movement], index: dict[str, RubricItem]) -> list[
     for m in moved:
         item = index.get(m.address)
         scale = item.rubric.scale if item else Scale.RATING.value
-        rows.append(MovementRow(item, m.address, value_label(scale, m.before), value_label(scale, m.after), m.effect))
+        before, after = (
+            NOT_APPLICABLE_LABELS[scale] if v is None else value_label(scale, v) for v in (m.before, m.after)
+        )
+        rows.append(MovementRow(item, m.address, before, after, m.effect))
     return rows
 
 

@@ -199,3 +199,49 @@ def test_a_check_up_with_every_item_answered_scores_as_before_with_full_coverage
     assert result.coverage == 1
     assert set(result.rubric_scores) == {r.key for r in model.rubrics}
     assert set(result.weights) == set(ADDRESSES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    model=weighted_models(),
+    before=one_rater,
+    after=one_rater,
+    dropped_before=st.sets(st.sampled_from(ADDRESSES), max_size=4),
+    dropped_after=st.sets(st.sampled_from(ADDRESSES), max_size=4),
+)
+def test_with_not_applicable_answers_the_effects_still_add_up_and_an_unmoved_answer_moves_nothing(
+    model, before, after, dropped_before, dropped_after
+):
+    from assessments.scoring import health_effects
+
+    first = _try(model, [before | dict.fromkeys(dropped_before)])
+    second = _try(model, [after | dict.fromkeys(dropped_after)])
+    if first is None or second is None:
+        return
+    effects = health_effects(first, second)
+    assert math.isclose(sum(effects.values()), second.health - first.health, abs_tol=1e-6)
+    switched = {a for a in effects if (a in first.contributions) != (a in second.contributions)}
+    for address in effects:
+        rubric = address.partition(".")[0]
+        unmoved = before[address] == after[address] and address not in dropped_before | dropped_after | switched
+        if unmoved and any(a.partition(".")[0] == rubric for a in switched):
+            assert effects[address] == 0, address
+
+
+def test_the_result_of_answering_not_applicable_is_put_down_to_that_item_not_its_unchanged_neighbours():
+    from assessments.scoring import movements
+
+    all_good = answers([4] * 6, [4] * 7, [0] * 5)
+    first = score(MODEL, [all_good])
+    second = score(MODEL, [all_good | {"characteristics.leadership_access": NA, "characteristics.trust": 2}])
+
+    moved = movements(first, second)
+
+    # Health 75 -> 70. Trust's fall of 50 points weighs 1/2 x 1/5 now: -5 at this quarter's weights,
+    # less its old contribution's share: 2.5 - 6.25 = -3.75. Leadership access left (-6.25), and the
+    # four unchanged characteristics gained 1.25 each by the reweighting, handed to it: -1.25.
+    assert second.health == pytest.approx(70.0)
+    assert [(m.address, m.before, m.after, round(m.effect, 4)) for m in moved] == [
+        ("characteristics.trust", 4, 2, -3.75),
+        ("characteristics.leadership_access", 4, None, -1.25),
+    ]
