@@ -462,6 +462,7 @@ def movements(previous: Score, current: Score, *, limit: int | None = None) -> l
         Movement(address, previous.item_means.get(address), current.item_means.get(address), effect)
         for address, effect in effects.items()
     ]
-    moved = [m for m in moved if abs(m.effect) > 1e-9]
+    # An answer that became (or stopped being) "not applicable" is listed even when it moved nothing.
+    moved = [m for m in moved if abs(m.effect) > 1e-9 or (m.before is None) != (m.after is None)]
     moved.sort(key=lambda m: (-abs(m.effect), m.address))
     return moved[:limit] if limit is not None else moved

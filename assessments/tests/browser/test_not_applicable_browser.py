@@ -64,7 +64,16 @@ def test_a_manager_answers_not_applicable_and_the_result_page_records_it_with_th
     assert page.get_by_test_id("coverage").inner_text() == (
         'Coverage: 94% answered (the rest "not applicable / don\'t know")'
     )
-    row = page.get_by_role("row", name=LEADERSHIP)
+    # What moved: the switch is listed, and since every answer was Good before it moved nothing.
+    moved = page.locator("table", has=page.get_by_role("columnheader", name="Effect on health"))
+    assert moved.get_by_role("row", name=LEADERSHIP).inner_text().split("\t") == [
+        LEADERSHIP,
+        "4 · Good",
+        "Not applicable / don't know",
+        "0.0 points",
+    ]
+    answers = page.locator("table", has=page.get_by_role("columnheader", name="Comment")).first
+    row = answers.get_by_role("row", name=LEADERSHIP)
     assert row.get_by_role("cell").first.inner_text() == "Not applicable / don't know"
     result_violations = axe_violations(page)
     page.get_by_test_id("coverage").scroll_into_view_if_needed()
