@@ -269,10 +269,10 @@ def test_submitting_a_big_move_without_a_comment_is_refused_on_that_items_commen
         "saying why this item moved 2 points or more since your last check-up."
     ]
     assert list(refused.errors) == [comment_name("characteristics.trust")]
-    assert (
+    assert refused.error_summary()[0][:2] == (
         "id_comment__characteristics__trust",
         "Comment on trust between the organisations",
-    ) == refused.error_summary()[0][:2]
+    )
     assert draft.is_valid(), draft.errors
     assert explained.is_valid(), explained.errors
 
