@@ -39,9 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot open {file}: {exc.strerror}") from None
         try:
             with handle:
-                result = checkups_import(
-                    lines=text_lines(handle), create_missing=create_missing, progress=progress
-                )
+                result = checkups_import(lines=text_lines(handle), create_missing=create_missing, progress=progress)
         except ImportFailed as exc:
             more = f"\n... and {exc.total - len(exc.errors)} more" if exc.total > len(exc.errors) else ""
             raise CommandError(
