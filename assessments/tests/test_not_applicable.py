@@ -354,3 +354,20 @@ def test_an_unscored_quarter_is_no_point_for_the_detector_and_not_applicable_is_
     assert "characteristics.trust" not in rater_answers and rater_answers["characteristics.quality"] == 4
     assert not Alert.objects.filter(partner=checkup.partner).exists()
     assert report.checkups_evaluated == 3
+
+
+def test_the_amendment_history_shows_a_change_to_not_applicable_in_words(ana, manager, checkup, items):
+    checkup_submit(user=manager, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
+    checkup_amend(
+        user=manager,
+        checkup_id=checkup.pk,
+        data=CheckupInput(answers=answers_for(items, characteristics__trust=None)),
+    )
+
+    html = ana.get(reverse("checkup_result", args=[checkup.pk])).content.decode()
+
+    history = html[html.index("History of amendments") :]
+    assert (
+        f'<th scope="row">{TRUST}</th><td>4 · Good</td><td>{escape("Not applicable / don" + chr(39) + "t know")}</td>'
+        in history
+    )
