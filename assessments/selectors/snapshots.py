@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Exists, OuterRef
+
 from assessments.models import Answer, Checkup, PartnerSnapshot, Period
 from assessments.scoring import Band, Coverage, Score, ScoringError, coverage
 from assessments.selectors.rubrics import scoring_model
@@ -45,18 +47,18 @@ def quarters_not_scored(
     have a snapshot among those asked about, spares the query for them.
     """
     checkups = Checkup.objects.filter(status=Checkup.Status.SUBMITTED)
-    snapshots = PartnerSnapshot.objects.all()
     if partner_ids is not None:
         checkups = checkups.filter(partner_id__in=partner_ids)
-        snapshots = snapshots.filter(partner_id__in=partner_ids)
     if period_ids is not None:
         checkups = checkups.filter(period_id__in=period_ids)
-        snapshots = snapshots.filter(period_id__in=period_ids)
     if period_codes is not None:
         checkups = checkups.filter(period__code__in=period_codes)
-        snapshots = snapshots.filter(period__code__in=period_codes)
     if scored is None:
-        scored = set(snapshots.values_list("partner_id", "period_id"))
+        # An anti-join on the snapshots' unique (partner, period) index: usually no row at all.
+        checkups = checkups.filter(
+            ~Exists(PartnerSnapshot.objects.filter(partner_id=OuterRef("partner_id"), period_id=OuterRef("period_id")))
+        )
+        scored = set()
     rows = [
         row
         for row in checkups.order_by("submitted_at", "id").values_list(
