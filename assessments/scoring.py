@@ -177,7 +177,7 @@ class Coverage:
 
     @property
     def reason(self) -> NotScoredReason | None:
-        if self.overall < self.min_coverage:
+        if self.overall < self.min_coverage - 1e-9:
             return NotScoredReason.LOW_COVERAGE
         if not any(self._rating.get(key) for key in self.counted):
             return NotScoredReason.NO_RATING_RUBRIC

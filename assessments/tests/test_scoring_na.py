@@ -85,6 +85,15 @@ def test_a_stricter_minimum_drops_the_symptoms_and_the_example_scores_the_charac
     assert result.health == pytest.approx(68.75)
 
 
+def test_a_check_up_exactly_at_the_minimum_overall_is_scored_and_one_just_under_it_is_not():
+    # The example covers 11/18 = 61.1% overall; traits (57%) and symptoms (60%) fall under either minimum.
+    at = score(ScoringModel(rubrics=MODEL.rubrics, min_coverage=11 / 18), [NA_EXAMPLE])
+
+    assert set(at.rubric_scores) == {"characteristics"} and at.health == pytest.approx(68.75)
+    with pytest.raises(NotScored, match=r"^not scored \(low_coverage\): 61% of the weight answered, 62% needed"):
+        score(ScoringModel(rubrics=MODEL.rubrics, min_coverage=0.62), [NA_EXAMPLE])
+
+
 def test_a_looser_minimum_keeps_the_traits_renormalised_over_their_four_answers():
     loose = ScoringModel(rubrics=MODEL.rubrics, min_coverage=0.5)
 
