@@ -73,6 +73,8 @@ class CheckupRow:
     answered: int = 0
     total: int = 0
     snapshot: PartnerSnapshot | None = None
+    # Submitted, but the quarter covers too little to score: why, in plain words.
+    not_scored: str = ""
 
     @property
     def state_label(self) -> str:
@@ -143,6 +145,20 @@ def my_checkups(
         )
     }
 
+    # A submitted check-up without a snapshot is rare: only then look for quarters not scored.
+    unscored = {
+        (a.partner_id, a.period_id)
+        for a in assessments
+        if a.is_submitted and (a.partner_id, a.period_id) not in snapshots
+    }
+    not_scored = (
+        quarters_not_scored(
+            partner_ids={p for p, _ in unscored}, period_ids={q for _, q in unscored}, scored=set(snapshots)
+        )
+        if unscored
+        else {}
+    )
+
     def row(checkup: Checkup) -> CheckupRow:
         state = checkup_state(checkup)
         return CheckupRow(
@@ -155,6 +171,11 @@ def my_checkups(
             answered=checkup.answered,
             total=totals.get(checkup.rubric_version_id, 0),
             snapshot=snapshots.get((checkup.partner_id, checkup.period_id)),
+            not_scored=(
+                not_scored_reason(covered)
+                if (covered := not_scored.get((checkup.partner_id, checkup.period_id)))
+                else ""
+            ),
         )
 
     current = [row(a) for a in assessments if a.period.code == quarter.code]

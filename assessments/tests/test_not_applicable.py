@@ -371,3 +371,12 @@ def test_the_amendment_history_shows_a_change_to_not_applicable_in_words(ana, ma
         f'<th scope="row">{TRUST}</th><td>4 · Good</td><td>{escape("Not applicable / don" + chr(39) + "t know")}</td>'
         in history
     )
+
+
+def test_my_check_ups_says_a_submitted_check_up_was_not_scored_for_too_few_answers(ana, manager, checkup):
+    last = submitted_with(manager, checkup.partner, "2026-Q3", NA_EXAMPLE | {"traits.face_to_face": None})
+
+    html = ana.get(reverse("my_checkups")).content.decode()
+
+    assert "Not scored: too few answers" in html
+    assert reverse("checkup_result", args=[last.pk]) in html
