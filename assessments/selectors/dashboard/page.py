@@ -150,7 +150,13 @@ def portfolio_dashboard(
         summary=summary.value,
         heatmap=heatmap.value,
         stale_since=dt.datetime.fromtimestamp(min(stale), tz=dt.UTC) if stale else None,
-        not_scored=_not_scored(period),
+        # Cached like the tiles: every write of answers (scored or not) invalidates the roll-ups.
+        not_scored=rollup_read(
+            name="not_scored",
+            parts=(period.id,),
+            fingerprint=options.fingerprint,
+            build=partial(_not_scored, period),
+        ).value,
     )
 
 
