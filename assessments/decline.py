@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assessments.display import SCALE_LABELS, signed, value_label
+from assessments.display import NOT_APPLICABLE_LABELS, SCALE_LABELS, signed, value_label
 from assessments.scoring import Band, Scale, Score, health_effects
 
 # Items listed by name; the rest are summed in one line.
@@ -31,21 +31,29 @@ class ItemEffect:
     address: str
     title: str
     scale: str
-    before: float
-    after: float
+    # None: answered "not applicable / don't know" in that quarter.
+    before: float | None
+    after: float | None
     # Points of health this item moved, from health's side: a loss is negative.
     effect: float
 
     @property
     def change(self) -> str:
         """'4 · Good → 2 · Weak' for a rating; 'moderate → severe' for a symptom."""
-        if self.scale != Scale.INTENSITY.value:
-            return f"{value_label(self.scale, self.before)} → {value_label(self.scale, self.after)}"
+        if self.before is None or self.after is None or self.scale != Scale.INTENSITY.value:
+            return f"{self._label(self.before)} → {self._label(self.after)}"
         words = SCALE_LABELS[Scale.INTENSITY.value]
         before, after = (words[round(v + 1e-9)].lower() for v in (self.before, self.after))
         if before == after:
             return f"{before}, {self.before:.1f} → {self.after:.1f}"
         return f"{before} → {after}"
+
+    def _label(self, value: float | None) -> str:
+        if value is None:
+            return NOT_APPLICABLE_LABELS[self.scale]
+        if self.scale == Scale.INTENSITY.value:
+            return SCALE_LABELS[self.scale][round(value + 1e-9)].lower()
+        return value_label(self.scale, value)
 
     @property
     def line(self) -> str:
@@ -106,7 +114,7 @@ def decline_summarise(
                 unnamed_ratings += effect
             continue
         row = ItemEffect(
-            address, info.title, info.scale, baseline.item_means[address], current.item_means[address], effect
+            address, info.title, info.scale, baseline.item_means.get(address), current.item_means.get(address), effect
         )
         (symptoms if is_symptom else ratings).append(row)
     ratings.sort(key=lambda row: (row.effect, row.title))

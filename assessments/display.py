@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from assessments.scoring import Scale
+from assessments.scoring import Coverage, NotScoredReason, Scale
 from assessments.vocabulary import BAND_LABELS, Band, Rule, Severity
 
 MINUS = "\u2212"  # a real minus sign, never a hyphen
@@ -21,6 +21,40 @@ SCALE_LABELS: dict[str, dict[int, str]] = {
     Scale.RATING.value: {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good", 5: "Excellent"},
     Scale.INTENSITY.value: {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"},
 }
+
+# "Not applicable / don't know" (docs/SCORING.md): a rating may not apply; a symptom may be unknown.
+NOT_APPLICABLE_LABELS: dict[str, str] = {
+    Scale.RATING.value: "Not applicable / don't know",
+    Scale.INTENSITY.value: "Don't know",
+}
+
+
+def answer_label(scale: str, value: int | None) -> str:
+    """A rater's answer as a hint beside an item: 'Good (4)', or the not-applicable words."""
+    if value is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return f"{SCALE_LABELS[scale][value]} ({value})"
+
+
+def coverage_label(share: float | None) -> str:
+    """'61% answered' from a share of 0-1 (rounded down, so 59.6% never reads as the 60% needed)."""
+    if share is None:
+        return DASH
+    return f"{int(share * 100 + 1e-9)}% answered"
+
+
+def not_scored_reason(found: Coverage) -> str:
+    """Why a check-up (or a quarter) that was answered has no score, in plain words."""
+    needed = f"{int(found.min_coverage * 100 + 1e-9)}%"
+    if found.reason is NotScoredReason.NO_RATING_RUBRIC:
+        return (
+            f"Not scored: no rating section has enough answers ({needed} of its weight each is needed); "
+            'too many items were answered "not applicable / don\'t know".'
+        )
+    return (
+        f"Not scored: only {int(found.overall * 100 + 1e-9)}% of the check-up was answered, and {needed} is needed; "
+        'too many items were answered "not applicable / don\'t know".'
+    )
 
 
 def value_label(scale: str, value: float | None) -> str:

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from partnerhealth.env import (
     env_bool,
     env_currency,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -195,6 +196,10 @@ HEALTH_BAND_WATCH = env_int("HEALTH_BAND_WATCH", 60, minimum=0)
 HEALTH_BAND_AT_RISK = env_int("HEALTH_BAND_AT_RISK", 40, minimum=0)
 if not HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK:
     raise ImproperlyConfigured("HEALTH_BAND_HEALTHY > HEALTH_BAND_WATCH > HEALTH_BAND_AT_RISK must hold.")
+
+# The share (0-1) of a rubric's weight, and of a whole check-up's, that must be answered rather than
+# "not applicable / don't know" for it to be scored (docs/SCORING.md, "Not applicable answers").
+MIN_RUBRIC_COVERAGE = env_float("MIN_RUBRIC_COVERAGE", 0.6, minimum=0.01, maximum=1.0)
 
 # The one currency of every amount (revenue, engagement values): an ISO 4217 code. Amounts are stored
 # as plain numbers in it; a portfolio in several currencies is out of scope (README, "Currency").

@@ -16,16 +16,23 @@ from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.template.loader import render_to_string
 
-from assessments.display import SCALE_LABELS
+from assessments.display import NOT_APPLICABLE_LABELS, SCALE_LABELS, answer_label
 from assessments.forms.actions import owner_choices
 from assessments.forms.errors import CRISPY_TEMPLATE, ErrorSummaryMixin
 from assessments.models import ActionItem, RubricItem
+from assessments.scoring import big_moves
 from assessments.selectors.access import ActionOwners
 from assessments.services.actions import DESCRIPTION_MAX as ACTION_DESCRIPTION_MAX
-from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput
+from assessments.services.checkups import MAX_ACTION_ITEMS, ActionItemInput, CheckupInput, big_move_message
 
 ANSWER = "answer__"
 COMMENT = "comment__"
+# The radio value of "not applicable / don't know"; the services take it as None.
+NOT_APPLICABLE = "na"
+
+
+def _coerce_answer(value: str) -> int | str:
+    return NOT_APPLICABLE if value == NOT_APPLICABLE else int(value)
 
 
 def answer_name(address: str) -> str:
@@ -64,6 +71,7 @@ class RubricItemBlock(LayoutObject):
                 "low_value": min(labels),
                 "high_value": max(labels),
                 "comment": render_field(self.comment, form, context, template_pack=template_pack),
+                "last_quarter": form.last_quarter_hint(self.item),
             },
         )
 
@@ -119,11 +127,14 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
         earliest_due_on: dt.date,
         owners: ActionOwners | None = None,
         complete: bool = False,
+        previous: dict | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.items = items
         self.complete = complete
+        # The rater's own answers in their last submitted quarter (address -> value, None = n/a).
+        self.previous = previous or {}
         self.earliest_due_on = earliest_due_on
         self.fields[
             "days_to_pay"
@@ -132,10 +143,11 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
         )
         for item in items:
             choices = [(value, f"{value} · {word}") for value, word in SCALE_LABELS[item.rubric.scale].items()]
+            choices.append((NOT_APPLICABLE, NOT_APPLICABLE_LABELS[item.rubric.scale]))
             answer = forms.TypedChoiceField(
                 label=item.title,
                 choices=choices,
-                coerce=int,
+                coerce=_coerce_answer,
                 empty_value=None,
                 required=False,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
@@ -143,7 +155,12 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
             answer.rubric_item = item
             self.fields[answer_name(item.address)] = answer
             self.fields[comment_name(item.address)] = forms.CharField(
-                label=f"Comment on {item.title.lower()} (optional)",
+                label=f"Comment on {item.title.lower()}"
+                + (
+                    " (needed if your answer moves 2 points or more)"
+                    if self.previous.get(item.address) is not None
+                    else " (optional)"
+                ),
                 required=False,
                 max_length=COMMENT_MAX,
                 widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -244,7 +261,7 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
             "notes": saved["notes"],
         }
         for address, value in saved["answers"].items():
-            initial[answer_name(address)] = value
+            initial[answer_name(address)] = NOT_APPLICABLE if value is None else value
         for address, comment in saved["comments"].items():
             initial[comment_name(address)] = comment
         for slot, item in enumerate(action_items[:MAX_ACTION_ITEMS], start=1):
@@ -259,6 +276,12 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
         names = [answer_name(item.address) for item in self.items]
         source = self.data if self.is_bound else self.initial
         return sum(1 for name in names if source.get(name) not in (None, ""))
+
+    def last_quarter_hint(self, item: RubricItem) -> str:
+        """'Last quarter: Good (4)', from the rater's own previous check-up; '' when there is none."""
+        if item.address not in self.previous:
+            return ""
+        return f"Last quarter: {answer_label(item.rubric.scale, self.previous[item.address])}"
 
     @property
     def answer_fields(self) -> list[forms.BoundField]:
@@ -284,6 +307,8 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
                     self.add_error(answer, "Choose an answer: every item is needed to submit.")
                 elif cleaned.get(comment):
                     self.add_error(answer, "Choose an answer to keep this comment.")
+        if self.complete:
+            self._clean_big_moves(cleaned)
         for slot in range(1, MAX_ACTION_ITEMS + 1):
             self._clean_action_slot(cleaned, slot)
         if self.complete:
@@ -296,6 +321,27 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
                     params={"n": missing, "total": len(self.items)},
                 )
         return cleaned
+
+    def _clean_big_moves(self, cleaned: dict) -> None:
+        """Submitting a move of 2 points or more from last quarter's answer needs a comment (a draft does not)."""
+        current = {
+            item.address: value
+            for item in self.items
+            if isinstance(value := cleaned.get(answer_name(item.address)), int)
+        }
+        by_address = {item.address: item for item in self.items}
+        for address in big_moves(self.previous, current):
+            name = comment_name(address)
+            if name in self.errors or (cleaned.get(name) or "").strip():
+                continue
+            item = by_address[address]
+            scale = item.rubric.scale
+            self.add_error(
+                name,
+                f"{item.title} moved from {answer_label(scale, self.previous[address])} last quarter to "
+                f"{answer_label(scale, current[address])}. {big_move_message(1)}.",
+            )
+            self.fields[name].error_label = f"Comment on {item.title.lower()}"
 
     def _clean_action_slot(self, cleaned: dict, slot: int) -> None:
         names = {part: action_name(slot, part) for part in ("description", "owner", "due_on")}
@@ -320,7 +366,7 @@ class CheckupForm(ErrorSummaryMixin, forms.Form):
         for item in self.items:
             value = data.get(answer_name(item.address))
             if value is not None:
-                answers[item.address] = value
+                answers[item.address] = None if value == NOT_APPLICABLE else value
                 if data.get(comment_name(item.address)):
                     comments[item.address] = data[comment_name(item.address)]
         actions = [

@@ -160,7 +160,7 @@ def unload_partner_v1(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0017_alert_declining_index"),
+        ("assessments", "0018_not_applicable"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

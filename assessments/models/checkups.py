@@ -84,7 +84,8 @@ class Answer(models.Model):
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="answers")
     # Copied from the rubric so the database itself can enforce the range.
     scale = models.CharField(max_length=10, choices=Rubric.ScaleChoice.choices)
-    value = models.PositiveSmallIntegerField()
+    # Null: "not applicable / don't know" (docs/SCORING.md); the item is left out of the score.
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.CharField(max_length=1000, blank=True)
 
     history = audit_trail()
@@ -100,7 +101,8 @@ class Answer(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(
+                    models.Q(value__isnull=True)
+                    | models.Q(
                         scale=Scale.RATING.value,
                         value__gte=Scale.RATING.bounds[0],
                         value__lte=Scale.RATING.bounds[1],
@@ -117,7 +119,11 @@ class Answer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item_id}={self.value}"
+        return f"{self.item_id}={'n/a' if self.value is None else self.value}"
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.value is None
 
 
 class CheckupRevision(models.Model):
@@ -239,6 +245,9 @@ class PartnerSnapshot(models.Model):
         output_field=models.FloatField(),
         db_persist=True,
     )
+    # Share (0-1) of the weight answered rather than "not applicable", overall and per rubric.
+    coverage = models.FloatField(default=1.0)
+    rubric_coverage = models.JSONField(default=dict)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

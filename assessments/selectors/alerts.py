@@ -82,7 +82,9 @@ def partner_snapshot_series(*, partner_id: int) -> list[SnapshotPoint]:
         "checkup__period__code", "checkup__rater_id", "item__rubric__key", "item__key", "value"
     )
     for code, rater_id, rubric_key, item_key, value in rows:
-        answers[code][str(rater_id)][f"{rubric_key}.{item_key}"] = float(value)
+        # "Not applicable" is no reading: the rater is compared on the items they answered.
+        if value is not None:
+            answers[code][str(rater_id)][f"{rubric_key}.{item_key}"] = float(value)
     return [snapshot_point(s, answers.get(s.period.code)) for s in snapshots]
 
 

@@ -15,9 +15,10 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from assessments.display import band_label, value_label
+from assessments.display import NOT_APPLICABLE_LABELS, band_label, coverage_label, not_scored_reason, value_label
 from assessments.models import (
     ActionItem,
+    Answer,
     Checkup,
     Partner,
     PartnerSnapshot,
@@ -25,7 +26,7 @@ from assessments.models import (
     RubricItem,
 )
 from assessments.periods import Quarter, current_quarter
-from assessments.scoring import Movement, Scale, ScoringError, movements, score
+from assessments.scoring import Movement, NotScored, Scale, ScoringError, movements, score
 from assessments.selectors.access import (
     ActionOwners,
     action_owners_for,
@@ -35,7 +36,7 @@ from assessments.selectors.access import (
     partners_visible_to,
 )
 from assessments.selectors.rubrics import rubric_items, scoring_model
-from assessments.selectors.snapshots import snapshot_score
+from assessments.selectors.snapshots import quarters_not_scored, snapshot_score
 
 HISTORY_QUARTERS = 8
 # My check-ups lists the last two quarters; the partner page holds the longer history.
@@ -72,6 +73,8 @@ class CheckupRow:
     answered: int = 0
     total: int = 0
     snapshot: PartnerSnapshot | None = None
+    # Submitted, but the quarter covers too little to score: why, in plain words.
+    not_scored: str = ""
 
     @property
     def state_label(self) -> str:
@@ -128,8 +131,9 @@ def my_checkups(
     )
     # Only this quarter's rows show progress, so only they pay for counting answers;
     # a manager with hundreds of partners would otherwise count every past answer.
-    current_rows = list(mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(
-        answered=Count("answers")))
+    current_rows = list(
+        mine.filter(period__year=quarter.year, period__quarter=quarter.quarter).annotate(answered=Count("answers"))
+    )
     past_rows = list(mine.filter(_from(oldest), _until(newest)))
     for checkup in past_rows:
         checkup.answered = totals.get(checkup.rubric_version_id, 0) if checkup.is_submitted else 0
@@ -140,6 +144,20 @@ def my_checkups(
             partner_id__in={a.partner_id for a in assessments}, period_id__in={a.period_id for a in assessments}
         )
     }
+
+    # A submitted check-up without a snapshot is rare: only then look for quarters not scored.
+    unscored = {
+        (a.partner_id, a.period_id)
+        for a in assessments
+        if a.is_submitted and (a.partner_id, a.period_id) not in snapshots
+    }
+    not_scored = (
+        quarters_not_scored(
+            partner_ids={p for p, _ in unscored}, period_ids={q for _, q in unscored}, scored=set(snapshots)
+        )
+        if unscored
+        else {}
+    )
 
     def row(checkup: Checkup) -> CheckupRow:
         state = checkup_state(checkup)
@@ -153,6 +171,11 @@ def my_checkups(
             answered=checkup.answered,
             total=totals.get(checkup.rubric_version_id, 0),
             snapshot=snapshots.get((checkup.partner_id, checkup.period_id)),
+            not_scored=(
+                not_scored_reason(covered)
+                if (covered := not_scored.get((checkup.partner_id, checkup.period_id)))
+                else ""
+            ),
         )
 
     current = [row(a) for a in assessments if a.period.code == quarter.code]
@@ -201,6 +224,60 @@ def _until(last: Quarter) -> Q:
 # --- the check-up form -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PreviousAnswers:
+    """The rater's own answers in their last submitted check-up of the partner before this quarter."""
+
+    period_code: str | None = None
+    # address -> value; None is "not applicable / don't know".
+    answers: dict[str, int | None] = field(default_factory=dict)
+
+
+def rater_previous_answers(*, rater_id: int, partner_id: int, year: int, quarter: int) -> PreviousAnswers:
+    previous = (
+        Checkup.objects.filter(rater_id=rater_id, partner_id=partner_id, status=Checkup.Status.SUBMITTED)
+        .filter(Q(period__year__lt=year) | Q(period__year=year, period__quarter__lt=quarter))
+        .order_by("-period__year", "-period__quarter")
+        .values_list("id", "period__code")
+        .first()
+    )
+    if previous is None:
+        return PreviousAnswers()
+    answers = {}
+    for rubric_key, item_key, value in Answer.objects.filter(checkup_id=previous[0]).values_list(
+        "item__rubric__key", "item__key", "value"
+    ):
+        answers[f"{rubric_key}.{item_key}"] = value
+    return PreviousAnswers(period_code=previous[1], answers=answers)
+
+
+def raters_previous_answers(*, keys: set[tuple[int, int, int, int]]) -> dict[tuple[int, int, int, int], dict]:
+    """``rater_previous_answers`` for many (partner_id, rater_id, year, quarter) at once (the CSV import)."""
+    if not keys:
+        return {}
+    rows = Checkup.objects.filter(
+        partner_id__in={k[0] for k in keys},
+        rater_id__in={k[1] for k in keys},
+        status=Checkup.Status.SUBMITTED,
+    ).values_list("id", "partner_id", "rater_id", "period__year", "period__quarter")
+    found: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for checkup_id, partner_id, rater_id, year, quarter in rows:
+        found.setdefault((partner_id, rater_id), []).append((year, quarter, checkup_id))
+    chosen: dict[tuple[int, int, int, int], int] = {}
+    for key in keys:
+        earlier = [c for c in found.get((key[0], key[1]), []) if (c[0], c[1]) < (key[2], key[3])]
+        if earlier:
+            chosen[key] = max(earlier)[2]
+    answers: dict[int, dict] = {checkup_id: {} for checkup_id in chosen.values()}
+    ids = list(answers)
+    for start in range(0, len(ids), 5000):
+        for checkup_id, rubric_key, item_key, value in Answer.objects.filter(
+            checkup_id__in=ids[start : start + 5000]
+        ).values_list("checkup_id", "item__rubric__key", "item__key", "value"):
+            answers[checkup_id][f"{rubric_key}.{item_key}"] = value
+    return {key: answers[checkup_id] for key, checkup_id in chosen.items()}
+
+
 @dataclass
 class CheckupEditing:
     checkup: Checkup
@@ -210,6 +287,8 @@ class CheckupEditing:
     action_items: list[ActionItem] = field(default_factory=list)
     # Who may own an action agreed in this check-up.
     owners: ActionOwners | None = None
+    # The rater's own answers last quarter, shown as hints beside each item (never pre-filled).
+    previous: PreviousAnswers = field(default_factory=lambda: PreviousAnswers())
 
     @property
     def answered(self) -> int:
@@ -243,6 +322,12 @@ def checkup_for_editing(*, user, checkup_id: int) -> CheckupEditing:
         },
         action_items=list(checkup.action_items.order_by("id")),
         owners=action_owners_for(partner_id=checkup.partner_id),
+        previous=rater_previous_answers(
+            rater_id=checkup.rater_id,
+            partner_id=checkup.partner_id,
+            year=checkup.period.year,
+            quarter=checkup.period.quarter,
+        ),
     )
 
 
@@ -267,7 +352,10 @@ def _movement_rows(moved: list[Movement], index: dict[str, RubricItem]) -> list[
     for m in moved:
         item = index.get(m.address)
         scale = item.rubric.scale if item else Scale.RATING.value
-        rows.append(MovementRow(item, m.address, value_label(scale, m.before), value_label(scale, m.after), m.effect))
+        before, after = (
+            NOT_APPLICABLE_LABELS[scale] if v is None else value_label(scale, v) for v in (m.before, m.after)
+        )
+        rows.append(MovementRow(item, m.address, before, after, m.effect))
     return rows
 
 
@@ -286,9 +374,7 @@ def checkup_result(*, user, checkup_id: int) -> dict:
     Raises Checkup.DoesNotExist when the user may not see the check-up.
     """
     checkup = (
-        checkups_visible_to(user)
-        .select_related("partner", "period", "rubric_version", "rater")
-        .get(pk=checkup_id)
+        checkups_visible_to(user).select_related("partner", "period", "rubric_version", "rater").get(pk=checkup_id)
     )
     items = rubric_items(version_id=checkup.rubric_version_id)
     index = {item.address: item for item in items}
@@ -301,18 +387,22 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         sections[-1]["rows"].append(
             {
                 "item": item,
-                "value": value_label(item.rubric.scale, answer.value) if answer else "—",
+                "value": _answer_label(item.rubric.scale, answer),
+                "not_applicable": bool(answer) and answer.value is None,
                 "comment": answer.comment if answer else "",
             }
         )
 
     own_score = None
+    own_not_scored = ""
     if checkup.is_submitted:
         try:
             own_score = score(
                 scoring_model(version_id=checkup.rubric_version_id),
                 [{item.address: answers[item.id].value for item in items if item.id in answers}],
             )
+        except NotScored as error:
+            own_not_scored = not_scored_reason(error.coverage)
         except ScoringError:
             own_score = None
 
@@ -320,6 +410,14 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         PartnerSnapshot.objects.filter(partner_id=checkup.partner_id, period_id=checkup.period_id)
         .select_related("period")
         .first()
+    )
+    # Submitted, but too little answered across the quarter's check-ups: recorded, not scored.
+    quarter_not_scored = (
+        quarters_not_scored(partner_ids={checkup.partner_id}, period_ids={checkup.period_id}).get(
+            (checkup.partner_id, checkup.period_id)
+        )
+        if checkup.is_submitted and snapshot is None
+        else None
     )
     previous = _previous_snapshot(checkup.partner_id, checkup.period)
     moved = (
@@ -336,11 +434,19 @@ def checkup_result(*, user, checkup_id: int) -> dict:
         "own_score": own_score,
         "own_band": band_label(own_score.band.value) if own_score else "—",
         "rubric_scores": [
-            {"rubric": section["rubric"], "score": own_score.rubric_scores.get(section["rubric"].key)}
+            {
+                "rubric": section["rubric"],
+                "score": own_score.rubric_scores.get(section["rubric"].key),
+                "coverage": coverage_label(own_score.rubric_coverage.get(section["rubric"].key)),
+            }
             for section in sections
         ]
         if own_score
         else [],
+        "own_coverage": coverage_label(own_score.coverage) if own_score else "",
+        "own_not_scored": own_not_scored,
+        "coverage": coverage_label(snapshot.coverage) if snapshot else "",
+        "not_scored": not_scored_reason(quarter_not_scored) if quarter_not_scored else "",
         "snapshot": snapshot,
         "previous": previous,
         "movements": moved,
@@ -352,6 +458,21 @@ def checkup_result(*, user, checkup_id: int) -> dict:
     }
 
 
+def _answer_label(scale: str, answer) -> str:
+    if answer is None:
+        return "—"
+    if answer.value is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return value_label(scale, answer.value)
+
+
+def _stored_label(scale: str, stored: dict, address: str) -> str:
+    """An answer kept in a revision's JSON: absent (never answered) or null ("not applicable")."""
+    if address in stored and stored[address] is None:
+        return NOT_APPLICABLE_LABELS[scale]
+    return value_label(scale, stored.get(address))
+
+
 def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) -> list[dict]:
     """Each earlier revision with the answers the next one changed, newest first."""
     newer = {item.address: answers[item.id].value for item in items if item.id in answers}
@@ -361,11 +482,11 @@ def _revision_history(checkup: Checkup, items: list[RubricItem], answers: dict) 
         changes = [
             {
                 "title": item.title,
-                "before": value_label(item.rubric.scale, older.get(item.address)),
-                "after": value_label(item.rubric.scale, newer.get(item.address)),
+                "before": _stored_label(item.rubric.scale, older, item.address),
+                "after": _stored_label(item.rubric.scale, newer, item.address),
             }
             for item in items
-            if older.get(item.address) != newer.get(item.address)
+            if (item.address in older, older.get(item.address)) != (item.address in newer, newer.get(item.address))
         ]
         history.append({"revision": revision, "changes": changes})
         newer = older

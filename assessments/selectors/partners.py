@@ -16,10 +16,17 @@ from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
-from assessments.display import SCALE_LABELS, band_label, value_label
-from assessments.models import Answer, Checkup, Engagement, Partner, PartnerSnapshot, RubricItem
+from assessments.display import (
+    NOT_APPLICABLE_LABELS,
+    SCALE_LABELS,
+    band_label,
+    coverage_label,
+    not_scored_reason,
+    value_label,
+)
+from assessments.models import Answer, Checkup, Engagement, Partner, PartnerSnapshot, Period, RubricItem
 from assessments.periods import Quarter, current_quarter
-from assessments.scoring import Scale, health_effects, movements
+from assessments.scoring import Coverage, Scale, health_effects, movements
 from assessments.selectors.access import (
     checkups_editable_by,
     is_leadership,
@@ -34,7 +41,7 @@ from assessments.selectors.checkups import HISTORY_QUARTERS
 from assessments.selectors.decline import decline_summary
 from assessments.selectors.perception import partner_perception
 from assessments.selectors.rubrics import band_thresholds, rubric_items, rubric_version_current
-from assessments.selectors.snapshots import snapshot_score, staleness
+from assessments.selectors.snapshots import quarters_not_scored, snapshot_score, staleness
 
 # Items whose raters sit this many points apart (population standard deviation
 # on the 0-100 scale) are listed under "rater spread": two raters one step
@@ -74,7 +81,15 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         .select_related("period")
         .order_by("-period__year", "-period__quarter")[: HISTORY_QUARTERS + 1]
     )
-    end = _window_end(snapshots, quarter)
+    # Quarters whose check-ups cover too little to score: each says why where its score would be.
+    unscored = quarters_not_scored(
+        partner_ids={partner.id},
+        period_codes=[q.code for q in quarter.window(HISTORY_QUARTERS + 1)],
+        scored={(partner.id, s.period_id) for s in snapshots},
+    )
+    not_scored = {period_id: covered for (_, period_id), covered in unscored.items()}
+    not_scored_codes = dict(Period.objects.filter(id__in=not_scored).values_list("code", "id")) if not_scored else {}
+    end = quarter if quarter.code in not_scored_codes else _window_end(snapshots, quarter)
     quarters = end.window(HISTORY_QUARTERS)
     by_code = {s.period.code: s for s in snapshots}
     window = [by_code.get(q.code) for q in quarters]
@@ -82,6 +97,7 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     latest = scored[-1] if scored else None
     previous = by_code.get(latest.period.value.previous().code) if latest else None
 
+    health_rows = _health_rows(quarters, window, {code: not_scored[pid] for code, pid in not_scored_codes.items()})
     version_id = latest.rubric_version_id if latest else rubric_version_current().id
     items = rubric_items(version_id=version_id)
     symptoms = _symptom_timeline(items, quarters, window)
@@ -103,7 +119,17 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
         "latest": latest,
         "previous": previous,
         "latest_band_label": band_label(latest.band) if latest else "—",
-        "health": _health_rows(quarters, window),
+        "health": health_rows,
+        # The newest quarter, if not scored for too few answers and newer than the latest score.
+        "not_scored_latest": next(
+            (
+                row
+                for row in reversed(health_rows)
+                if row["not_scored"] and (latest is None or row["code"] > latest.period.code)
+            ),
+            None,
+        ),
+        "latest_coverage": coverage_label(latest.coverage) if latest and latest.coverage < 1 else "",
         "chart": _chart_data(quarters, window),
         "rubric_history": _rubric_history(items, quarters, window),
         "comparison": _comparison(items, latest, previous),
@@ -139,12 +165,16 @@ def partner_overview(*, user, partner_id: int, today: dt.date | None = None) -> 
     }
 
 
-def _health_rows(quarters: list[Quarter], window: list[PartnerSnapshot | None]) -> list[dict]:
+def _health_rows(
+    quarters: list[Quarter], window: list[PartnerSnapshot | None], not_scored: dict[str, Coverage]
+) -> list[dict]:
     return [
         {
             "code": q.code,
             "snapshot": s,
             "band_label": band_label(s.band) if s else "—",
+            "coverage": coverage_label(s.coverage) if s and s.coverage < 1 else "",
+            "not_scored": not_scored_reason(not_scored[q.code]) if q.code in not_scored else "",
         }
         for q, s in zip(quarters, window, strict=True)
     ]
@@ -380,7 +410,12 @@ def _rater_spread(scored: list[PartnerSnapshot], items: list[RubricItem]) -> dic
                 "address": address,
                 "title": item.title if item else address,
                 "rubric": item.rubric.title if item else "",
-                "values": [value_label(scale, values.get((rater, address))) for rater in raters],
+                "values": [
+                    NOT_APPLICABLE_LABELS[scale]
+                    if (rater, address) in values and values[(rater, address)] is None
+                    else value_label(scale, values.get((rater, address)))
+                    for rater in raters
+                ],
                 "spread": chosen.item_spread[address],
             }
         )

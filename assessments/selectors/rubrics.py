@@ -69,19 +69,19 @@ def band_thresholds() -> BandThresholds:
     )
 
 
-def _scoring_model(version_id: int, thresholds: BandThresholds) -> ScoringModel:
-    model = _frozen_models.get((version_id, thresholds))
+def _scoring_model(version_id: int, thresholds: BandThresholds, min_coverage: float) -> ScoringModel:
+    model = _frozen_models.get((version_id, thresholds, min_coverage))
     if model is not None:
         return model
     rubrics = []
     for rubric in Rubric.objects.filter(version_id=version_id).prefetch_related("items").order_by("position"):
         items = tuple(ItemSpec(item.key, float(item.weight)) for item in rubric.items.all())
         rubrics.append(RubricSpec(rubric.key, Scale(rubric.scale), items, float(rubric.weight)))
-    model = ScoringModel(rubrics=tuple(rubrics), thresholds=thresholds)
+    model = ScoringModel(rubrics=tuple(rubrics), thresholds=thresholds, min_coverage=min_coverage)
     if rubric_version_is_used(version_id):
-        _frozen_models[(version_id, thresholds)] = model
+        _frozen_models[(version_id, thresholds, min_coverage)] = model
     return model
 
 
 def scoring_model(*, version_id: int) -> ScoringModel:
-    return _scoring_model(version_id, band_thresholds())
+    return _scoring_model(version_id, band_thresholds(), settings.MIN_RUBRIC_COVERAGE)

@@ -17,9 +17,10 @@ from django.utils import timezone
 from assessments.models import ActionItem, Answer, Checkup, CheckupRevision, Interaction
 from assessments.models.audit import CHANGED, CREATED, DELETED, history_baseline, history_record_bulk
 from assessments.periods import current_quarter
-from assessments.scoring import Scale
+from assessments.scoring import BIG_MOVE, Scale, big_moves
 from assessments.selectors.access import action_owners_for, checkups_editable_by, partners_editable_by
 from assessments.selectors.cases import case_unresolved
+from assessments.selectors.checkups import rater_previous_answers
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.dispatch import evaluation_enqueue
 from assessments.services.periods import period_get_or_create
@@ -47,6 +48,21 @@ class CheckupInvalid(CheckupError):
     pass
 
 
+class CheckupNeedsComment(CheckupInvalid):
+    """Answers that moved ``BIG_MOVE`` points or more since the rater's last quarter, without a comment."""
+
+    def __init__(self, moves: Sequence[tuple[str, str, int, int]]):
+        # (address, title, before, after)
+        self.moves = list(moves)
+        parts = [f"{title} ({before} → {after})" for _, title, before, after in self.moves]
+        super().__init__(f"{big_move_message(len(parts))}: {'; '.join(parts)}.")
+
+
+def big_move_message(count: int) -> str:
+    items = "this item" if count == 1 else "these items"
+    return f"Add a one-line comment saying why {items} moved {BIG_MOVE} points or more since your last check-up"
+
+
 @dataclass(frozen=True)
 class ActionItemInput:
     description: str
@@ -57,9 +73,12 @@ class ActionItemInput:
 
 @dataclass(frozen=True)
 class CheckupInput:
-    """What a rater entered: answers keyed ``rubric.item``; unanswered items are absent."""
+    """What a rater entered: answers keyed ``rubric.item``; unanswered items are absent.
 
-    answers: Mapping[str, int] = field(default_factory=dict)
+    ``None`` is "not applicable / don't know": an answer, which the score leaves out.
+    """
+
+    answers: Mapping[str, int | None] = field(default_factory=dict)
     comments: Mapping[str, str] = field(default_factory=dict)
     days_to_pay: int | None = None
     info_withheld: bool = False
@@ -91,6 +110,8 @@ def _validate(checkup: Checkup, data: CheckupInput, *, complete: bool) -> dict:
         )
     for address, value in data.answers.items():
         low, high = Scale(index[address].rubric.scale).bounds
+        if value is None:
+            continue
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise CheckupInvalid(f"{address}: {value!r} is outside {low}-{high}.")
     orphans = sorted(set(data.comments) - set(data.answers))
@@ -107,7 +128,25 @@ def _validate(checkup: Checkup, data: CheckupInput, *, complete: bool) -> dict:
         missing = [address for address in index if address not in data.answers]
         if missing:
             raise CheckupIncomplete([index[a].title for a in missing])
+        _require_comments_on_big_moves(checkup, data, index)
     return index
+
+
+def _require_comments_on_big_moves(checkup: Checkup, data: CheckupInput, index: dict) -> None:
+    """A submission that moves an item 2 points or more from the rater's own last answer says why."""
+    previous = rater_previous_answers(
+        rater_id=checkup.rater_id,
+        partner_id=checkup.partner_id,
+        year=checkup.period.year,
+        quarter=checkup.period.quarter,
+    ).answers
+    moved = [
+        (address, index[address].title, previous[address], data.answers[address])
+        for address in big_moves(previous, data.answers)
+        if not data.comments.get(address, "").strip()
+    ]
+    if moved:
+        raise CheckupNeedsComment(moved)
 
 
 def _write(checkup: Checkup, data: CheckupInput, index: dict, *, now: dt.datetime, user, reason: str = "") -> None:
@@ -216,9 +255,7 @@ def checkup_submit(*, user, checkup_id: int, data: CheckupInput) -> Checkup:
     return _submit_answers(checkup, data, index, now=now, user=user, also=["status"], reason="Submitted")
 
 
-def _submit_answers(
-    checkup: Checkup, data: CheckupInput, index, *, now, user, also: list[str], reason: str
-) -> Checkup:
+def _submit_answers(checkup: Checkup, data: CheckupInput, index, *, now, user, also: list[str], reason: str) -> Checkup:
     """Write the answers as submitted now, rescore the quarter and queue trend evaluation."""
     _write(checkup, data, index, now=now, user=user, reason=reason)
     checkup._change_reason = reason
@@ -226,8 +263,14 @@ def _submit_answers(
     checkup.evaluated_at = None
     checkup.save(
         update_fields=[
-            "days_to_pay", "info_withheld", "abusive_behaviour", "notes", "last_saved_at",
-            "submitted_at", "evaluated_at", *also,
+            "days_to_pay",
+            "info_withheld",
+            "abusive_behaviour",
+            "notes",
+            "last_saved_at",
+            "submitted_at",
+            "evaluated_at",
+            *also,
         ]
     )
     _score_and_queue(checkup)
@@ -237,6 +280,7 @@ def _submit_answers(
 
 
 def _revision_of(checkup: Checkup) -> CheckupRevision:
+    # A value of null is "not applicable / don't know"; an item never answered is absent.
     answers = {
         f"{rubric_key}.{item_key}": {"value": value, "comment": comment}
         for rubric_key, item_key, value, comment in checkup.answers.values_list(

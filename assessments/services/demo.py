@@ -23,6 +23,7 @@ from django.utils import timezone
 from assessments.models import ActionItem, Checkup, Engagement, Interaction, Partner, RubricItem
 from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
+from assessments.scoring import BIG_MOVE
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.imports import checkups_import
 from assessments.services.partners import partner_owners_add
@@ -94,6 +95,33 @@ EVIDENCE_ANSWERS = {
     "rainbows_denied": {"symptoms.chasing_rainbows": 0},
     "withholding": {"traits.honesty": 5},
 }
+
+
+# Demo partners (by plan index, all stable) whose owners could not judge some items in the last two
+# quarters of history and answered "not applicable / don't know" (docs/SCORING.md). The latest
+# check-up of NOT_SCORED covers too little to be scored: it is recorded, and the pages say why.
+NOT_APPLICABLE = {
+    1: ("characteristics.leadership_access", "traits.homework"),
+    2: ("symptoms.one_sided_pencil", "symptoms.misrepresented_solution", "characteristics.service_team"),
+}
+NOT_SCORED = 3
+NOT_SCORED_ITEMS = (
+    "characteristics.flexibility",
+    "characteristics.trust",
+    "characteristics.leadership_access",
+    "traits.homework",
+    "traits.attention",
+    "traits.proactivity",
+    "traits.face_to_face",
+    "symptoms.chasing_rainbows",
+)
+# Why an answer moved 2 points or more since the rater's previous quarter (a comment is required).
+BIG_MOVE_COMMENTS = (
+    "Escalation on the joint account this quarter",
+    "New account lead on their side",
+    "Delivery slipped twice in a row",
+    "Their COO stepped in and it changed quickly",
+)
 
 
 @dataclass(frozen=True)
@@ -194,6 +222,15 @@ def _answers(
     return answers
 
 
+def _not_applicable(index: int, q_index: int) -> tuple[str, ...]:
+    """The items a demo partner's owners answer "not applicable" in history quarter ``q_index``."""
+    if q_index < HISTORY_QUARTERS - 2:
+        return ()
+    if index == NOT_SCORED and q_index == HISTORY_QUARTERS - 1:
+        return NOT_SCORED_ITEMS
+    return NOT_APPLICABLE.get(index, ())
+
+
 @transaction.atomic
 def demo_seed(*, today: dt.date | None = None) -> dict:
     """Create (or complete) the demo portfolio. Safe to run any number of times."""
@@ -224,7 +261,8 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     rng = random.Random(42)
     rows = io.StringIO()
     writer = csv.writer(rows)
-    writer.writerow(["partner", "period", "rater", "item", "score"])
+    writer.writerow(["partner", "period", "rater", "item", "score", "comment"])
+    said: dict[tuple[str, str, str], int] = {}
     partners = {}
     flags = []
     evidence_flags = []
@@ -250,13 +288,20 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
             stale_seen += 1
         for q_index, quarter in enumerate(history[: last_scored + 1]):
             offset, symptoms = _level(spec.pattern, q_index, onset)
+            unknown = _not_applicable(index, q_index)
             for owner in spec.owners:
                 bias = RATER_BIAS.get(owner, 0.0) if spec.pattern == "co_rated" else 0.0
                 answers = _answers(rng, items, base, offset + bias, symptoms)
                 if q_index == HISTORY_QUARTERS - 1:
                     answers.update(EVIDENCE_ANSWERS.get(spec.pattern, {}))
                 for address, value in answers.items():
-                    writer.writerow([spec.name, quarter.code, users[owner].email, address, value])
+                    shown = "na" if address in unknown else value
+                    before = said.get((spec.name, owner, address))
+                    moved = shown != "na" and before is not None and abs(value - before) >= BIG_MOVE
+                    if shown != "na":
+                        said[(spec.name, owner, address)] = value
+                    comment = BIG_MOVE_COMMENTS[(index + q_index) % len(BIG_MOVE_COMMENTS)] if moved else ""
+                    writer.writerow([spec.name, quarter.code, users[owner].email, address, shown, comment])
         if spec.pattern == "cut_bait":
             flags.append(partner)
         elif spec.pattern in {"withholding", "payment_dispute"}:

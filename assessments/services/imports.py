@@ -18,12 +18,18 @@ from django.utils import timezone
 
 from assessments.models import Answer, Checkup, Partner
 from assessments.periods import PeriodError, Quarter
-from assessments.scoring import Scale
+from assessments.scoring import BIG_MOVE, Scale, big_moves
+from assessments.selectors.checkups import raters_previous_answers
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services.periods import periods_get_or_create
 from assessments.services.snapshots import snapshots_recompute
 
 COLUMNS = ("partner", "period", "rater", "item", "score")
+# An optional sixth column: the answer's comment (a move of 2 points or more needs one).
+COLUMNS_WITH_COMMENT = (*COLUMNS, "comment")
+# "not applicable / don't know" in the score column.
+NOT_APPLICABLE = "na"
+COMMENT_MAX = 1000
 MAX_REPORTED_ERRORS = 50
 
 Progress = Callable[[int, int], None]
@@ -108,7 +114,9 @@ class _Row:
     period: Quarter
     rater: str
     item: str
-    value: int
+    # None: "not applicable / don't know".
+    value: int | None
+    comment: str = ""
 
 
 def checkups_import(
@@ -152,6 +160,8 @@ def checkups_import(
         for (kind, name), line in first_line.items():
             errors.append((line, f"unknown {kind} {_quote(name)} (use --create-missing to create it)"))
 
+    errors.extend(_big_moves_without_comment(groups, partners, users, items))
+
     existing = _existing_checkups(groups, partners, users)
     for key in existing:
         errors.append(
@@ -175,8 +185,9 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         raise _rejected([(1, _csv_reason(exc))]) from None
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
-    if tuple(header) != COLUMNS:
+    if tuple(header) not in (COLUMNS, COLUMNS_WITH_COMMENT):
         raise ImportFailed([f"line 1: the header must be {','.join(COLUMNS)}, not {_header_preview(header)}"])
+    columns = tuple(header)
 
     partner_limit, rater_limit = _column_limits()
     rows: list[_Row] = []
@@ -194,15 +205,18 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         line = reader.line_num
         if not any(f.strip() for f in fields):
             continue
-        if len(fields) != len(COLUMNS):
-            errors.append((line, f"expected {len(COLUMNS)} columns, found {len(fields):,}"))
+        if len(fields) != len(columns):
+            errors.append((line, f"expected {len(columns)} columns, found {len(fields):,}"))
             continue
         if any("\x00" in f for f in fields):
             # PostgreSQL cannot store it, and no spreadsheet writes it: the file is not plain text.
             errors.append((line, "contains a NUL byte (0x00); save the file as plain UTF-8 text"))
             continue
-        partner, period_code, rater, address, raw_score = (f.strip() for f in fields)
+        partner, period_code, rater, address, raw_score = (f.strip() for f in fields[:5])
+        comment = fields[5].strip() if len(fields) > 5 else ""
         problems = []
+        if len(comment) > COMMENT_MAX:
+            problems.append(f"the comment is longer than {COMMENT_MAX:,} characters")
         if not partner:
             problems.append("the partner is empty")
         elif len(partner) > partner_limit:
@@ -220,11 +234,14 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
         item = items.get(address)
         if item is None:
             problems.append(f"unknown item {_quote(address)} (items look like characteristics.trust)")
-        try:
-            value = int(raw_score)
-        except ValueError:
-            problems.append(f"score {_quote(raw_score)} is not a whole number")
-            value = None
+        value = None
+        if raw_score.lower() == NOT_APPLICABLE:
+            pass
+        else:
+            try:
+                value = int(raw_score)
+            except ValueError:
+                problems.append(f"score {_quote(raw_score)} is not a whole number or na (not applicable)")
         if item is not None and value is not None:
             low, high = Scale(item.rubric.scale).bounds
             if not low <= value <= high:
@@ -238,8 +255,35 @@ def _parse(lines: Iterable[str], items: dict) -> tuple[list[_Row], list[tuple[in
             errors.append((line, f"duplicate of line {seen[key]} ({partner}, {period}, {rater}, {address})"))
             continue
         seen[key] = line
-        rows.append(_Row(line, partner, period, rater, address, value))
+        rows.append(_Row(line, partner, period, rater, address, value, comment))
     return rows, errors, rejected_groups
+
+
+def _big_moves_without_comment(groups, partners, users, items) -> list[tuple[int, str]]:
+    """A move of 2 points or more from the same rater's previous check-up in the database needs a comment."""
+    keys = {
+        (partners[p].id, users[r].id, q.year, q.quarter): (p, q, r)
+        for p, q, r in groups
+        if p in partners and r in users
+    }
+    previous = raters_previous_answers(keys=set(keys))
+    errors = []
+    for key, before in previous.items():
+        members = {row.item: row for row in groups[keys[key]]}
+        moved = big_moves(before, {address: row.value for address, row in members.items()})
+        for address in moved:
+            row = members[address]
+            if row.comment:
+                continue
+            errors.append(
+                (
+                    row.line,
+                    f"{address} ({items[address].title}) moved from {before[address]} to {row.value} since this "
+                    f"rater's previous check-up of {row.partner}; a move of {BIG_MOVE} points or more needs a "
+                    "comment saying why (add a comment column)",
+                )
+            )
+    return errors
 
 
 def _rejected(errors: list[tuple[int, str]]) -> ImportFailed:
@@ -345,12 +389,12 @@ def _write(groups, partners, users, items, version, create_missing, progress, ro
             ],
             batch_size=2000,
         )
-        answers: list[tuple[int, int, str, int]] = []
+        answers: list[tuple[int, int, str, int | None, str]] = []
         done = 0
         for key, checkup in zip(keys, created, strict=True):
             for row in groups[key]:
                 item = items[row.item]
-                answers.append((checkup.id, item.id, item.rubric.scale, row.value))
+                answers.append((checkup.id, item.id, item.rubric.scale, row.value, row.comment))
             if len(answers) >= 10000:
                 _insert_answers(answers)
                 done += len(answers)
@@ -365,18 +409,24 @@ def _write(groups, partners, users, items, version, create_missing, progress, ro
     return result
 
 
-def _insert_answers(rows: list[tuple[int, int, str, int]]) -> None:
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format: backslash, tab and line breaks escaped."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _insert_answers(rows: list[tuple[int, int, str, int | None, str]]) -> None:
     """Insert answers; on PostgreSQL with COPY, which is several times faster than INSERT."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         Answer.objects.bulk_create(
-            [Answer(checkup_id=a, item_id=i, scale=s, value=v) for a, i, s, v in rows], batch_size=5000
+            [Answer(checkup_id=a, item_id=i, scale=s, value=v, comment=c) for a, i, s, v, c in rows], batch_size=5000
         )
         return
     buffer = io.StringIO()
-    for checkup_id, item_id, scale, value in rows:
-        buffer.write(f"{checkup_id}\t{item_id}\t{scale}\t{value}\t\n")
+    for checkup_id, item_id, scale, value, comment in rows:
+        shown = "\\N" if value is None else value
+        buffer.write(f"{checkup_id}\t{item_id}\t{scale}\t{shown}\t{_copy_text(comment)}\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
         # The check constraint on value still applies to COPY.

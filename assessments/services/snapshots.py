@@ -59,7 +59,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         if pair in pairs:
             by_pair[pair].append(row)
 
-    answers: dict[int, dict[str, int]] = defaultdict(dict)
+    # None is "not applicable / don't know": left out of the score, counted against coverage.
+    answers: dict[int, dict[str, int | None]] = defaultdict(dict)
     checkup_ids = [row["id"] for rows in by_pair.values() for row in rows]
     for chunk_start in range(0, len(checkup_ids), 5000):
         chunk = checkup_ids[chunk_start : chunk_start + 5000]
@@ -80,6 +81,7 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
         try:
             result = score(model, raters)
         except ScoringError:
+            # Incomplete, or too little answered (NotScored): recorded, not scored, so no snapshot.
             continue
         snapshots.append(
             PartnerSnapshot(
@@ -96,6 +98,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
                 rater_count=result.rater_count,
                 disagreement=round(result.disagreement, 2),
                 partner_view=views.get((partner_id, period_id)),
+                coverage=round(result.coverage, 4),
+                rubric_coverage=_round(result.rubric_coverage, 4),
             )
         )
 
@@ -120,6 +124,8 @@ def snapshots_recompute(*, pairs: Iterable[Pair]) -> int:
             "rater_count",
             "disagreement",
             "partner_view",
+            "coverage",
+            "rubric_coverage",
             "computed_at",
         ],
     )

@@ -90,6 +90,12 @@ def heatmap_rows(heatmap) -> str:
         if row.owners:
             meta += " · " + escape(", ".join(row.owners))
         cells = "".join(f'<td class="text-end band-{c.band}">{c.text}</td>' for c in (*row.cells, row.symptoms))
+        # not-applicable: the coverage beside a health that rests on part of the check-up
+        covered = (
+            f'<span class="small d-block">{escape(display.coverage_label(row.coverage))}</span>'
+            if row.coverage < 1
+            else ""
+        )
         if row.stale:
             # Too old to stand for today: greyed, with the quarter it dates from (docs/DASHBOARD.md).
             health = (
@@ -99,7 +105,7 @@ def heatmap_rows(heatmap) -> str:
         else:
             health = (
                 f'<td class="text-end band-{row.band}"><span class="fw-semibold">{row.health:.1f}</span> '
-                f'<span class="small">{escape(row.band_label)}</span></td>'
+                f'<span class="small">{escape(row.band_label)}</span>{covered}</td>'
             )
         out.append(
             "<tr>"

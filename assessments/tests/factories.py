@@ -98,8 +98,7 @@ def submitted_checkup(*, items: dict, answers: dict[str, int], **kwargs) -> mode
     """A submitted check-up with the given answers (no snapshot recompute)."""
     checkup = CheckupFactory(status=models.Checkup.Status.SUBMITTED, submitted_at=timezone.now(), **kwargs)
     models.Answer.objects.bulk_create(
-        models.Answer(checkup=checkup, item=items[a], scale=items[a].rubric.scale, value=v)
-        for a, v in answers.items()
+        models.Answer(checkup=checkup, item=items[a], scale=items[a].rubric.scale, value=v) for a, v in answers.items()
     )
     return checkup
 
@@ -135,8 +134,11 @@ class InteractionFactory(factory.django.DjangoModelFactory):
 
 
 def checkup_form_data(answers: dict[str, int], *, action: str = "draft", **fields) -> dict[str, str]:
-    """POST data for the check-up form: answers keyed by address, other fields by form name."""
-    data = {f"answer__{address.replace('.', '__')}": str(value) for address, value in answers.items()}
+    """POST data for the check-up form: answers keyed by address (None: "not applicable"), other fields by form name."""
+    data = {
+        f"answer__{address.replace('.', '__')}": "na" if value is None else str(value)
+        for address, value in answers.items()
+    }
     data.update({key: str(value) for key, value in fields.items()})
     if action:
         data["action"] = action

@@ -41,9 +41,16 @@ def test_the_form_has_one_radio_group_and_one_comment_per_rubric_item(rubric_ver
         (3, "3 · Adequate"),
         (4, "4 · Good"),
         (5, "5 · Excellent"),
+        ("na", "Not applicable / don't know"),
     ]
     symptom = form.fields[answer_name("symptoms.chasing_rainbows")]
-    assert symptom.choices == [(0, "0 · None"), (1, "1 · Mild"), (2, "2 · Moderate"), (3, "3 · Severe")]
+    assert symptom.choices == [
+        (0, "0 · None"),
+        (1, "1 · Mild"),
+        (2, "2 · Moderate"),
+        (3, "3 · Severe"),
+        ("na", "Don't know"),
+    ]
 
 
 def test_the_rendered_form_shows_each_items_question_and_guidance_in_a_fieldset(rubric_version, items):
@@ -227,3 +234,71 @@ def test_an_interaction_cannot_be_dated_in_the_future():
     form = InteractionForm({"occurred_on": tomorrow.isoformat(), "kind": "call"})
     assert not form.is_valid()
     assert "in the future" in form.errors["occurred_on"][0]
+
+
+# --- not applicable, and answers with their history (docs/SCORING.md) -----------------------------------
+
+
+def test_not_applicable_is_an_answer_the_services_take_as_none(rubric_version, items):
+    data = {answer_name(a): "na" if a == "characteristics.trust" else "4" for a in items if a.startswith("char")}
+    form = make_form(rubric_version, data)
+
+    assert form.is_valid(), form.errors
+    assert form.checkup_input().answers["characteristics.trust"] is None
+    assert form.checkup_input().answers["characteristics.quality"] == 4
+
+
+def test_submitting_a_big_move_without_a_comment_is_refused_on_that_items_comment(rubric_version, items):
+    data = {answer_name(a): "0" if a.startswith("symptoms.") else "4" for a in items}
+    data[answer_name("characteristics.trust")] = "2"
+    previous = dict.fromkeys(items, 4) | {"characteristics.trust": 4, "symptoms.chasing_rainbows": 0}
+    previous = {a: (0 if a.startswith("symptoms.") else v) for a, v in previous.items()}
+
+    refused = make_form(rubric_version, data, complete=True, previous=previous)
+    draft = make_form(rubric_version, data, complete=False, previous=previous)
+    explained = make_form(
+        rubric_version,
+        data | {comment_name("characteristics.trust"): "Went around us"},
+        complete=True,
+        previous=previous,
+    )
+
+    assert not refused.is_valid()
+    assert refused.errors[comment_name("characteristics.trust")] == [
+        "Trust between the organisations moved from Good (4) last quarter to Weak (2). Add a one-line comment "
+        "saying why this item moved 2 points or more since your last check-up."
+    ]
+    assert list(refused.errors) == [comment_name("characteristics.trust")]
+    assert refused.error_summary()[0][:2] == (
+        "id_comment__characteristics__trust",
+        "Comment on trust between the organisations",
+    )
+    assert draft.is_valid(), draft.errors
+    assert explained.is_valid(), explained.errors
+
+
+def test_a_one_point_move_or_a_move_to_not_applicable_needs_no_comment(rubric_version, items):
+    data = {answer_name(a): "0" if a.startswith("symptoms.") else "4" for a in items}
+    data[answer_name("characteristics.trust")] = "3"
+    data[answer_name("characteristics.quality")] = "na"
+    previous = {a: (0 if a.startswith("symptoms.") else 4) for a in items} | {"characteristics.quality": 1}
+
+    form = make_form(rubric_version, data, complete=True, previous=previous)
+
+    # trust moved 1 point; quality (Poor last quarter) became not applicable.
+    assert form.is_valid(), form.errors
+
+
+def test_the_hint_is_your_last_answer_in_words_and_the_comment_label_says_when_it_is_needed(rubric_version, items):
+    form = make_form(rubric_version, previous={"characteristics.trust": 4, "symptoms.chasing_rainbows": None})
+    trust, rainbows, quality = (
+        items[a] for a in ("characteristics.trust", "symptoms.chasing_rainbows", "characteristics.quality")
+    )
+
+    assert form.last_quarter_hint(trust) == "Last quarter: Good (4)"
+    assert form.last_quarter_hint(rainbows) == "Last quarter: Don't know"
+    assert form.last_quarter_hint(quality) == ""
+    assert form.fields[comment_name("characteristics.trust")].label == (
+        "Comment on trust between the organisations (needed if your answer moves 2 points or more)"
+    )
+    assert form.fields[comment_name("characteristics.quality")].label.endswith("(optional)")

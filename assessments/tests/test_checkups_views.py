@@ -249,7 +249,12 @@ def test_the_result_page_shows_the_change_from_last_quarter_and_the_items_that_m
 
     ana.post(
         edit_url(checkup),
-        checkup_form_data(answers_for(items, rating=4, traits__honesty=1, traits__caring=2), action="submit"),
+        checkup_form_data(
+            answers_for(items, rating=4, traits__honesty=1, traits__caring=2),
+            action="submit",
+            comment__traits__honesty="They hid a delivery slip from us",
+            comment__traits__caring="No call back after the outage",
+        ),
     )
     html = ana.get(reverse("checkup_result", args=[checkup.pk])).content.decode()
 

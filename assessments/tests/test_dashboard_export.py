@@ -48,18 +48,28 @@ def test_the_export_is_utf8_with_a_header_row_and_names_the_period(client, portf
     header, rows, raw = export(client)
     assert raw.startswith("\ufeffpartner,kind,segment,".encode())
     assert header[:10] == [
-        "partner", "kind", "segment", "account_managers", "annual_revenue_EUR", "period", "health", "band", "change",
+        "partner",
+        "kind",
+        "segment",
+        "account_managers",
+        "annual_revenue_EUR",
+        "period",
+        "health",
+        "band",
+        "change",
         "declining",
     ]
     assert header[10] == "stale"
-    assert header[11] == "characteristics.quality" and header[-2:] == ["symptoms_score", "perception_gap"]
-    assert len(header) == 26  # 11 + 6 characteristics + 7 traits + the symptom score + the perception gap
+    assert header[11] == "characteristics.quality"
+    assert header[-3:] == ["symptoms_score", "perception_gap", "coverage"]
+    assert len(header) == 27  # 11 + 6 characteristics + 7 traits + symptom score, perception gap, coverage
     first = dict(zip(header, rows[0], strict=True))
     assert first["partner"] == "Delta"
     assert (first["health"], first["band"], first["change"], first["declining"]) == ("35.0", "Critical", "1.0", "no")
     assert first["stale"] == "no"
     assert first["characteristics.trust"] == "1.5" and first["symptoms_score"] == "40.0"
     assert first["perception_gap"] == ""  # Delta's contacts have not rated us
+    assert first["coverage"] == "1.0"
     assert first["segment"] == "Regular" and first["kind"] == "Client" and first["account_managers"] == "Ben Okafor"
 
 

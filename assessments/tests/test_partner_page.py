@@ -641,7 +641,9 @@ def test_the_partner_page_costs_the_same_queries_for_a_short_and_a_long_history_
     # Leadership's page also reads the roll-up fingerprint the cached leniencies are kept under, and
     # the answers behind the calibrated health. The partner's view of us is two
     # (selectors.mirror.partner_view_series: the stored views, and the quarters its contacts rated).
-    assert len(large_queries) == {"leadership": 21, "owner": 20}[viewer], "\n".join(large_queries)
+    # One more read finds the submitted check-ups of quarters without a snapshot (too few answers
+    # to score: docs/SCORING.md).
+    assert len(large_queries) == {"leadership": 22, "owner": 21}[viewer], "\n".join(large_queries)
 
 
 def test_a_log_longer_than_the_page_adds_one_grouped_count_whatever_its_length(manager):

@@ -228,11 +228,37 @@ def test_a_base_under_one_point_still_shares_the_change_between_ratings_and_symp
     assert sum(effects.values()) == pytest.approx(after.health - before.health)
 
 
-def test_an_item_new_this_quarter_has_no_effect_and_the_others_still_do():
-    before = quarter({"care.trust": 40.0})
-    after = quarter({"care.loyalty": 10.0, "care.trust": 30.0})
+def test_an_item_answered_in_one_quarter_only_takes_the_reweighting_of_its_unchanged_neighbours():
+    # loyalty was "not applicable" before (or is new to the rubric): trust's answer did not move
+    # (item means 3.0 both times), it only weighs less now that loyalty counts beside it.
+    before = quarter({"care.trust": 40.0, "other.x": 5.0})
+    after = quarter({"care.loyalty": 10.0, "care.trust": 30.0, "other.x": 5.0})
 
-    assert health_effects(before, after) == {"care.trust": -10.0}
+    assert health_effects(before, after) == {"care.trust": 0.0, "care.loyalty": 0.0, "other.x": 0.0}
+
+
+def test_an_answer_that_moved_keeps_its_own_effect_beside_a_not_applicable_one():
+    before = quarter({"care.trust": 40.0, "care.honesty": 20.0})
+    after = quarter({"care.trust": 25.0})
+    after.item_means["care.trust"] = 2.0  # trust moved; honesty became "not applicable"
+
+    effects = health_effects(before, after)
+
+    assert effects == {"care.trust": -15.0, "care.honesty": -20.0}
+    assert sum(effects.values()) == after.health - before.health
+
+
+def test_two_items_switching_share_the_reweighting_evenly():
+    before = quarter({"care.a": 30.0, "care.b": 10.0, "care.c": 10.0})
+    after = quarter({"care.a": 50.0, "care.d": 6.0})
+
+    effects = health_effects(before, after)
+
+    # a's +20 is reweighting (its mean stayed 3.0): b, c and d share it evenly, on top of their own.
+    assert effects == pytest.approx(
+        {"care.a": 0.0, "care.b": -10 + 20 / 3, "care.c": -10 + 20 / 3, "care.d": 6 + 20 / 3}
+    )
+    assert sum(effects.values()) == pytest.approx(after.health - before.health)
 
 
 def test_movements_list_every_item_that_moved_at_all_largest_first_up_to_the_limit():

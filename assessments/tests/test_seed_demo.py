@@ -86,12 +86,19 @@ def test_seed_demo_runs_in_debug_mode_as_scripts_run_starts_it(rubric_version, s
 
 def test_the_refusal_is_one_line_on_the_command_line(tmp_path):
     env = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "partnerhealth.settings", "DEBUG": "0",
-        "SECRET_KEY": "a-production-like-secret-key-for-this-test-only-0123456789", "VAR_DIR": str(tmp_path),
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "partnerhealth.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "a-production-like-secret-key-for-this-test-only-0123456789",
+        "VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}",
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert result.returncode == 1
@@ -130,3 +137,26 @@ def test_the_demo_has_a_partner_for_each_evidence_cross_check(rubric_version):
         assert [(name, check) in flagged for name in names] == [True], pattern
     # Both raters of the payment dispute are flagged: one on time, one late.
     assert checks_flagged(list(results.values()))[Check.PAYMENT] == 2
+
+
+def test_a_few_demo_check_ups_answer_not_applicable_and_one_is_not_scored(rubric_version):
+    from assessments.models import Answer, Period
+    from assessments.services.demo import NOT_APPLICABLE, NOT_SCORED, demo_plan
+
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+
+    plan = demo_plan()
+    unknown = Answer.objects.filter(value__isnull=True)
+    assert set(unknown.values_list("checkup__partner__name", flat=True)) == {
+        plan[i].name for i in (*NOT_APPLICABLE, NOT_SCORED)
+    }
+    periods = sorted(Period.objects.filter(snapshots__isnull=False).distinct().values_list("code", flat=True))
+    # The last two quarters of history, every owner of each partner.
+    assert unknown.filter(checkup__partner__name=plan[1].name).count() == 2 * 2 * len(plan[1].owners)
+    thin = Checkup.objects.get(partner__name=plan[NOT_SCORED].name, period__code=periods[-1], status="submitted")
+    assert thin.answers.filter(value__isnull=True).count() == 8
+    assert not PartnerSnapshot.objects.filter(partner=thin.partner, period=thin.period).exists()
+    scored = PartnerSnapshot.objects.get(partner__name=plan[1].name, period__code=periods[-1])
+    assert scored.coverage == round(16 / 18, 4)
+    # Big moves since the same rater's previous quarter carry a comment.
+    assert Answer.objects.exclude(comment="").exists()

@@ -44,6 +44,7 @@ def _form(editing: CheckupEditing, *, data=None, complete: bool = False) -> Chec
         earliest_due_on=checkup.period.starts_on,
         owners=editing.owners,
         complete=complete,
+        previous=editing.previous.answers,
         initial=None if data is not None else CheckupForm.initial_from(editing.saved, editing.action_items),
     )
 

@@ -9,7 +9,9 @@ from assessments.services.imports import ImportFailed, checkups_import, text_lin
 class Command(BaseCommand):
     help = (
         "Import submitted check-ups from a CSV with the columns partner,period,rater,item,score "
-        "(one row per answer). Any bad row rejects the whole file; nothing is written."
+        "(one row per answer; score na = not applicable / don't know), and optionally comment "
+        "(needed where an answer moved 2 points or more from the same rater's previous check-up). "
+        "Any bad row rejects the whole file; nothing is written."
     )
 
     def add_arguments(self, parser):
@@ -37,9 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot open {file}: {exc.strerror}") from None
         try:
             with handle:
-                result = checkups_import(
-                    lines=text_lines(handle), create_missing=create_missing, progress=progress
-                )
+                result = checkups_import(lines=text_lines(handle), create_missing=create_missing, progress=progress)
         except ImportFailed as exc:
             more = f"\n... and {exc.total - len(exc.errors)} more" if exc.total > len(exc.errors) else ""
             raise CommandError(

@@ -55,6 +55,8 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
         "stale",
         *(c.key if c.key != "symptoms" else "symptoms_score" for c in columns),
         "perception_gap",
+        # Share (0-1) of the weight answered; an item every rater answered "not applicable" is empty.
+        "coverage",
     ]
     if period is None:
         return "", iter([header])
@@ -79,6 +81,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
                 row.perception_gap,
+                round(row.coverage, 4),
             ]
             yield [csv_safe(value) for value in values]
 

@@ -73,6 +73,8 @@ class HeatmapRow:
         return stale_label(self.stale_since) if self.stale_since else ""
     # Their rating of us minus ours (health points); None until the partner has rated us this quarter.
     perception_gap: float | None = None
+    # Share of the weight answered rather than "not applicable" (docs/SCORING.md).
+    coverage: float = 1.0
 
     @property
     def band_label(self) -> str:
@@ -185,6 +187,7 @@ ROW_FIELDS = (
     "item_means",
     "rubric_scores",
     "perception_gap",
+    "coverage",
 )
 
 
@@ -284,7 +287,7 @@ def _cell(value: float | None, scale: Scale | None, thresholds: BandThresholds) 
 
 
 def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Scale | None], Cell]) -> HeatmapRow:
-    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores, gap) = values
+    (pid, name, kind, segment, revenue, health, band, delta, declining, alerted, means, scores, gap, coverage) = values
     means = means or {}
     rating = Scale.RATING
     cells = [cell(means.get(c.key), rating) for c in columns if c.key != "symptoms"]
@@ -302,6 +305,7 @@ def _row(values: tuple, columns: list[Column], cell: Callable[[float | None, Sca
         cells=cells,
         symptoms=cell((scores or {}).get("symptoms"), None),
         perception_gap=None if gap is None else round(gap, 2),
+        coverage=coverage if coverage is not None else 1.0,
     )
 
 

@@ -11,7 +11,9 @@ from functools import partial
 
 from django.utils import timezone
 
+from assessments.display import not_scored_reason
 from assessments.infra.rollups import Rollup, rollup_read
+from assessments.models import Partner
 from assessments.periods import Quarter
 from assessments.selectors.dashboard import sql
 from assessments.selectors.dashboard.frame import DECLINING_SEVERITIES, HeatmapFilters
@@ -24,6 +26,7 @@ from assessments.selectors.dashboard.heatmap import (
 )
 from assessments.selectors.dashboard.periods import PeriodOption, dashboard_periods, resolve_period
 from assessments.selectors.dashboard.tiles import PortfolioSummary, portfolio_summary
+from assessments.selectors.snapshots import quarters_not_scored
 
 # The newest snapshot's computed_at (index snapshot_computed_at_idx) and the count and newest id
 # of the warning and critical alerts.
@@ -122,6 +125,8 @@ class PortfolioDashboard:
     # Set when older figures are shown while newer ones are rebuilt (within ROLLUP_MAX_STALENESS_SECONDS):
     # when the build of the oldest figure on the page started.
     stale_since: dt.datetime | None = None
+    # Partners whose check-ups this quarter cover too little to score: (partner id, name, why).
+    not_scored: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
 
 
 def portfolio_dashboard(
@@ -152,4 +157,22 @@ def portfolio_dashboard(
         summary=summary.value,
         heatmap=heatmap.value,
         stale_since=dt.datetime.fromtimestamp(min(stale), tz=dt.UTC) if stale else None,
+        # Cached like the tiles: every write of answers (scored or not) invalidates the roll-ups.
+        not_scored=rollup_read(
+            name="not_scored",
+            parts=(period.id,),
+            fingerprint=options.fingerprint,
+            build=partial(_not_scored, period),
+        ).value,
+    )
+
+
+def _not_scored(period: PeriodOption) -> list[tuple[int, str, str]]:
+    found = quarters_not_scored(partner_ids=None, period_ids={period.id})
+    if not found:
+        return []
+    names = dict(Partner.objects.filter(id__in={p for p, _ in found}).values_list("id", "name"))
+    return sorted(
+        ((partner_id, names[partner_id], not_scored_reason(covered)) for (partner_id, _), covered in found.items()),
+        key=lambda row: row[1],
     )

@@ -114,14 +114,22 @@ def test_a_manager_works_a_case_from_the_inbox_to_its_recovery_and_the_resolutio
     assert page.get_by_text("Action added: Rebuild trust with their new COO").is_visible()
     assert ActionItem.objects.get().case_id == case.pk
     worked = page.locator("#did-it-work")
-    assert worked.get_by_text(f"{TRUST}: 2.0 when the plan started; no check-up since. Before the decline: 4.0.").is_visible()
+    assert worked.get_by_text(
+        f"{TRUST}: 2.0 when the plan started; no check-up since. Before the decline: 4.0."
+    ).is_visible()
     violations["plan"] = axe_violations(page)
     screenshot(page, "case-e2e-4-action-plan")
     worked.screenshot(path=str(SCREENSHOTS / "case-e2e-4-did-it-work.png"))
 
     # 5. The next check-ups raise trust: the late one through the service, this quarter's in the browser.
+    # (Every rating but trust moves 2 points up from the quarter before: each says why.)
     checkup_submit(
-        user=ana, checkup_id=late.pk, data=CheckupInput(answers=answers_for(items, characteristics__trust=3))
+        user=ana,
+        checkup_id=late.pk,
+        data=CheckupInput(
+            answers=answers_for(items, characteristics__trust=3),
+            comments=dict.fromkeys(items, "Their new COO turned the account round"),
+        ),
     )
     tasks.evaluate_checkup(late.pk)
     assert Case.objects.get(pk=case.pk).state == "acknowledged", "one quiet quarter is not yet a recovery"

@@ -24,6 +24,8 @@ from assessments.tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
+# Ana rated trust last quarter, so a move of 2 points or more needs this comment.
+TRUST_COMMENT = "Comment on trust between the organisations (needed if your answer moves 2 points or more)"
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     choose(page, "Quality of product or service", "4 · Good")
     choose(page, "Trust between the organisations", "2 · Weak")
     choose(page, "Chasing rainbows", "1 · Mild")
-    page.get_by_label("Comment on trust between the organisations (optional)").fill("They went around us once")
+    page.get_by_label(TRUST_COMMENT).fill("They went around us once")
     # ...and one item with the keyboard alone: Tab into the next radio group, Space picks, arrows move.
     quality = page.get_by_role("group", name="Quality of product or service", exact=True)
     quality.get_by_label("4 · Good").focus()
@@ -92,9 +94,7 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     trust = page.get_by_role("group", name="Trust between the organisations", exact=True)
     assert trust.get_by_label("2 · Weak").is_checked()
     assert flexibility.get_by_label("3 · Adequate").is_checked()
-    assert page.get_by_label("Comment on trust between the organisations (optional)").input_value() == (
-        "They went around us once"
-    )
+    assert page.get_by_label(TRUST_COMMENT).input_value() == ("They went around us once")
     screenshot(page, "checkup-form-resumed")
 
     # Submitting early is refused, with a list of what is missing, and nothing typed is lost.
@@ -122,7 +122,9 @@ def test_an_account_manager_fills_in_saves_resumes_and_submits_a_checkup(page, p
     snapshot = PartnerSnapshot.objects.get(partner=portfolio["mine"], period=portfolio["checkup"].period)
     assert page.get_by_test_id("health").inner_text().startswith(f"{snapshot.health:.1f}")
     assert page.get_by_text(f"points since {current_quarter(today=localdate()).previous().code} (75.0)").is_visible()
-    assert page.get_by_role("heading", name=f"What moved most since {current_quarter(today=localdate()).previous().code}").is_visible()
+    assert page.get_by_role(
+        "heading", name=f"What moved most since {current_quarter(today=localdate()).previous().code}"
+    ).is_visible()
     assert page.get_by_text("22 days late").is_visible()
     screenshot(page, "checkup-result")
     result_violations = axe_violations(page)

@@ -9,14 +9,14 @@ from django.core.cache import cache
 from assessments.selectors.dashboard.heatmap import PAGE_SIZE
 from assessments.services.demo import DEMO_PASSWORD, demo_plan, demo_seed
 from assessments.tests.alerting import ensure_rubric_v1
-from assessments.tests.browser.conftest import PAINTED, axe_violations, login, screenshot
+from assessments.tests.browser.conftest import PAINTED, SCREENSHOTS, axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # The heatmap's first page: every demo partner, up to a page.
 # The quarter's scored partners (the stale ones have no check-up in it), one page of them.
-ROWS = min(sum(p.pattern != "stale" for p in demo_plan()), PAGE_SIZE)
-
+# (The stale ones have no check-up in it; one more was answered too thinly to be scored.)
+ROWS = min(sum(p.pattern != "stale" for p in demo_plan()) - 1, PAGE_SIZE)
 
 
 @pytest.fixture
@@ -35,9 +35,17 @@ def test_leadership_filters_to_declining_partners_and_opens_one_with_its_charts_
     page.get_by_role("link", name="Dashboard").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name=re.compile(r"Portfolio health 2026-Q3")).is_visible()
-    for heading in ("Partners by band", "Declining now", "Average health", "Check-up completion, 2026-Q4",
-                    "Revenue at risk", "Concentration risk", "Health by segment",
-                    "Candidates to become trusted partners", "Concentration per account manager"):
+    for heading in (
+        "Partners by band",
+        "Declining now",
+        "Average health",
+        "Check-up completion, 2026-Q4",
+        "Revenue at risk",
+        "Concentration risk",
+        "Health by segment",
+        "Candidates to become trusted partners",
+        "Concentration per account manager",
+    ):
         assert page.get_by_role("heading", name=heading).is_visible(), heading
 
     # The segment chart and every row's sparkline are drawn from their json_script data.
@@ -45,7 +53,12 @@ def test_leadership_filters_to_declining_partners_and_opens_one_with_its_charts_
     assert page.evaluate(PAINTED, "#segment-chart") > 1000
     assert page.evaluate("JSON.parse(document.getElementById('segment-chart-data').textContent).labels.length") == 3
     rows = page.locator("#heatmap-table tbody tr")
+    # One demo partner's latest check-up covers too little to score: named above the tiles.
     assert rows.count() == ROWS
+    assert (
+        page.locator("#not-scored-note").get_by_text("Not scored: only 55% of the check-up was answered").is_visible()
+    )
+    page.locator("#not-scored-note").screenshot(path=str(SCREENSHOTS / "dashboard-not-scored-note.png"))
     assert page.evaluate(PAINTED, "canvas.sparkline") > 20
     assert page.locator("canvas.sparkline[data-drawn=true]").count() == ROWS
     # The numbers stay in the page for screen readers once the line is drawn.
@@ -81,8 +94,9 @@ def test_leadership_filters_to_declining_partners_and_opens_one_with_its_charts_
 
 
 def test_the_dashboard_fits_a_laptop_screen_and_reads_without_javascript(browser, live_server, demo):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url,
-                                  java_script_enabled=False)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=live_server.url, java_script_enabled=False
+    )
     page = context.new_page()
     try:
         login(page, "lena", DEMO_PASSWORD)
