@@ -24,6 +24,7 @@ from assessments.models import ActionItem, Checkup, Engagement, Interaction, Par
 from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
+from assessments.services.demo_mirror import demo_mirror_seed
 from assessments.services.imports import checkups_import
 from assessments.services.partners import partner_owners_add
 from assessments.services.periods import period_get_or_create, periods_get_or_create
@@ -245,6 +246,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     Checkup.objects.filter(partner__in=flags, period=last).update(days_to_pay=127, abusive_behaviour=True)
     snapshots_recompute(pairs={(p.id, last.id) for p in flags})
     _seed_action_items(partners, history[-1], periods)
+    demo_mirror_seed(plan=demo_plan(), partners=partners, history=history, periods=periods, now_quarter=now_quarter)
 
     # Open this quarter's check-ups for every owner: "not started" until saved.
     current = period_get_or_create(quarter=now_quarter)

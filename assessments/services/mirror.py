@@ -172,20 +172,27 @@ def survey_invite(
         raise MirrorRefused(f"{names} already invited for {period.code}; nothing was sent.", field="contacts")
     invitations = []
     for contact in contacts:
-        invitation = SurveyInvitation(
-            contact=contact,
-            period=period,
-            token_salt=secrets.token_urlsafe(32),
-            created_by=user,
-            created_at=now,
-            sent_at=now,
-            expires_at=_expiry(now),
-        )
-        invitation.token_hash = token_hash(survey_token(invitation))
-        invitation.save()
+        invitation = invitation_new(contact=contact, period=period, user=user, now=now)
         _queue(invitation, SurveyMail.Kind.INVITATION, now)
         invitations.append(invitation)
     return invitations
+
+
+def invitation_new(*, contact: Contact, period, user, now: dt.datetime) -> SurveyInvitation:
+    """The invitation row with its link's secret: a random salt, and only the hash of the token
+    derived from it (selectors.survey.survey_token). Queues no e-mail."""
+    invitation = SurveyInvitation(
+        contact=contact,
+        period=period,
+        token_salt=secrets.token_urlsafe(32),
+        created_by=user,
+        created_at=now,
+        sent_at=now,
+        expires_at=_expiry(now),
+    )
+    invitation.token_hash = token_hash(survey_token(invitation))
+    invitation.save()
+    return invitation
 
 
 def _owned_invitation(user, invitation_id: int) -> SurveyInvitation:
