@@ -253,6 +253,7 @@ def survey_reminders_queue(*, now: dt.datetime | None = None) -> int:
         revoked_at__isnull=True,
         expires_at__gt=now,
         contact__opted_out_at__isnull=True,
+        contact__partner__is_active=True,
         reminders_sent__lt=settings.SURVEY_MAX_REMINDERS,
         sent_at__lte=quiet_since,
     ).filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=quiet_since))
