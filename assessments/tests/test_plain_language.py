@@ -139,9 +139,10 @@ def objects_for(username: str) -> dict:
     contact = partner.contacts.order_by("id").first() or Contact.objects.create(
         partner=partner, name="Dana Reyes", email=f"dana.{username}@partner.example"
     )
-    invitation = SurveyInvitation.objects.filter(contact=contact).first() or survey_invite(
-        user=partner.owners.get(username=username), partner_id=partner.pk, contact_ids=[contact.pk]
-    )[0]
+    invitation = (
+        SurveyInvitation.objects.filter(contact=contact).first()
+        or survey_invite(user=partner.owners.get(username=username), partner_id=partner.pk, contact_ids=[contact.pk])[0]
+    )
     return {
         "contact": contact,
         "invitation": invitation,
