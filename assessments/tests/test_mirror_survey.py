@@ -186,6 +186,10 @@ def test_a_contact_saves_part_comes_back_through_the_same_link_then_sends(owner,
     assert second.status_code == 409 and "You have already answered" in page(second)
     response.refresh_from_db()
     assert response.answers["traits.caring"] == 2
+    # The owners read what they said on the contacts page.
+    owner_client = Client()
+    owner_client.force_login(owner)
+    assert "“Call us back sooner.”" in page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
     # Anyone else holding the link sees the generic page.
     assert Client().get(path).status_code == 404
 
@@ -249,6 +253,9 @@ def test_at_most_two_reminders_at_least_five_days_apart(owner, partner):
     send_mail(NOW + dt.timedelta(days=20))
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count("A reminder: your view of our work with Acme Alliances") == 2
+    # Every e-mail carries the same survey link, and the opt-out link.
+    assert len({link_in(m) for m in mail.outbox}) == 1
+    assert all("Don't want these e-mails? Stop them here: " in m.body for m in mail.outbox)
 
 
 def test_reminders_stop_once_the_contact_answers_or_opts_out(owner, partner):
