@@ -329,3 +329,33 @@ def test_invitations_of_another_quarter_are_not_counted_in_this_ones(owner, owne
         shown = page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
     assert "2026-Q4: who was asked and who answered" in shown
     assert "Invited: <strong>0</strong>" in shown
+
+
+def test_an_owner_edits_a_contact_and_a_clash_is_named_beside_the_address(owner_client, partner):
+    dana = ContactFactory(partner=partner, name="Dana Reyes", email="dana@acme.example")
+    ContactFactory(partner=partner, name="Sam Ortiz", email="sam@acme.example")
+    url = reverse("contact_edit", args=[dana.pk])
+    data = {"name": "Dana R. Reyes", "email": "dana@acme.example", "role": "Head of alliances", "works_at": "partner"}
+    assert owner_client.post(url, data).status_code == 302
+    dana.refresh_from_db()
+    assert (dana.name, dana.role) == ("Dana R. Reyes", "Head of alliances")
+
+    refused = owner_client.post(url, data | {"email": "SAM@acme.example"})
+    assert refused.status_code == 400
+    assert "E-mail address</a>: Acme Alliances already has a contact with the address sam@acme.example." in page(
+        refused
+    )
+    dana.refresh_from_db()
+    assert dana.email == "dana@acme.example"
+
+
+def test_an_owner_records_an_opt_out_and_can_undo_it(owner_client, partner):
+    dana = ContactFactory(partner=partner, name="Dana Reyes")
+    owner_client.post(reverse("contact_opt_out", args=[dana.pk]))
+    dana.refresh_from_db()
+    assert dana.opted_out_at is not None
+    shown = page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
+    assert "Dana Reyes will get no more survey e-mails." in shown and "Allow e-mails again" in shown
+    owner_client.post(reverse("contact_opt_in", args=[dana.pk]))
+    dana.refresh_from_db()
+    assert dana.opted_out_at is None
