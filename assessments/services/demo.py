@@ -25,6 +25,7 @@ from assessments.periods import Quarter, current_quarter
 from assessments.roles import Role
 from assessments.scoring import BIG_MOVE
 from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
+from assessments.services.demo_mirror import demo_mirror_seed
 from assessments.services.imports import checkups_import
 from assessments.services.partners import partner_owners_add
 from assessments.services.periods import period_get_or_create, periods_get_or_create
@@ -330,6 +331,7 @@ def demo_seed(*, today: dt.date | None = None) -> dict:
     _seed_evidence_flags(evidence_flags, last)
     snapshots_recompute(pairs={(p.id, last.id) for p in flags + [p for _, p in evidence_flags]})
     _seed_action_items(partners, history[-1], periods)
+    demo_mirror_seed(plan=demo_plan(), partners=partners, history=history, periods=periods, now_quarter=now_quarter)
 
     # Open this quarter's check-ups for every owner: "not started" until saved.
     current = period_get_or_create(quarter=now_quarter)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Contact, Partner, SurveyInvitation, SurveyMail, SurveyResponse
@@ -25,6 +26,7 @@ from assessments.selectors.survey import survey_token, token_hash
 from assessments.services.dispatch import outbox_kick
 from assessments.services.periods import period_get_or_create
 from assessments.services.snapshots import partner_views_recompute
+from assessments.signals import survey_responded
 
 FREE_TEXT_MAX = 2000
 
@@ -172,20 +174,27 @@ def survey_invite(
         raise MirrorRefused(f"{names} already invited for {period.code}; nothing was sent.", field="contacts")
     invitations = []
     for contact in contacts:
-        invitation = SurveyInvitation(
-            contact=contact,
-            period=period,
-            token_salt=secrets.token_urlsafe(32),
-            created_by=user,
-            created_at=now,
-            sent_at=now,
-            expires_at=_expiry(now),
-        )
-        invitation.token_hash = token_hash(survey_token(invitation))
-        invitation.save()
+        invitation = invitation_new(contact=contact, period=period, user=user, now=now)
         _queue(invitation, SurveyMail.Kind.INVITATION, now)
         invitations.append(invitation)
     return invitations
+
+
+def invitation_new(*, contact: Contact, period, user, now: dt.datetime) -> SurveyInvitation:
+    """The invitation row with its link's secret: a random salt, and only the hash of the token
+    derived from it (selectors.survey.survey_token). Queues no e-mail."""
+    invitation = SurveyInvitation(
+        contact=contact,
+        period=period,
+        token_salt=secrets.token_urlsafe(32),
+        created_by=user,
+        created_at=now,
+        sent_at=now,
+        expires_at=_expiry(now),
+    )
+    invitation.token_hash = token_hash(survey_token(invitation))
+    invitation.save()
+    return invitation
 
 
 def _owned_invitation(user, invitation_id: int) -> SurveyInvitation:
@@ -246,6 +255,7 @@ def survey_reminders_queue(*, now: dt.datetime | None = None) -> int:
         revoked_at__isnull=True,
         expires_at__gt=now,
         contact__opted_out_at__isnull=True,
+        contact__partner__is_active=True,
         reminders_sent__lt=settings.SURVEY_MAX_REMINDERS,
         sent_at__lte=quiet_since,
     ).filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=quiet_since))
@@ -349,4 +359,27 @@ def _survey_save(*, token, answers, free_text, submit, now) -> tuple[SurveyRespo
         SurveyInvitation.objects.filter(pk=invitation.pk).update(opened_at=now)
     if submit and not missing:
         partner_views_recompute(pairs=[(invitation.contact.partner_id, invitation.period_id)])
+        _announce(response, invitation)
     return response, missing
+
+
+def _announce(response: SurveyResponse, invitation: SurveyInvitation) -> None:
+    """Tell subscribers (webhooks: ``survey.responded``) in this transaction: words, a link, keys.
+
+    The contact's name and address stay here; the event names the partner, the quarter and whether
+    the respondent works at the partner or at a shared client.
+    """
+    partner = invitation.contact.partner
+    code = invitation.period.code
+    survey_responded.send(
+        sender=SurveyResponse,
+        response=response,
+        title=f"Partner survey answered: {partner.name}",
+        summary=f"A contact at {partner.name} answered the {code} partner survey.",
+        url=f"{settings.SITE_URL}{reverse('partner_detail', args=[partner.pk])}#perception",
+        data={
+            "survey": {"id": response.pk, "invitation": invitation.pk, "period": code},
+            "partner": {"id": partner.pk, "name": partner.name},
+            "contact": {"id": invitation.contact_id, "works_at": invitation.contact.works_at},
+        },
+    )

@@ -124,9 +124,13 @@ def test_every_post_endpoint_refuses_a_request_without_a_csrf_token(items):
     patterns = dict(url_patterns())
     for name, _ in posts:
         path = concrete_path(name, patterns[name], {"partner": partner, "checkup": partner, "action_item": partner,
-                                                     "alert": partner, "case": partner,
-                                                     "endpoint": partner})
+                                                     "alert": partner, "case": partner, "contact": partner,
+                                                     "invitation": partner, "endpoint": partner})
         response = client.post(path, {"description": "x"})
         assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
     assert client.post("/cases/bulk/", {"case": ["1"], "action": "acknowledge"}).status_code == 403
     assert client.post("/accounts/logout/").status_code == 403
+    # The public survey and its opt-out page too, with no account at all.
+    public = Client(enforce_csrf_checks=True)
+    assert public.post("/survey/" + "A" * 43 + "/", {"action": "submit"}).status_code == 403
+    assert public.post("/survey/stop/x/").status_code == 403

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from assessments.models import Contact, PartnerSnapshot, SurveyInvitation, SurveyMail, SurveyResponse
+from assessments.selectors.survey import survey_token
 from assessments.services.mirror import (
     ContactData,
     MirrorRefused,
@@ -20,6 +21,7 @@ from assessments.services.mirror import (
     survey_reminders_queue,
     survey_resend,
     survey_revoke,
+    survey_save,
 )
 from assessments.services.outbox import outbox_send_due
 from assessments.services.snapshots import snapshots_recompute
@@ -186,6 +188,10 @@ def test_a_contact_saves_part_comes_back_through_the_same_link_then_sends(owner,
     assert second.status_code == 409 and "You have already answered" in page(second)
     response.refresh_from_db()
     assert response.answers["traits.caring"] == 2
+    # The owners read what they said on the contacts page.
+    owner_client = Client()
+    owner_client.force_login(owner)
+    assert "“Call us back sooner.”" in page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
     # Anyone else holding the link sees the generic page.
     assert Client().get(path).status_code == 404
 
@@ -249,6 +255,9 @@ def test_at_most_two_reminders_at_least_five_days_apart(owner, partner):
     send_mail(NOW + dt.timedelta(days=20))
     subjects = [m.subject for m in mail.outbox]
     assert subjects.count("A reminder: your view of our work with Acme Alliances") == 2
+    # Every e-mail carries the same survey link, and the opt-out link.
+    assert len({link_in(m) for m in mail.outbox}) == 1
+    assert all("Don't want these e-mails? Stop them here: " in m.body for m in mail.outbox)
 
 
 def test_reminders_stop_once_the_contact_answers_or_opts_out(owner, partner):
@@ -322,3 +331,60 @@ def test_invitations_of_another_quarter_are_not_counted_in_this_ones(owner, owne
         shown = page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
     assert "2026-Q4: who was asked and who answered" in shown
     assert "Invited: <strong>0</strong>" in shown
+
+
+def test_an_owner_edits_a_contact_and_a_clash_is_named_beside_the_address(owner_client, partner):
+    dana = ContactFactory(partner=partner, name="Dana Reyes", email="dana@acme.example")
+    ContactFactory(partner=partner, name="Sam Ortiz", email="sam@acme.example")
+    url = reverse("contact_edit", args=[dana.pk])
+    data = {"name": "Dana R. Reyes", "email": "dana@acme.example", "role": "Head of alliances", "works_at": "partner"}
+    assert owner_client.post(url, data).status_code == 302
+    dana.refresh_from_db()
+    assert (dana.name, dana.role) == ("Dana R. Reyes", "Head of alliances")
+
+    refused = owner_client.post(url, data | {"email": "SAM@acme.example"})
+    assert refused.status_code == 400
+    assert "E-mail address</a>: Acme Alliances already has a contact with the address sam@acme.example." in page(
+        refused
+    )
+    dana.refresh_from_db()
+    assert dana.email == "dana@acme.example"
+
+
+def test_an_owner_records_an_opt_out_and_can_undo_it(owner_client, partner):
+    dana = ContactFactory(partner=partner, name="Dana Reyes")
+    owner_client.post(reverse("contact_opt_out", args=[dana.pk]))
+    dana.refresh_from_db()
+    assert dana.opted_out_at is not None
+    shown = page(owner_client.get(reverse("partner_contacts", args=[partner.pk])))
+    assert "Dana Reyes will get no more survey e-mails." in shown and "Allow e-mails again" in shown
+    owner_client.post(reverse("contact_opt_in", args=[dana.pk]))
+    dana.refresh_from_db()
+    assert dana.opted_out_at is None
+
+
+def test_a_sent_survey_is_announced_to_webhooks_in_the_same_transaction_and_a_draft_is_not(owner, partner):
+    from integrations.models import Delivery, Endpoint
+
+    hook = Endpoint.objects.create(
+        name="CRM", url="https://hooks.example.com/in", secret="s" * 20, events=["survey.responded"], owner=owner
+    )
+    contact = ContactFactory(partner=partner, works_at=Contact.WorksAt.PARTNER)
+    invitation = invite(owner, contact)
+    token = survey_token(invitation)
+
+    with time_machine.travel(NOW, tick=False):
+        survey_save(token=token, answers={"traits.caring": 3}, free_text="", submit=False, now=NOW)
+        assert not Delivery.objects.exists()
+        response = survey_save(token=token, answers=partner_answers(rating=3), free_text="", submit=True, now=NOW)
+
+    (row,) = Delivery.objects.all()
+    assert row.endpoint_id == hook.pk and row.event == "survey.responded"
+    assert row.payload["summary"] == "A contact at Acme Alliances answered the 2026-Q4 partner survey."
+    assert row.payload["url"].endswith(f"/partners/{partner.pk}/#perception")
+    assert row.payload["data"] == {
+        "survey": {"id": response.pk, "invitation": invitation.pk, "period": "2026-Q4"},
+        "partner": {"id": partner.pk, "name": "Acme Alliances"},
+        "contact": {"id": contact.pk, "works_at": "partner"},
+    }
+    assert contact.email not in str(row.payload)

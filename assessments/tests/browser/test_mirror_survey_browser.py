@@ -97,6 +97,11 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     (email,) = [m for m in smtp.received() if m["To"] == "dana@acme.example"]
     assert email["Subject"].strip() == "Northwind Consulting would value your view of our work with Acme Alliances"
     link = survey_link(email)
+    html = email.get_body(preferencelist=("html",)).get_content()
+    assert "/survey/stop/" in html
+    page.set_content(html)
+    page.screenshot(path=str(SCREENSHOTS / "mirror-1b-invitation-email.png"), full_page=True)
+    page.goto(f"/partners/{partner.pk}/contacts/")
     (sam_email,) = [m for m in smtp.received() if m["To"] == "sam@acme.example"]
     sam_link = survey_link(sam_email)
 
