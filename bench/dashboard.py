@@ -253,7 +253,7 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
                 # time); skip them here and check every reference in one pass below instead.
                 # Check constraints (the answer's range) still apply.
                 cursor.execute("SET LOCAL session_replication_role = replica")
-                cursor.copy_expert("COPY assessments_answer (checkup_id, item_id, scale, value, comment) FROM STDIN",
+                cursor.copy_expert("COPY assessments_answer (assessment_id, item_id, scale, value, comment) FROM STDIN",
                                    answers)
         print(f"  seeded {quarter.code}: {len(checkup_rows):,} check-ups, answers so far {answers_written:,}",
               flush=True)
@@ -274,7 +274,7 @@ def seed(*, partners: int, quarters: int, raters: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM assessments_answer a"
-            " LEFT JOIN assessments_assessment s ON s.id = a.checkup_id"
+            " LEFT JOIN assessments_assessment s ON s.id = a.assessment_id"
             " LEFT JOIN assessments_rubricitem i ON i.id = a.item_id WHERE s.id IS NULL OR i.id IS NULL"
         )
         dangling = cursor.fetchone()[0]

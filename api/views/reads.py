@@ -1,0 +1,236 @@
+"""The API's reads: each list is scoped by ``selectors.access`` (another manager's rows are absent,
+their ids a 404), validated by its filter serializer, paged by cursor and tagged with an ETag."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+
+from api import filters as f
+from api import serializers as s
+from api.etag import ETagMixin
+from assessments.models import ActionItem, CaseEvent, Checkup, Engagement, Interaction, PartnerSnapshot
+from assessments.selectors.access import is_leadership, partners_visible_to
+from assessments.selectors.cases import cases_visible_to, in_state
+from assessments.selectors.partner_list import PartnerListFilters, partner_list, scored_periods
+
+NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not yours to see.")
+BAD_QUERY = OpenApiResponse(s.ErrorsSerializer, description="A filter the list does not know, or a bad value.")
+LIST_ERRORS = {400: BAD_QUERY, 404: OpenApiResponse(s.DetailSerializer, description="Invalid cursor.")}
+
+
+def _owners_prefetch() -> Prefetch:
+    User = get_user_model()
+    return Prefetch("owners", queryset=User.objects.order_by("first_name", "last_name", "username"))
+
+
+def _visible_partner_ids(user):
+    return partners_visible_to(user).values("pk")
+
+
+class PartnerQuerysetMixin:
+    def partners(self, filters: PartnerListFilters):
+        self.periods = scored_periods()
+        return partner_list(user=self.request.user, filters=filters, periods=self.periods).prefetch_related(
+            _owners_prefetch()
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["periods"] = getattr(self, "periods", {})
+        return context
+
+
+@extend_schema(
+    tags=["partners"], parameters=[f.PartnerFilter], responses={200: s.PartnerSerializer(many=True), **LIST_ERRORS}
+)
+class PartnerList(ETagMixin, PartnerQuerysetMixin, generics.ListAPIView):
+    """Active partners you may see, with the health of each one's latest snapshot."""
+
+    serializer_class = s.PartnerSerializer
+
+    def get_queryset(self):
+        data = f.validated(f.PartnerFilter, self.request.query_params)
+        partners = self.partners(
+            PartnerListFilters(
+                q=data.get("q", "").strip(),
+                kind=data.get("kind", ""),
+                segment=data.get("segment", ""),
+                band=data.get("band", ""),
+                owner=data.get("owner"),
+            )
+        )
+        if "external_id" in data:
+            partners = partners.filter(external_id=data["external_id"])
+        return partners
+
+
+@extend_schema(tags=["partners"], responses={200: s.PartnerSerializer, 404: NOT_FOUND})
+class PartnerDetail(ETagMixin, PartnerQuerysetMixin, generics.RetrieveAPIView):
+    serializer_class = s.PartnerSerializer
+
+    def get_queryset(self):
+        return self.partners(PartnerListFilters())
+
+
+@extend_schema(
+    tags=["snapshots"], parameters=[f.SnapshotFilter], responses={200: s.SnapshotSerializer(many=True), **LIST_ERRORS}
+)
+class SnapshotList(ETagMixin, generics.ListAPIView):
+    """Each partner's scored quarter: health, band, per-rubric scores and item means."""
+
+    serializer_class = s.SnapshotSerializer
+
+    def get_queryset(self):
+        data = f.validated(f.SnapshotFilter, self.request.query_params)
+        snapshots = PartnerSnapshot.objects.select_related("period")
+        if not _sees_all(self.request.user):
+            snapshots = snapshots.filter(partner_id__in=_visible_partner_ids(self.request.user))
+        if "period" in data:
+            snapshots = snapshots.filter(period__code=data["period"])
+        if "partner" in data:
+            snapshots = snapshots.filter(partner_id=data["partner"])
+        if "band" in data:
+            snapshots = snapshots.filter(band=data["band"])
+        return snapshots
+
+
+def _sees_all(user) -> bool:
+    return is_leadership(user)
+
+
+def _cases(user):
+    return cases_visible_to(user).select_related("opened_period", "last_finding_period")
+
+
+@extend_schema(tags=["cases"], parameters=[f.CaseFilter], responses={200: s.CaseSerializer(many=True), **LIST_ERRORS})
+class CaseList(ETagMixin, generics.ListAPIView):
+    """Risk cases of the partners you may see."""
+
+    serializer_class = s.CaseSerializer
+
+    def get_queryset(self):
+        data = f.validated(f.CaseFilter, self.request.query_params)
+        cases = _cases(self.request.user)
+        if "state" in data:
+            cases = cases.filter(in_state(data["state"], timezone.localdate()))
+        if "severity" in data:
+            cases = cases.filter(severity=data["severity"])
+        if "partner" in data:
+            cases = cases.filter(partner_id=data["partner"])
+        return cases
+
+
+@extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, 404: NOT_FOUND})
+class CaseDetail(ETagMixin, generics.RetrieveAPIView):
+    """One case with its timeline: every transition and finding, oldest first."""
+
+    serializer_class = s.CaseDetailSerializer
+
+    def get_queryset(self):
+        return _cases(self.request.user).prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.order_by("at", "id"))
+        )
+
+
+def _my_checkups(user):
+    return (
+        Checkup.objects.filter(rater=user, partner_id__in=_visible_partner_ids(user))
+        .select_related("period", "rubric_version")
+        .prefetch_related("answers__item__rubric")
+    )
+
+
+@extend_schema(
+    tags=["checkups"], parameters=[f.CheckupFilter], responses={200: s.CheckupSerializer(many=True), **LIST_ERRORS}
+)
+class CheckupList(ETagMixin, generics.ListAPIView):
+    """Your own check-ups (as their rater), drafts and submitted, with their answers."""
+
+    serializer_class = s.CheckupSerializer
+
+    def get_queryset(self):
+        data = f.validated(f.CheckupFilter, self.request.query_params)
+        checkups = _my_checkups(self.request.user)
+        if "period" in data:
+            checkups = checkups.filter(period__code=data["period"])
+        if "partner" in data:
+            checkups = checkups.filter(partner_id=data["partner"])
+        if "status" in data:
+            checkups = checkups.filter(status=data["status"])
+        return checkups
+
+
+@extend_schema(tags=["checkups"], responses={200: s.CheckupSerializer, 404: NOT_FOUND})
+class CheckupDetail(ETagMixin, generics.RetrieveAPIView):
+    serializer_class = s.CheckupSerializer
+
+    def get_queryset(self):
+        return _my_checkups(self.request.user)
+
+
+@extend_schema(
+    tags=["action items"],
+    parameters=[f.ActionItemFilter],
+    responses={200: s.ActionItemSerializer(many=True), **LIST_ERRORS},
+)
+class ActionItemList(ETagMixin, generics.ListAPIView):
+    """Action items of the partners you may see."""
+
+    serializer_class = s.ActionItemSerializer
+
+    def get_queryset(self):
+        data = f.validated(f.ActionItemFilter, self.request.query_params)
+        actions = ActionItem.objects.select_related("period").prefetch_related("items__rubric")
+        if not _sees_all(self.request.user):
+            actions = actions.filter(partner_id__in=_visible_partner_ids(self.request.user))
+        if "partner" in data:
+            actions = actions.filter(partner_id=data["partner"])
+        if "owner" in data:
+            actions = actions.filter(owner_id=data["owner"])
+        if "done" in data:
+            actions = actions.filter(done_at__isnull=data["done"] == "false")
+        return actions
+
+
+def interactions_for(user, data):
+    interactions = Interaction.objects.all()
+    if not _sees_all(user):
+        interactions = interactions.filter(partner_id__in=_visible_partner_ids(user))
+    if "partner" in data:
+        interactions = interactions.filter(partner_id=data["partner"])
+    if "kind" in data:
+        interactions = interactions.filter(kind=data["kind"])
+    if "since" in data:
+        interactions = interactions.filter(occurred_on__gte=data["since"])
+    return interactions
+
+
+def engagements_for(user, data):
+    engagements = Engagement.objects.all()
+    if not _sees_all(user):
+        engagements = engagements.filter(partner_id__in=_visible_partner_ids(user))
+    if "partner" in data:
+        engagements = engagements.filter(partner_id=data["partner"])
+    if "status" in data:
+        engagements = engagements.filter(status=data["status"])
+    if "external_id" in data:
+        engagements = engagements.filter(external_id=data["external_id"])
+    return engagements
+
+
+@extend_schema(
+    tags=["engagements"],
+    parameters=[f.EngagementFilter],
+    responses={200: s.EngagementSerializer(many=True), **LIST_ERRORS},
+)
+class EngagementList(ETagMixin, generics.ListAPIView):
+    """Engagements of the partners you may see."""
+
+    serializer_class = s.EngagementSerializer
+
+    def get_queryset(self):
+        return engagements_for(self.request.user, f.validated(f.EngagementFilter, self.request.query_params))
