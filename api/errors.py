@@ -1,4 +1,4 @@
-"""Every refusal in one shape: ``{"errors": {field: [message, ...]}}`` for bad input,
+"""Every refusal in one shape: ``{"errors": {field: [message, ...]}}`` for bad input (every 400),
 ``{"detail": message}`` for everything else (authentication, permission, not found, throttling).
 
 Field names are the request's own (``answers.traits.honesty``, ``action_items.0.due_on``);
@@ -32,4 +32,7 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = {"errors": _flatten(exc.detail)}
+    elif response is not None and isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON is bad input like any other: the same shape.
+        response.data = {"errors": {"non_field_errors": [str(exc.detail)]}}
     return response

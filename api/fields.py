@@ -42,7 +42,7 @@ class StrictDecimalField(serializers.DecimalField):
 class StrictDateField(serializers.DateField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
+            raise serializers.ValidationError("Write the date as YYYY-MM-DD, e.g. 2027-01-31.")
         return super().to_internal_value(data)
 
 

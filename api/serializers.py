@@ -4,7 +4,6 @@ quarters as ``YYYY-Qn``, rubric items as ``rubric.item`` (the CSV formats' spell
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -119,7 +118,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field({"type": "number", "format": "float", "nullable": True})
     def get_coverage(self, snapshot) -> float | None:
         # TODO(lead, at merge): the N/A answers branch stores coverage on the snapshot; read it here.
         return getattr(snapshot, "coverage", None)

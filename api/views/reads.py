@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 
 from api import filters as f
@@ -44,8 +44,9 @@ class PartnerQuerysetMixin:
         return context
 
 
-@extend_schema(
-    tags=["partners"], parameters=[f.PartnerFilter], responses={200: s.PartnerSerializer(many=True), **LIST_ERRORS}
+@extend_schema(tags=["partners"])
+@extend_schema_view(
+    get=extend_schema(parameters=[f.PartnerFilter], responses={200: s.PartnerSerializer(many=True), **LIST_ERRORS})
 )
 class PartnerList(ETagMixin, PartnerQuerysetMixin, generics.ListAPIView):
     """Active partners you may see, with the health of each one's latest snapshot."""
@@ -76,8 +77,9 @@ class PartnerDetail(ETagMixin, PartnerQuerysetMixin, generics.RetrieveAPIView):
         return self.partners(PartnerListFilters())
 
 
-@extend_schema(
-    tags=["snapshots"], parameters=[f.SnapshotFilter], responses={200: s.SnapshotSerializer(many=True), **LIST_ERRORS}
+@extend_schema(tags=["snapshots"])
+@extend_schema_view(
+    get=extend_schema(parameters=[f.SnapshotFilter], responses={200: s.SnapshotSerializer(many=True), **LIST_ERRORS})
 )
 class SnapshotList(ETagMixin, generics.ListAPIView):
     """Each partner's scored quarter: health, band, per-rubric scores and item means."""
@@ -106,7 +108,10 @@ def _cases(user):
     return cases_visible_to(user).select_related("opened_period", "last_finding_period")
 
 
-@extend_schema(tags=["cases"], parameters=[f.CaseFilter], responses={200: s.CaseSerializer(many=True), **LIST_ERRORS})
+@extend_schema(tags=["cases"])
+@extend_schema_view(
+    get=extend_schema(parameters=[f.CaseFilter], responses={200: s.CaseSerializer(many=True), **LIST_ERRORS})
+)
 class CaseList(ETagMixin, generics.ListAPIView):
     """Risk cases of the partners you may see."""
 
@@ -144,8 +149,9 @@ def _my_checkups(user):
     )
 
 
-@extend_schema(
-    tags=["checkups"], parameters=[f.CheckupFilter], responses={200: s.CheckupSerializer(many=True), **LIST_ERRORS}
+@extend_schema(tags=["checkups"])
+@extend_schema_view(
+    get=extend_schema(parameters=[f.CheckupFilter], responses={200: s.CheckupSerializer(many=True), **LIST_ERRORS})
 )
 class CheckupList(ETagMixin, generics.ListAPIView):
     """Your own check-ups (as their rater), drafts and submitted, with their answers."""
@@ -172,10 +178,11 @@ class CheckupDetail(ETagMixin, generics.RetrieveAPIView):
         return _my_checkups(self.request.user)
 
 
-@extend_schema(
-    tags=["action items"],
-    parameters=[f.ActionItemFilter],
-    responses={200: s.ActionItemSerializer(many=True), **LIST_ERRORS},
+@extend_schema(tags=["action items"])
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[f.ActionItemFilter], responses={200: s.ActionItemSerializer(many=True), **LIST_ERRORS}
+    )
 )
 class ActionItemList(ETagMixin, generics.ListAPIView):
     """Action items of the partners you may see."""
@@ -222,10 +229,11 @@ def engagements_for(user, data):
     return engagements
 
 
-@extend_schema(
-    tags=["engagements"],
-    parameters=[f.EngagementFilter],
-    responses={200: s.EngagementSerializer(many=True), **LIST_ERRORS},
+@extend_schema(tags=["engagements"])
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[f.EngagementFilter], responses={200: s.EngagementSerializer(many=True), **LIST_ERRORS}
+    )
 )
 class EngagementList(ETagMixin, generics.ListAPIView):
     """Engagements of the partners you may see."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -104,10 +104,11 @@ class CheckupListCreate(CheckupList):
 # --- interactions ----------------------------------------------------------------------
 
 
-@extend_schema(
-    tags=["interactions"],
-    parameters=[f.InteractionFilter],
-    responses={200: s.InteractionSerializer(many=True), **LIST_ERRORS},
+@extend_schema(tags=["interactions"])
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[f.InteractionFilter], responses={200: s.InteractionSerializer(many=True), **LIST_ERRORS}
+    )
 )
 class InteractionListCreate(ETagMixin, generics.ListAPIView):
     """Interactions with the partners you may see; POST logs one with a partner you own."""
