@@ -50,8 +50,12 @@ class LatestHealthSerializer(serializers.Serializer):
     health_delta = serializers.FloatField(allow_null=True)
 
 
+def person(user_id: int, username: str, first: str, last: str) -> dict:
+    return {"id": user_id, "username": username, "name": f"{first} {last}".strip() or username}
+
+
 class PartnerSerializer(serializers.ModelSerializer):
-    owners = PersonSerializer(many=True, read_only=True)
+    owners = serializers.SerializerMethodField()
     annual_revenue = serializers.DecimalField(max_digits=14, decimal_places=2)
     currency = serializers.SerializerMethodField()
     latest = serializers.SerializerMethodField()
@@ -72,6 +76,13 @@ class PartnerSerializer(serializers.ModelSerializer):
             "owners",
             "latest",
         ]
+
+    @extend_schema_field(PersonSerializer(many=True))
+    def get_owners(self, partner) -> list[dict]:
+        if "owners" in self.context:
+            return self.context["owners"].get(partner.pk, [])
+        users = partner.owners.order_by("first_name", "last_name", "username")
+        return [person(u.pk, u.username, u.first_name, u.last_name) for u in users]
 
     def get_currency(self, partner) -> str:
         return settings.CURRENCY
@@ -281,9 +292,10 @@ class CheckupSerializer(serializers.ModelSerializer):
         }
     )
     def get_answers(self, checkup) -> dict:
-        return {
-            answer.item.address: {"value": answer.value, "comment": answer.comment} for answer in checkup.answers.all()
-        }
+        if "answers" in self.context:
+            return self.context["answers"].get(checkup.pk, {})
+        answers = checkup.answers.select_related("item__rubric").order_by("item__rubric__position", "item__position")
+        return {answer.item.address: {"value": answer.value, "comment": answer.comment} for answer in answers}
 
 
 # --- writes ----------------------------------------------------------------------------

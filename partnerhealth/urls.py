@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("assessments.urls")),
     path("api/", include("api.urls")),
     path("api-tokens/", include("api.urls_pages")),
-    path("", include("assessments.urls")),
 ]

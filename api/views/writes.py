@@ -29,6 +29,7 @@ from api.views.reads import (
     interactions_for,
 )
 from assessments.models import Case, Partner
+from assessments.selectors.access import partners_crm_writable_by
 from assessments.selectors.checkups import checkup_for_editing
 from assessments.services.case_triage import MAX_SNOOZE_DAYS, case_acknowledge, case_resolve, case_snooze
 from assessments.services.cases import CaseActionError
@@ -204,6 +205,9 @@ class PartnerRevenue(APIView):
     """Set a partner's annual joint revenue from the CRM (and, optionally, the CRM's id for it)."""
 
     def put(self, request, pk: int):
+        # Out of reach is a 404 before the body is read: the answer says nothing about another's partner.
+        if not partners_crm_writable_by(request.user).filter(pk=pk).exists():
+            raise NotFound("No such partner among those whose revenue you can write.")
         data = _input(s.RevenueSerializer, request)
         try:
             partner_revenue_set(
@@ -243,8 +247,8 @@ class CaseAcknowledge(APIView):
     """You have seen the case and own the next step (a snooze ends with it)."""
 
     def post(self, request, pk: int):
-        data = _input(s.CaseNoteSerializer, request)
         _case_or_404(request, pk)
+        data = _input(s.CaseNoteSerializer, request)
         try:
             case_acknowledge(case_id=pk, user=request.user, note=data["note"])
         except CaseActionError as error:
@@ -257,6 +261,7 @@ class CaseSnooze(APIView):
     """Put the case aside until a date, for a stated reason; the day after, it is back in its earlier state."""
 
     def post(self, request, pk: int):
+        _case_or_404(request, pk)
         data = _input(s.CaseSnoozeSerializer, request)
         today = timezone.localdate()
         # The form's rules and messages (forms.cases._clean_until), said about the field.
@@ -268,7 +273,6 @@ class CaseSnooze(APIView):
             )
         if not data["note"].strip():
             raise ValidationError({"note": ["Say why this case can wait."]})
-        _case_or_404(request, pk)
         try:
             case_snooze(case_id=pk, user=request.user, until=data["until"], note=data["note"], today=today)
         except CaseActionError as error:
@@ -281,8 +285,8 @@ class CaseResolve(APIView):
     """Close the case by hand, with a reason; its owners are told by e-mail."""
 
     def post(self, request, pk: int):
-        data = _input(s.CaseResolveSerializer, request)
         _case_or_404(request, pk)
+        data = _input(s.CaseResolveSerializer, request)
         try:
             case_resolve(case_id=pk, user=request.user, resolution=data["resolution"], note=data["note"])
         except CaseActionError as error:

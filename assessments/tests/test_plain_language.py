@@ -165,6 +165,15 @@ KIND = {
     "case_resolve": "case",
     "alert_acknowledge": "alert",
     "alert_snooze": "alert",
+    # The API answers JSON (skipped: it keeps its documented keys); its pages are the docs and the tokens.
+    "api_token_revoke": "api_token",
+    "api_partner_detail": "partner",
+    "api_partner_revenue": "partner",
+    "api_case_detail": "case",
+    "api_case_acknowledge": "case",
+    "api_case_snooze": "case",
+    "api_case_resolve": "case",
+    "api_checkup_detail": "submitted",
 }
 
 
