@@ -325,8 +325,15 @@ class CheckupSubmitSerializer(serializers.Serializer):
 
 class InteractionCreateSerializer(serializers.Serializer):
     partner = StrictIntegerField(min_value=1)
-    occurred_on = StrictDateField()
-    kind = serializers.ChoiceField(choices=Interaction.Kind.values)
+    # The partner page's messages (forms.interactions.InteractionForm).
+    occurred_on = StrictDateField(error_messages={"required": "Give the date it happened."})
+    kind = serializers.ChoiceField(
+        choices=Interaction.Kind.values,
+        error_messages={
+            "required": "Choose the kind of interaction.",
+            "invalid_choice": "Choose a kind from the list.",
+        },
+    )
     face_to_face = StrictBooleanField(required=False, default=False)
     summary = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
 
@@ -351,12 +358,22 @@ class CaseNoteSerializer(serializers.Serializer):
 
 
 class CaseSnoozeSerializer(serializers.Serializer):
-    until = StrictDateField(help_text=f"A date after today, at most {MAX_SNOOZE_DAYS} days ahead.")
-    note = StrictCharField(max_length=NOTE_MAX, help_text="Why the case can wait.")
+    # The case page's messages (forms.cases.CaseSnoozeForm).
+    until = StrictDateField(
+        help_text=f"A date after today, at most {MAX_SNOOZE_DAYS} days ahead.",
+        error_messages={"required": "Choose the date the case may wait until."},
+    )
+    note = StrictCharField(
+        max_length=NOTE_MAX,
+        help_text="Why the case can wait.",
+        error_messages={"required": "Say why this case can wait.", "blank": "Say why this case can wait."},
+    )
 
 
 class CaseResolveSerializer(serializers.Serializer):
-    resolution = serializers.ChoiceField(choices=Case.Resolution.values)
+    resolution = serializers.ChoiceField(
+        choices=Case.Resolution.values, error_messages={"required": "Choose why the case is resolved."}
+    )
     note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
 
 
