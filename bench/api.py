@@ -86,8 +86,10 @@ def main() -> int:
         "interactions": ("leadership", "/api/interactions/"),
         "engagements": ("leadership", "/api/engagements/"),
     }
-    print(f"data: {Partner.objects.filter(is_active=True).count():,} active partners; "
-          f"{manager.username} owns {manager.owned_partners.filter(is_active=True).count()}")
+    print(
+        f"data: {Partner.objects.filter(is_active=True).count():,} active partners; "
+        f"{manager.username} owns {manager.owned_partners.filter(is_active=True).count()}"
+    )
     print("load average before measuring (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     results, every, flat = {}, [], True
     for label, (who, url) in views.items():
@@ -99,11 +101,15 @@ def main() -> int:
         times = time_view(client, url, args.requests)
         every += times
         results[label] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "queries": [small, large]}
-        print(f"in-process {label:30} {url}: p50 {results[label]['p50']:.1f} ms, p95 {results[label]['p95']:.1f} ms "
-              f"over {args.requests}; queries {small} at 10 per page, {large} at 200")
+        print(
+            f"in-process {label:30} {url}: p50 {results[label]['p50']:.1f} ms, p95 {results[label]['p95']:.1f} ms "
+            f"over {args.requests}; queries {small} at 10 per page, {large} at 200"
+        )
     print("load average after measuring (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     worst = max(r["p95"] for r in results.values())
-    print(f"all lists: p50 {percentile(every, 50):.1f} ms, p95 {percentile(every, 95):.1f} ms; worst p95 {worst:.1f} ms")
+    print(
+        f"all lists: p50 {percentile(every, 50):.1f} ms, p95 {percentile(every, 95):.1f} ms; worst p95 {worst:.1f} ms"
+    )
     ok = worst <= TARGET_P95_MS
     print(f"{'PASS' if ok else 'FAIL'}  API lists p95 <= {TARGET_P95_MS} ms in-process, every list")
     print(f"{'PASS' if flat else 'FAIL'}  the same number of queries at 10 and 200 per page, every list")

@@ -44,7 +44,6 @@ def results(response) -> list[dict]:
 
 
 def test_a_manager_reads_only_her_partners_each_with_its_latest_health(scored, manager):
-    acme, _ = scored
     rows = results(api_client(manager).get("/api/partners/"))
     assert [r["name"] for r in rows] == ["Acme"]
     latest = rows[0]["latest"]

@@ -7,7 +7,6 @@ import json
 import pytest
 from django.test import Client
 
-from api.tests.conftest import api_client
 from assessments.models import CaseDelivery, Checkup, Engagement, Interaction, Partner, PartnerSnapshot
 from assessments.tests.factories import CaseFactory, PartnerFactory, PeriodFactory, answers_for, checkup_form_data
 
