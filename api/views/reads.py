@@ -20,6 +20,7 @@ from assessments.models import (
     Interaction,
     Partner,
     PartnerSnapshot,
+    Period,
 )
 from assessments.selectors.access import is_leadership, partner_ids_owned_by, partners_visible_to
 from assessments.selectors.cases import cases_visible_to, in_state
@@ -106,11 +107,14 @@ class SnapshotList(ETagMixin, generics.ListAPIView):
 
     def get_queryset(self):
         data = f.validated(f.SnapshotFilter, self.request.query_params)
-        snapshots = PartnerSnapshot.objects.select_related("period")
+        # The per-item spread and contributions are not part of the representation: left unread.
+        snapshots = PartnerSnapshot.objects.select_related("period").defer("item_spread", "contributions")
         if not _sees_all(self.request.user):
             snapshots = snapshots.filter(partner_id__in=_visible_partner_ids(self.request.user))
         if "period" in data:
-            snapshots = snapshots.filter(period__code=data["period"])
+            # By id, so the quarter's snapshots are walked in the cursor's order (snapshot_period_id_idx).
+            period_id = Period.objects.filter(code=data["period"]).values_list("id", flat=True).first()
+            snapshots = snapshots.filter(period_id=period_id)
         if "partner" in data:
             snapshots = snapshots.filter(partner_id=data["partner"])
         if "band" in data:

@@ -257,6 +257,8 @@ class PartnerSnapshot(models.Model):
                 fields=["period", "partner", "health", "band", "health_delta"],
                 name="snapshot_period_covering_idx",
             ),
+            # The API pages a quarter's snapshots in id order (its cursor): this walks them in that order.
+            models.Index(fields=["period", "id"], name="snapshot_period_id_idx"),
         ]
 
     def __str__(self) -> str:
