@@ -298,6 +298,20 @@ class CheckupSerializer(serializers.ModelSerializer):
         return {answer.item.address: {"value": answer.value, "comment": answer.comment} for answer in answers}
 
 
+class RubricItemSerializer(serializers.Serializer):
+    address = serializers.CharField(help_text="rubric.item: the key of its answer in a check-up")
+    title = serializers.CharField()
+    question = serializers.CharField()
+    scale = serializers.ChoiceField(choices=["rating", "intensity"])
+    low = serializers.IntegerField(help_text="The lowest answer (1 for a rating, 0 for an intensity).")
+    high = serializers.IntegerField(help_text="The highest answer (5 for a rating, 3 for an intensity).")
+
+
+class RubricSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    items = RubricItemSerializer(many=True)
+
+
 # --- writes ----------------------------------------------------------------------------
 
 

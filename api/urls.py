@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/<int:pk>/resolve/", writes.CaseResolve.as_view(), name="api_case_resolve"),
     path("checkups/", writes.CheckupListCreate.as_view(), name="api_checkup_list"),
     path("checkups/<int:pk>/", reads.CheckupDetail.as_view(), name="api_checkup_detail"),
+    path("rubric/", reads.CurrentRubric.as_view(), name="api_rubric"),
     path("action-items/", reads.ActionItemList.as_view(), name="api_action_item_list"),
     path("interactions/", writes.InteractionListCreate.as_view(), name="api_interaction_list"),
     path("engagements/", reads.EngagementList.as_view(), name="api_engagement_list"),

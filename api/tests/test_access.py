@@ -51,6 +51,7 @@ TABLE = [
     ("api_checkup_list", "b", "POST", "draft", row(401, 404, 200, 404, 404)),
     ("api_checkup_detail", "a", "GET", None, row(401, 200, 404, 404, 404)),
     ("api_checkup_detail", "b", "GET", None, row(401, 404, 200, 404, 404)),
+    ("api_rubric", None, "GET", None, row(401, 200, 200, 200, 200)),
     ("api_action_item_list", None, "GET", None, row(401, 200, 200, 200, 200)),
     ("api_interaction_list", None, "GET", None, row(401, 200, 200, 200, 200)),
     ("api_interaction_list", "a", "POST", "interaction", row(401, 201, 404, 404, 404)),

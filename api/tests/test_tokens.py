@@ -114,22 +114,16 @@ def test_the_command_refuses_an_unknown_user_with_a_clear_message(db):
         call_command("api_token", "nobody")
 
 
-def test_the_throttle_counts_per_token(manager, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/minute"}}
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
+def test_the_throttle_counts_per_token(manager, monkeypatch):
+    from api.throttling import TokenRateThrottle
 
-    api_settings.reload()
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        first, second = api_client(manager), api_client(manager)
-        assert [first.get("/api/partners/").status_code for _ in range(4)] == [200, 200, 200, 429]
-        # Another token of the same person has its own budget.
-        assert second.get("/api/partners/").status_code == 200
-    finally:
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
-        api_settings.reload()
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(TokenRateThrottle, "rate", "3/minute", raising=False)
+    first, second = api_client(manager), api_client(manager)
+    statuses = [first.get("/api/partners/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert first.get("/api/partners/").json()["detail"].startswith("Request was throttled.")
+    # Another token of the same person has its own budget.
+    assert second.get("/api/partners/").status_code == 200
 
 
 # --- the page ------------------------------------------------------------------------------

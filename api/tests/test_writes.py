@@ -29,7 +29,10 @@ def acme(manager):
 
 
 def test_submitting_a_complete_checkup_scores_this_quarter(ana_api, acme, items):
-    status, body = send(ana_api, "POST", "/api/checkups/", {"partner": acme.pk, "answers": answers_for(items)})
+    rubric = ana_api.get("/api/rubric/").json()
+    assert [item["address"] for item in rubric["items"]] == list(items)
+    answers = {item["address"]: item["high"] if item["scale"] == "rating" else item["low"] for item in rubric["items"]}
+    status, body = send(ana_api, "POST", "/api/checkups/", {"partner": acme.pk, "answers": answers})
     assert status == 201, body
     assert (body["status"], body["period"], body["partner"]) == ("submitted", "2026-Q4", acme.pk)
     assert set(body["answers"]) == set(items)

@@ -7,6 +7,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api import filters as f
 from api import serializers as s
@@ -22,9 +24,11 @@ from assessments.models import (
     PartnerSnapshot,
     Period,
 )
+from assessments.scoring import Scale
 from assessments.selectors.access import is_leadership, partner_ids_owned_by, partners_visible_to
 from assessments.selectors.cases import cases_visible_to, in_state
 from assessments.selectors.partner_list import PartnerListFilters, partner_list, scored_periods
+from assessments.selectors.rubrics import rubric_items, rubric_version_current
 
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not yours to see.")
 BAD_QUERY = OpenApiResponse(s.ErrorsSerializer, description="A filter the list does not know, or a bad value.")
@@ -283,3 +287,25 @@ class EngagementList(ETagMixin, generics.ListAPIView):
 
     def get_queryset(self):
         return engagements_for(self.request.user, f.validated(f.EngagementFilter, self.request.query_params))
+
+
+@extend_schema(tags=["checkups"], responses={200: s.RubricSerializer})
+class CurrentRubric(ETagMixin, APIView):
+    """The items a check-up submitted now must answer, keyed ``rubric.item``, with their scales."""
+
+    def get(self, request):
+        version = rubric_version_current()
+        items = []
+        for item in rubric_items(version_id=version.pk):
+            low, high = Scale(item.rubric.scale).bounds
+            items.append(
+                {
+                    "address": item.address,
+                    "title": item.title,
+                    "question": item.question,
+                    "scale": item.rubric.scale,
+                    "low": low,
+                    "high": high,
+                }
+            )
+        return Response({"version": version.number, "items": items})

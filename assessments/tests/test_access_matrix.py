@@ -121,6 +121,7 @@ MATRIX = {
     ("api_checkup_list", None): row(401, 200, 200, 200, 200),
     ("api_checkup_detail", "a"): row(401, 200, 404, 404, 404),  # one's own check-ups only
     ("api_checkup_detail", "b"): row(401, 404, 200, 404, 404),
+    ("api_rubric", None): row(401, 200, 200, 200, 200),
     ("api_action_item_list", None): row(401, 200, 200, 200, 200),
     ("api_interaction_list", None): row(401, 200, 200, 200, 200),
     ("api_engagement_list", None): row(401, 200, 200, 200, 200),
