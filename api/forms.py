@@ -20,6 +20,6 @@ class TokenForm(forms.Form):
         label="Access",
         choices=[(ApiToken.Scope.READ.value, "Read only"), (ApiToken.Scope.WRITE.value, "Read and write")],
         initial=ApiToken.Scope.READ.value,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "Choose what the token may do."},
     )

@@ -9,14 +9,14 @@
 #   not_a_server_error           no 5xx
 #   response_schema_conformance  every response matches the schema
 #   negative_data_rejection      input the schema forbids is refused (4xx)
-# Exits non-zero on any finding. SCHEMATHESIS_MAX_EXAMPLES (default 30) bounds the cases per
+# Exits non-zero on any finding. SCHEMATHESIS_MAX_EXAMPLES (default 20) bounds the cases per
 # operation and phase; the run takes about two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 database_url="${1:-postgres://postgres@127.0.0.1:5432/partnerhealth_schemathesis}"
 database="${database_url##*/}"
-max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 work="$(mktemp -d)"
 
 export DATABASE_URL="$database_url"
