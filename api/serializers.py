@@ -129,6 +129,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
 
+    # TODO(lead, at merge): the partner's-view survey branch adds the partner's own view of the quarter;
+    # add it here as a field (null until surveyed) beside coverage.
     @extend_schema_field({"type": "number", "format": "float", "nullable": True})
     def get_coverage(self, snapshot) -> float | None:
         # TODO(lead, at merge): the N/A answers branch stores coverage on the snapshot; read it here.
