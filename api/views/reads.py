@@ -130,7 +130,7 @@ def _sees_all(user) -> bool:
     return is_leadership(user)
 
 
-def _cases(user):
+def cases_for(user):
     return cases_visible_to(user).select_related("opened_period", "last_finding_period")
 
 
@@ -145,7 +145,7 @@ class CaseList(ETagMixin, generics.ListAPIView):
 
     def get_queryset(self):
         data = f.validated(f.CaseFilter, self.request.query_params)
-        cases = _cases(self.request.user)
+        cases = cases_for(self.request.user)
         if "state" in data:
             cases = cases.filter(in_state(data["state"], timezone.localdate()))
         if "severity" in data:
@@ -162,12 +162,12 @@ class CaseDetail(ETagMixin, generics.RetrieveAPIView):
     serializer_class = s.CaseDetailSerializer
 
     def get_queryset(self):
-        return _cases(self.request.user).prefetch_related(
+        return cases_for(self.request.user).prefetch_related(
             Prefetch("events", queryset=CaseEvent.objects.order_by("at", "id"))
         )
 
 
-def _my_checkups(user):
+def my_checkups_for(user):
     checkups = Checkup.objects.filter(rater=user).select_related("period", "rubric_version")
     if not _sees_all(user):
         # Her check-ups of the partners she still owns (the rule of checkups_visible_to).
@@ -205,7 +205,7 @@ class CheckupList(ETagMixin, generics.ListAPIView):
 
     def get_queryset(self):
         data = f.validated(f.CheckupFilter, self.request.query_params)
-        checkups = _my_checkups(self.request.user)
+        checkups = my_checkups_for(self.request.user)
         if "period" in data:
             checkups = checkups.filter(period__code=data["period"])
         if "partner" in data:
@@ -220,7 +220,7 @@ class CheckupDetail(ETagMixin, generics.RetrieveAPIView):
     serializer_class = s.CheckupSerializer
 
     def get_queryset(self):
-        return _my_checkups(self.request.user)
+        return my_checkups_for(self.request.user)
 
 
 @extend_schema(tags=["action items"])

@@ -23,10 +23,10 @@ from api.views.reads import (
     CaseDetail,
     CheckupList,
     PartnerDetail,
-    _cases,
-    _my_checkups,
+    cases_for,
     engagements_for,
     interactions_for,
+    my_checkups_for,
 )
 from assessments.models import Case, Partner
 from assessments.selectors.access import partners_crm_writable_by
@@ -95,7 +95,7 @@ class CheckupListCreate(CheckupList):
             return _conflict(str(error))
         except CheckupError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from None
-        saved = _my_checkups(request.user).get(pk=checkup.pk)
+        saved = my_checkups_for(request.user).get(pk=checkup.pk)
         return Response(
             s.CheckupSerializer(saved).data,
             status=status.HTTP_200_OK if data["draft"] else status.HTTP_201_CREATED,
@@ -228,7 +228,7 @@ class PartnerRevenue(APIView):
 
 
 def _case_or_404(request, pk: int) -> Case:
-    case = _cases(request.user).filter(pk=pk).first()
+    case = cases_for(request.user).filter(pk=pk).first()
     if case is None:
         raise NotFound("No such case among those you can see.")
     return case
