@@ -142,6 +142,28 @@ def _narrowed(*, user, filters: PartnerListFilters) -> QuerySet[Partner]:
     return partners
 
 
+def partners_filtered(*, user, filters: PartnerListFilters) -> QuerySet[Partner]:
+    """Active partners the user may see, narrowed by every filter but the band, unannotated."""
+    if filters.band:
+        raise ValueError("the band filter needs partner_list(), which reads the snapshots")
+    return _narrowed(user=user, filters=filters)
+
+
+def latest_health_of(*, partner_ids: list[int], periods: dict[int, str]) -> dict[int, tuple]:
+    """(health, band, health_delta, period_id) of each partner's latest snapshot, for a page of partners:
+    one plain query of their few dozen snapshots, the latest picked here (``periods``: newest first)."""
+    rank = {period_id: index for index, period_id in enumerate(periods)}
+    latest: dict[int, tuple] = {}
+    rows = PartnerSnapshot.objects.filter(partner_id__in=partner_ids).values_list(
+        "partner_id", "health", "band", "health_delta", "period_id"
+    )
+    for partner_id, health, band, delta, period_id in rows.order_by():
+        best = latest.get(partner_id)
+        if best is None or rank.get(period_id, len(rank)) < rank.get(best[3], len(rank)):
+            latest[partner_id] = (health, band, delta, period_id)
+    return latest
+
+
 def partner_list(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:
     """Active partners the user may see, filtered and sorted, each annotated with ``latest_health``,
     ``latest_band``, ``latest_delta`` and ``latest_period_id`` (all None when never scored).
