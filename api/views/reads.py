@@ -193,15 +193,20 @@ def my_checkups_for(user):
     return checkups
 
 
-def answers_by_checkup(checkup_ids: list[int]) -> dict[int, dict[str, dict]]:
-    answers: dict[int, dict[str, dict]] = {checkup_id: {} for checkup_id in checkup_ids}
-    rows = Answer.objects.filter(checkup_id__in=checkup_ids).values_list(
-        "checkup_id", "item__rubric__key", "item__key", "value", "comment"
+def answers_by_checkup(checkups) -> dict[int, dict[str, dict]]:
+    """A page's answers, keyed ``rubric.item`` in the rubric's order: one query of plain values, the
+    addresses from each rubric version's items (cached per process once a version is in use)."""
+    addresses: dict[int, str] = {}
+    order: dict[int, int] = {}
+    for version_id in {checkup.rubric_version_id for checkup in checkups}:
+        for position, item in enumerate(rubric_items(version_id=version_id)):
+            addresses[item.pk], order[item.pk] = item.address, position
+    rows = Answer.objects.filter(checkup_id__in=[c.pk for c in checkups]).values_list(
+        "checkup_id", "item_id", "value", "comment"
     )
-    for checkup_id, rubric, item, value, comment in rows.order_by(
-        "checkup_id", "item__rubric__position", "item__position"
-    ):
-        answers[checkup_id][f"{rubric}.{item}"] = {"value": value, "comment": comment}
+    answers: dict[int, dict[str, dict]] = {checkup.pk: {} for checkup in checkups}
+    for checkup_id, item_id, value, comment in sorted(rows.order_by(), key=lambda r: (r[0], order[r[1]])):
+        answers[checkup_id][addresses[item_id]] = {"value": value, "comment": comment}
     return answers
 
 
@@ -218,7 +223,7 @@ class CheckupList(ETagMixin, generics.ListAPIView):
         # A page's answers in one query of plain values (a check-up has two dozen; model rows
         # for fifty check-ups' answers cost more than the SQL).
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {**self.get_serializer_context(), "answers": answers_by_checkup([c.pk for c in page])}
+        context = {**self.get_serializer_context(), "answers": answers_by_checkup(page)}
         return self.get_paginated_response(self.serializer_class(page, many=True, context=context).data)
 
     def get_queryset(self):
