@@ -178,3 +178,31 @@ def test_my_checkups_are_mine_only_with_answers_keyed_rubric_item(manager, other
     assert rows[0]["status"] == "submitted"
     first = next(iter(items))
     assert rows[0]["answers"][first] == {"value": 3 if items[first].rubric.scale == "rating" else 0, "comment": ""}
+
+
+@pytest.mark.parametrize("band", ["healthy", "watch", "at_risk", "critical", "none"])
+def test_the_band_filter_finds_exactly_the_partners_page_s_band(band, manager, leader, items):
+    """The API's band filter agrees with the partners page's (selectors.partner_list.partner_list),
+    a partner scored only in an older quarter included."""
+    from assessments.selectors.partner_list import PartnerListFilters, partner_list, scored_periods
+
+    q1, q2, q3 = (PeriodFactory.of(code) for code in ("2026-Q1", "2026-Q2", "2026-Q3"))
+    scores = {"A": (q3, 5, 0), "B": (q3, 2, 2), "C": (q2, 1, 3), "D": (q1, 3, 1), "E": (q2, 4, 0)}
+    for name, (period, rating, intensity) in scores.items():
+        partner = PartnerFactory(name=name, owners=[manager])
+        submitted_checkup(
+            items=items,
+            answers=answers_for(items, rating=rating, intensity=intensity),
+            partner=partner,
+            period=period,
+            rater=manager,
+        )
+        snapshots_recompute(pairs={(partner.pk, period.pk)})
+    PartnerFactory(name="F", owners=[manager])  # never scored
+    expected = sorted(
+        p.name for p in partner_list(user=leader, filters=PartnerListFilters(band=band), periods=scored_periods())
+    )
+    found = sorted(r["name"] for r in results(api_client(leader).get(f"/api/partners/?band={band}")))
+    assert found == expected
+    if band == "none":
+        assert found == ["F"]

@@ -32,6 +32,7 @@ from assessments.selectors.partner_list import (
     latest_health_of,
     partner_list,
     partners_filtered,
+    partners_in_band,
     scored_periods,
 )
 from assessments.selectors.rubrics import rubric_items, rubric_version_current
@@ -80,20 +81,19 @@ class PartnerList(ETagMixin, PartnerQuerysetMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         ids = [p.pk for p in page]
-        if not hasattr(self, "periods"):
-            # Without a band filter the page's partners are read plainly and their latest health
-            # in one small query (the annotated list costs PostgreSQL ~5 ms just to plan).
-            self.periods = scored_periods()
-            latest = latest_health_of(partner_ids=ids, periods=self.periods)
-            for partner in page:
-                health, band, delta, period_id = latest.get(partner.pk, (None, None, None, None))
-                partner.latest_health, partner.latest_band, partner.latest_delta = health, band, delta
-                partner.latest_period_id = period_id
+        # The page's partners are read plainly and their latest health in one small query
+        # (the annotated list of the partners page costs PostgreSQL ~5 ms just to plan).
+        latest = latest_health_of(partner_ids=ids, periods=self.periods)
+        for partner in page:
+            health, band, delta, period_id = latest.get(partner.pk, (None, None, None, None))
+            partner.latest_health, partner.latest_band, partner.latest_delta = health, band, delta
+            partner.latest_period_id = period_id
         context = {**self.get_serializer_context(), "owners": owners_by_partner(ids)}
         return self.get_paginated_response(self.serializer_class(page, many=True, context=context).data)
 
     def get_queryset(self):
         data = f.validated(f.PartnerFilter, self.request.query_params)
+        self.periods = scored_periods()
         filters = PartnerListFilters(
             q=data.get("q", "").strip(),
             kind=data.get("kind", ""),
@@ -102,7 +102,7 @@ class PartnerList(ETagMixin, PartnerQuerysetMixin, generics.ListAPIView):
             owner=data.get("owner"),
         )
         if filters.band:
-            partners = self.partners(filters)
+            partners = partners_in_band(user=self.request.user, filters=filters, periods=self.periods)
         else:
             partners = partners_filtered(user=self.request.user, filters=filters)
         if "external_id" in data:

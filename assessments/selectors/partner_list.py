@@ -149,6 +149,26 @@ def partners_filtered(*, user, filters: PartnerListFilters) -> QuerySet[Partner]
     return _narrowed(user=user, filters=filters)
 
 
+def partners_in_band(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:
+    """``partner_list``'s partners for a band filter, unannotated, as conditions PostgreSQL can test
+    partner by partner (an index probe each) while it walks them in id order, so a page stops early
+    instead of computing every partner's latest band first."""
+    partners = _narrowed(user=user, filters=PartnerListFilters(**{**filters.__dict__, "band": ""}))
+    mine = PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"))
+    if filters.band == UNSCORED:
+        return partners.filter(~Exists(mine))
+    newest = list(periods)[:2]
+    condition = Q()
+    unscored_in_newer = Q()
+    for period_id in newest:
+        condition |= unscored_in_newer & Exists(mine.filter(period_id=period_id, band=filters.band))
+        unscored_in_newer &= ~Exists(mine.filter(period_id=period_id))
+    # A partner scored in neither of the newest two quarters: its own newest snapshot (rare: lapsed ones).
+    own_latest = mine.order_by("-period__year", "-period__quarter").values("band")[:1]
+    partners = partners.alias(own_band=Subquery(own_latest))
+    return partners.filter(condition | (unscored_in_newer & Q(own_band=filters.band)))
+
+
 def latest_health_of(*, partner_ids: list[int], periods: dict[int, str]) -> dict[int, tuple]:
     """(health, band, health_delta, period_id) of each partner's latest snapshot, for a page of partners:
     one plain query of their few dozen snapshots, the latest picked here (``periods``: newest first)."""
