@@ -9,6 +9,7 @@ with no servers: SQLite, kombu's filesystem broker and e-mail on the console
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,8 +54,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
     "assessments",
     "integrations",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +273,45 @@ if SURVEY_MAX_REMINDERS > 2:
 # SURVEY_RATE_WINDOW_SECONDS (counted in Django's cache).
 SURVEY_RATE_LIMIT = env_int("SURVEY_RATE_LIMIT", 60, minimum=1)
 SURVEY_RATE_WINDOW_SECONDS = env_int("SURVEY_RATE_WINDOW_SECONDS", 600, minimum=1)
+# --- REST API (docs/API.md) ---------------------------------------------------------
+# Requests per token (a signed-in session: per user), e.g. "600/minute"; DRF's N/second|minute|hour|day.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/minute")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE must read like 600/minute, not {API_THROTTLE_RATE!r}.")
+# Items per page of a list, and the most a client may ask for with ?page_size=.
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1)
+API_PAGE_SIZE_MAX = env_int("API_PAGE_SIZE_MAX", 200, minimum=1)
+if API_PAGE_SIZE > API_PAGE_SIZE_MAX:
+    raise ImproperlyConfigured("API_PAGE_SIZE cannot exceed API_PAGE_SIZE_MAX.")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partner Health API",
+    "DESCRIPTION": "Partners, their quarterly health, cases, check-ups and the CRM's engagements. See docs/API.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "assessments.models.cases.CaseState",
+        "ResolutionEnum": "assessments.models.cases.Resolution",
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
 
 LOGGING = {
     "version": 1,

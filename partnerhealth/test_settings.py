@@ -16,6 +16,8 @@ os.environ.setdefault("CALIBRATION_MAX_STALENESS_SECONDS", "0")
 # The public survey's rate limit counts per process for 10 minutes: the suite's many requests from
 # one address would trip the default. Its own tests set a low limit.
 os.environ.setdefault("SURVEY_RATE_LIMIT", "100000")
+# A whole suite's API requests are not a client's: the throttle's own test sets a small rate.
+os.environ.setdefault("API_THROTTLE_RATE", "100000/minute")
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 
 from partnerhealth.settings import *  # noqa: F403

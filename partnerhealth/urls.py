@@ -6,4 +6,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("integrations/", include("integrations.urls")),
     path("", include("assessments.urls")),
+    path("api/", include("api.urls")),
+    path("api-tokens/", include("api.urls_pages")),
 ]

@@ -8,6 +8,7 @@ set -euo pipefail
 BOOTSTRAP_VERSION="5.3.9"
 CHARTJS_VERSION="4.6.1"
 AXE_CORE_VERSION="4.14.1"
+SWAGGER_UI_VERSION="5.35.0"
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR_DIR="$REPO_ROOT/static/vendor"
@@ -72,13 +73,21 @@ rm -rf "$VENDOR_DIR/axe-core"
 copy_file "$pkg/axe.min.js" "$VENDOR_DIR/axe-core"
 install -m 0644 "$(find_license "$pkg")" "$VENDOR_DIR/axe-core/LICENSE"
 
+# --- swagger-ui-dist (the API reference at /api/docs/) ---
+pkg="$(fetch swagger-ui-dist "$SWAGGER_UI_VERSION")"
+rm -rf "$VENDOR_DIR/swagger-ui"
+copy_file "$pkg/swagger-ui-bundle.js" "$VENDOR_DIR/swagger-ui"
+copy_file "$pkg/swagger-ui.css" "$VENDOR_DIR/swagger-ui"
+install -m 0644 "$(find_license "$pkg")" "$VENDOR_DIR/swagger-ui/LICENSE"
+
 # --- VERSIONS.txt ---
 {
     echo "# Vendored front-end assets. Regenerate with scripts/vendor_assets.sh"
     echo "# package version file sha256"
     for entry in "bootstrap:$BOOTSTRAP_VERSION:bootstrap" \
                  "chart.js:$CHARTJS_VERSION:chartjs" \
-                 "axe-core:$AXE_CORE_VERSION:axe-core"; do
+                 "axe-core:$AXE_CORE_VERSION:axe-core" \
+                 "swagger-ui-dist:$SWAGGER_UI_VERSION:swagger-ui"; do
         IFS=: read -r name version dir <<<"$entry"
         (cd "$VENDOR_DIR" && find "$dir" -type f | LC_ALL=C sort) | while read -r f; do
             sum="$(sha256sum "$VENDOR_DIR/$f" | cut -d' ' -f1)"

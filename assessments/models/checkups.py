@@ -285,6 +285,8 @@ class PartnerSnapshot(models.Model):
                 condition=models.Q(partner_view_health__isnull=False),
                 name="snapshot_period_view_idx",
             ),
+            # The API pages a quarter's snapshots in id order (its cursor): this walks them in that order.
+            models.Index(fields=["period", "id"], name="snapshot_period_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -98,6 +98,8 @@ class Partner(models.Model):
     annual_revenue = models.DecimalField("annual joint revenue", max_digits=14, decimal_places=2, default=0)
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    # The partner's id in the CRM, so a sync can find it again (docs/API.md); blank when not synced.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     is_active = models.BooleanField(
         "active",
         default=True,
@@ -144,6 +146,9 @@ class Engagement(models.Model):
     value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
+    # The CRM's id for it: a sync writes the same engagement again rather than a copy (docs/API.md).
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         verbose_name = "engagement"

@@ -61,6 +61,14 @@ def partners_editable_by(user) -> QuerySet[Partner]:
     return Partner.objects.filter(owners=user)
 
 
+def partners_crm_writable_by(user) -> QuerySet[Partner]:
+    """Partners whose engagements and revenue the user may write (the CRM sync of docs/API.md):
+    leadership every partner, an account manager those she owns."""
+    if is_leadership(user):
+        return Partner.objects.all()
+    return partners_editable_by(user)
+
+
 def partner_editable_by(user, *, owner_ids) -> bool:
     """The rule of ``partners_editable_by`` for one partner whose owners are already loaded."""
     return user.is_authenticated and is_account_manager(user) and user.pk in owner_ids

@@ -163,6 +163,46 @@ def stale_period_ids(periods: dict[int, str], *, today: dt.date | None = None) -
     """The scored quarters too old to stand for today: a partner last scored in one of them is stale."""
     oldest = fresh_from(current=Quarter.containing(today or timezone.localdate()), after=settings.STALE_AFTER_QUARTERS)
     return {pk for pk, code in periods.items() if Quarter.parse(code) < oldest}
+def partners_filtered(*, user, filters: PartnerListFilters) -> QuerySet[Partner]:
+    """Active partners the user may see, narrowed by every filter but the band, unannotated."""
+    if filters.band:
+        raise ValueError("the band filter needs partner_list(), which reads the snapshots")
+    return _narrowed(user=user, filters=filters)
+
+
+def partners_in_band(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:
+    """``partner_list``'s partners for a band filter, unannotated, as conditions PostgreSQL can test
+    partner by partner (an index probe each) while it walks them in id order, so a page stops early
+    instead of computing every partner's latest band first."""
+    partners = _narrowed(user=user, filters=PartnerListFilters(**{**filters.__dict__, "band": ""}))
+    mine = PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"))
+    if filters.band == UNSCORED:
+        return partners.filter(~Exists(mine))
+    newest = list(periods)[:2]
+    condition = Q()
+    unscored_in_newer = Q()
+    for period_id in newest:
+        condition |= unscored_in_newer & Exists(mine.filter(period_id=period_id, band=filters.band))
+        unscored_in_newer &= ~Exists(mine.filter(period_id=period_id))
+    # A partner scored in neither of the newest two quarters: its own newest snapshot (rare: lapsed ones).
+    own_latest = mine.order_by("-period__year", "-period__quarter").values("band")[:1]
+    partners = partners.alias(own_band=Subquery(own_latest))
+    return partners.filter(condition | (unscored_in_newer & Q(own_band=filters.band)))
+
+
+def latest_health_of(*, partner_ids: list[int], periods: dict[int, str]) -> dict[int, tuple]:
+    """(health, band, health_delta, period_id) of each partner's latest snapshot, for a page of partners:
+    one plain query of their few dozen snapshots, the latest picked here (``periods``: newest first)."""
+    rank = {period_id: index for index, period_id in enumerate(periods)}
+    latest: dict[int, tuple] = {}
+    rows = PartnerSnapshot.objects.filter(partner_id__in=partner_ids).values_list(
+        "partner_id", "health", "band", "health_delta", "period_id"
+    )
+    for partner_id, health, band, delta, period_id in rows.order_by():
+        best = latest.get(partner_id)
+        if best is None or rank.get(period_id, len(rank)) < rank.get(best[3], len(rank)):
+            latest[partner_id] = (health, band, delta, period_id)
+    return latest
 
 
 def partner_list(*, user, filters: PartnerListFilters, periods: dict[int, str]) -> QuerySet[Partner]:

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments.models import ActionItem, Alert, Case, Checkup, Contact, SurveyInvitation
+from api.tokens import token_create
+from assessments.models import ActionItem, Alert, Case, Checkup, Contact, Engagement, SurveyInvitation
 from assessments.tests.factories import CheckupFactory, PartnerFactory, PeriodFactory, UserFactory
 from integrations.models import Endpoint
 
@@ -128,6 +129,38 @@ MATRIX = {
     # Public, no account: a link that was never sent gets the generic page, whoever asks.
     ("survey_form", None): row(404, 404, 404, 404, 404),
     ("survey_opt_out", None): row(404, 404, 404, 404, 404),
+    # The REST API (docs/API.md) with a signed-in session; api/tests/test_access.py does the same with
+    # tokens, read-only and read-write, for every method. Anonymous is a 401, never a login redirect.
+    ("api_schema", None): row(200, 200, 200, 200, 200),  # the schema and its reference are public
+    ("api_docs", None): row(200, 200, 200, 200, 200),
+    ("api_tokens", None): row(LOGIN, 200, 200, 200, 200),
+    ("api_token_revoke", "a"): row(LOGIN, 302, 404, 404, 404, method="POST"),  # only one's own token
+    ("api_token_revoke", "b"): row(LOGIN, 404, 302, 404, 404, method="POST"),
+    ("api_partner_list", None): row(401, 200, 200, 200, 200),
+    ("api_partner_detail", "a"): row(401, 200, 404, 200, 200),
+    ("api_partner_detail", "b"): row(401, 404, 200, 200, 200),
+    ("api_partner_revenue", "a"): row(401, 400, 404, 400, 400, method="PUT"),  # {}: the revenue is required
+    ("api_partner_revenue", "b"): row(401, 404, 400, 400, 400, method="PUT"),
+    ("api_snapshot_list", None): row(401, 200, 200, 200, 200),
+    ("api_case_list", None): row(401, 200, 200, 200, 200),
+    ("api_case_detail", "a"): row(401, 200, 404, 200, 200),
+    ("api_case_detail", "b"): row(401, 404, 200, 200, 200),
+    # The page's row above has just acknowledged the case: 409, already acknowledged (the note is optional).
+    ("api_case_acknowledge", "a"): row(401, 409, 404, 409, 409, method="POST"),
+    ("api_case_acknowledge", "b"): row(401, 404, 409, 409, 409, method="POST"),
+    ("api_case_snooze", "a"): row(401, 400, 404, 400, 400, method="POST"),  # date and reason required
+    ("api_case_snooze", "b"): row(401, 404, 400, 400, 400, method="POST"),
+    ("api_case_resolve", "a"): row(401, 400, 404, 400, 400, method="POST"),  # a reason is required
+    ("api_case_resolve", "b"): row(401, 404, 400, 400, 400, method="POST"),
+    ("api_checkup_list", None): row(401, 200, 200, 200, 200),
+    ("api_checkup_detail", "a"): row(401, 200, 404, 404, 404),  # one's own check-ups only
+    ("api_checkup_detail", "b"): row(401, 404, 200, 404, 404),
+    ("api_rubric", None): row(401, 200, 200, 200, 200),
+    ("api_action_item_list", None): row(401, 200, 200, 200, 200),
+    ("api_interaction_list", None): row(401, 200, 200, 200, 200),
+    ("api_engagement_list", None): row(401, 200, 200, 200, 200),
+    ("api_engagement_by_external_id", "a"): row(401, 200, 404, 200, 200),
+    ("api_engagement_by_external_id", "b"): row(401, 404, 200, 200, 200),
 }
 
 # The Django admin is its own world: staff only, checked once at its index.
@@ -171,8 +204,10 @@ def world():
             contact=contact, period=period, token_salt=side, token_hash=side * 64,
             expires_at=timezone.now() + dt.timedelta(days=21),
         )
+        engagement = Engagement.objects.create(partner=partner, client="Globex", title="Desk", external_id=f"crm-{side}")
+        token = token_create(user=manager, name=f"token {side}").token
         objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case,
-                         "contact": contact, "invitation": invitation}
+                         "contact": contact, "invitation": invitation, "engagement": engagement, "api_token": token}
     # One endpoint, registered by leadership (listed under "a": the matrix needs a side for an object URL).
     objects["a"]["endpoint"] = Endpoint.objects.create(
         name="CRM", url="https://hooks.example.com/in", secret="s" * 20, events=["case.opened"], owner=users["leadership"]
@@ -187,6 +222,8 @@ def concrete_path(name, template, objects):
         return path.replace("<uidb64>", "MQ").replace("<token>", "bogus-token")
     if "<str:token>" in path:
         return path.replace("<int:pk>", "999999").replace("<str:token>", "bogus")
+    if "<str:external_id>" in path:
+        return path.replace("<str:external_id>", objects["engagement"].external_id)
     if "<int:" not in path:
         return path
     kind = {
@@ -203,6 +240,10 @@ def concrete_path(name, template, objects):
         "partner_contacts": "partner", "contact_add": "partner", "survey_invite": "partner",
         "contact_edit": "contact", "contact_opt_out": "contact", "contact_opt_in": "contact",
         "survey_resend": "invitation", "survey_revoke": "invitation",
+        "api_token_revoke": "api_token",
+        "api_partner_detail": "partner", "api_partner_revenue": "partner",
+        "api_case_detail": "case", "api_case_acknowledge": "case", "api_case_snooze": "case", "api_case_resolve": "case",
+        "api_checkup_detail": "checkup",
     }[name]
     start = path.index("<int:")
     return path[:start] + str(objects[kind].pk) + path[path.index(">", start) + 1 :]
@@ -234,7 +275,12 @@ def test_each_role_gets_exactly_the_expected_status_on_every_url(world, role):
                 continue
             method, expected = MATRIX[(name, side)]
             path = concrete_path(name, template, objects[side] if side else {})
-            response = getattr(client_for(role, users), method.lower())(path)
+            client = client_for(role, users)
+            if name.startswith("api_") and method in ("POST", "PUT"):
+                # The API reads JSON: an empty object, which every write refuses or accepts as it is.
+                response = client.generic(method, path, "{}", content_type="application/json")
+            else:
+                response = getattr(client, method.lower())(path)
             want = expected[role]
             if want == LOGIN:
                 ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -99,7 +99,8 @@ def test_tampering_with_an_object_id_is_a_404_that_reveals_nothing(name, bad_id)
     client = Client()
     client.force_login(manager)
     template = dict(url_patterns())[name]
-    path = "/" + template[: template.index("<int:")] + bad_id + template[template.index(">") + 1 :]
+    # The first path parameter (an id, or the API's external id of an engagement) is the tampered one.
+    path = "/" + template[: template.index("<")] + bad_id + template[template.index(">") + 1 :]
     method = MATRIX[(name, "a")][0]
     response = getattr(client, method.lower())(path)
     assert response.status_code == 404
@@ -125,7 +126,8 @@ def test_every_post_endpoint_refuses_a_request_without_a_csrf_token(items):
     for name, _ in posts:
         path = concrete_path(name, patterns[name], {"partner": partner, "checkup": partner, "action_item": partner,
                                                      "alert": partner, "case": partner, "contact": partner,
-                                                     "invitation": partner, "endpoint": partner})
+                                                     "invitation": partner, "endpoint": partner,
+                                                     "api_token": partner})
         response = client.post(path, {"description": "x"})
         assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
     assert client.post("/cases/bulk/", {"case": ["1"], "action": "acknowledge"}).status_code == 403

@@ -199,6 +199,15 @@ KIND = {
     "contact_opt_in": "contact",
     "survey_resend": "invitation",
     "survey_revoke": "invitation",
+    # The API answers JSON (skipped: it keeps its documented keys); its pages are the docs and the tokens.
+    "api_token_revoke": "api_token",
+    "api_partner_detail": "partner",
+    "api_partner_revenue": "partner",
+    "api_case_detail": "case",
+    "api_case_acknowledge": "case",
+    "api_case_snooze": "case",
+    "api_case_resolve": "case",
+    "api_checkup_detail": "submitted",
 }
 
 
