@@ -41,7 +41,8 @@ def co_rated_ratings() -> list[Rating]:
         partner_id=OuterRef("checkup__partner_id"), period_id=OuterRef("checkup__period_id"), rater_count__gte=2
     )
     rows = (
-        Answer.objects.filter(checkup__status=Checkup.Status.SUBMITTED, scale=Scale.RATING.value)
+        # "Not applicable" answers say nothing about leniency: left out (docs/CALIBRATION.md).
+        Answer.objects.filter(checkup__status=Checkup.Status.SUBMITTED, scale=Scale.RATING.value, value__isnull=False)
         .filter(Exists(shared))
         .values_list(
             "checkup__rater_id",
@@ -74,7 +75,7 @@ WITH answers AS (
       ON s.partner_id = a.partner_id AND s.period_id = a.period_id AND s.rater_count >= 2
     JOIN assessments_rubricitem i ON i.id = x.item_id
     JOIN assessments_rubric r ON r.id = i.rubric_id
-    WHERE a.status = %s AND x.scale = %s
+    WHERE a.status = %s AND x.scale = %s AND x.value IS NOT NULL
 ),
 items AS (
     SELECT rater_id, partner_id, period_id, value,

@@ -122,6 +122,8 @@ def test_calibrated_answers_stay_within_the_scale_and_leave_symptoms_alone():
         "symptoms.chasing_rainbows": 2,
     }
     assert calibrated_answers(model, {"characteristics.trust": 1}, 0.7) == {"characteristics.trust": 1}
+    # "Not applicable" stays not applicable.
+    assert calibrated_answers(model, {"characteristics.trust": None}, 0.7) == {"characteristics.trust": None}
 
 
 # --- properties --------------------------------------------------------------------------

@@ -158,3 +158,22 @@ def test_the_demo_has_a_generous_rater_a_harsh_one_and_two_stale_partners(rubric
     from assessments.selectors.calibration import co_rated_ratings, quarter_statistics
 
     assert the_same(from_quarters(quarter_statistics()), estimate(co_rated_ratings()))
+
+
+def test_a_not_applicable_answer_counts_for_no_leniency_and_the_calibrated_health_still_shows(people, co_rated, items):
+    from assessments.calibration import estimate, from_quarters
+    from assessments.selectors.calibration import co_rated_ratings, quarter_statistics
+
+    ana, ben = people["ana"], people["ben"]
+    third = PartnerFactory(name="Dogwood Digital", owners=[ana, ben])
+    # Ana 5 everywhere but "not applicable" on trust; Ben 3 everywhere: +2 on the items both answered.
+    score_quarter(items, third, "2026-Q3", {ana: {"rating": 5, "characteristics__trust": None}, ben: {"rating": 3}})
+
+    by_python, by_database = estimate(co_rated_ratings()), from_quarters(quarter_statistics())
+    assert the_same(by_database, by_python)
+    # Three shared quarters (+2, +1, +2): a raw +1.67 kept at 3/(3+2): +1.0; trust was compared on two.
+    assert by_python.of(ana.pk).shared == 3
+    assert by_python.of(ana.pk).value == pytest.approx(1.0)
+    assert by_python.of(ana.pk).items == 13 + 13 + 12
+    header = text(page(people["lena"], third))
+    assert "Calibrated:" in header
