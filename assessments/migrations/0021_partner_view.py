@@ -155,7 +155,23 @@ def load_partner_v1(apps, schema_editor):
 
 
 def unload_partner_v1(apps, schema_editor):
-    apps.get_model("assessments", "RubricVersion").objects.filter(audience="partner", number=1).delete()
+    # Row by row in SQL, items first: the ORM's cascade would walk models of other apps' states.
+    RubricVersion = apps.get_model("assessments", "RubricVersion")
+    Rubric = apps.get_model("assessments", "Rubric")
+    RubricItem = apps.get_model("assessments", "RubricItem")
+    versions = list(RubricVersion.objects.filter(audience="partner", number=1).values_list("pk", flat=True))
+    if not versions:
+        return
+    rubrics = list(Rubric.objects.filter(version_id__in=versions).values_list("pk", flat=True))
+    quote = schema_editor.quote_name
+    for model, column, ids in (
+        (RubricItem, "rubric_id", rubrics),
+        (Rubric, "version_id", versions),
+        (RubricVersion, "id", versions),
+    ):
+        if ids:
+            marks = ", ".join(["%s"] * len(ids))
+            schema_editor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(column)} IN ({marks})", ids)  # noqa: S608 (quoted table and column names of our own models; the ids are parameters)
 
 
 class Migration(migrations.Migration):

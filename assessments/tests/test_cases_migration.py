@@ -16,6 +16,7 @@ from django.utils import timezone
 from assessments.models import Alert, AlertAction, Case, CaseEvent, Partner
 from assessments.services.alerts import alert_acknowledge, alert_snooze
 from assessments.services.demo import demo_plan
+from assessments.services.demo_mirror import falling_partner
 from assessments.tests.alerting import ensure_rubric_v1
 
 MIGRATION = import_module("assessments.migrations.0009_cases")
@@ -52,7 +53,9 @@ def test_on_the_demo_data_every_decline_becomes_one_case_with_every_acknowledgem
 ):
     live = demo_before_cases
     plan = {p.name: p.pattern for p in demo_plan()}
-    declining = sorted(name for name, pattern in plan.items() if pattern in DECLINING)
+    # ... and the steady partner whose view of us falls in the mirror survey (docs/PARTNER_VIEW.md).
+    falling = falling_partner(demo_plan())
+    declining = sorted(name for name, pattern in plan.items() if pattern in DECLINING or name == falling)
     ana = Partner.objects.get(name=declining[0]).owners.first()
     today = timezone.localdate()
     # Triage done on alerts before the upgrade:
