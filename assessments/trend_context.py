@@ -97,6 +97,40 @@ class Context:
                     grew = True
         return sum(r not in tied for r in now) / len(now)
 
+    def noise_scale(self, *, symptoms: bool) -> float:
+        """How noisy this partner's raters are, as a multiple of the assumed ``item_noise_prior``.
+
+        Measured within rater: the same rater's answers in two successive
+        quarters with data, each item's change less the mean change of its
+        rubric (so a decline, the quarter's mood or a drift, which move a
+        rubric as a whole, do not count as noise), pooled with
+        ``item_noise_weight`` answers' worth of the prior. A rubric averages many
+        answers, so the raters' noise is known long before a score's few
+        quarter-to-quarter differences could say it.
+        """
+        return self._noise_scales[symptoms]
+
+    @functools.cached_property
+    def _noise_scales(self) -> dict[bool, float]:
+        c = self.config
+        squares: dict[bool, list[float]] = {False: [], True: []}
+        for a, b in itertools.pairwise(self.series):
+            for rater in a.raters.keys() & b.raters.keys():
+                changes: dict[str, list[float]] = {}
+                for item, value in a.raters[rater].items():
+                    if item in b.raters[rater]:
+                        changes.setdefault(item.partition(".")[0], []).append(b.raters[rater][item] - value)
+                for rubric, moved in changes.items():
+                    if len(moved) >= 2:
+                        centre = statistics.fmean(moved)
+                        factor = len(moved) / (len(moved) - 1) / 2
+                        squares[rubric in c.symptom_rubrics] += [(m - centre) ** 2 * factor for m in moved]
+        scales = {}
+        for symptoms, prior in ((False, c.item_noise_prior), (True, c.symptom_item_noise_prior)):
+            weight, found = c.item_noise_weight, squares[symptoms]
+            scales[symptoms] = math.sqrt((weight * prior**2 + sum(found)) / (weight + len(found))) / prior
+        return scales
+
     def turnover_noise(self, noise: float, unit: float) -> float:
         """``noise`` widened for this quarter's untied raters: each may lean ``rater_lean_prior`` either way."""
         extra = 2 * self.unlinked * (self.config.rater_lean_prior * unit) ** 2
@@ -337,8 +371,6 @@ class Decline:
     window: tuple[Reading, ...]  # the recent window's values, oldest first
     confirmed: bool
     noise: float
-    # Confirmed by the last quarter alone (a drop far beyond the noise), not by the window.
-    sudden: bool = False
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -347,7 +379,7 @@ class Decline:
     @property
     def judged(self) -> int:
         """How many of the window's last quarters the verdict rests on."""
-        return 1 if self.sudden else len(self.window)
+        return len(self.window)
 
     def evidence(self, key: str) -> ScoreEvidence:
         return ScoreEvidence(key, Baseline(self.baseline, self.baseline_periods), self.window)
@@ -387,20 +419,24 @@ def baseline_noise(history: Sequence[float], prior: float, weight: float) -> flo
     return math.sqrt(variance * (1 + math.pi / 2 / len(history)))
 
 
-def _holds(drops: Sequence[float], noise: float, limits: Limits, config: TrendConfig) -> bool:
-    """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``."""
+def _holds(drops: Sequence[float], noise: float, mean_noise: float, limits: Limits, config: TrendConfig) -> bool:
+    """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``.
+
+    ``noise`` is one quarter's distance from the baseline; ``mean_noise`` the
+    window mean's, surer than one quarter's (see ``score_decline``).
+    """
     last, earlier = drops[-1], drops[:-1]
     return (
         len(drops) == config.confirm_quarters
         and last >= max(limits.warning, config.each_quarter_z * noise)
         and min(earlier) >= config.earlier_quarter_z * noise
-        and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * noise)
+        and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
         and last - min(earlier) <= config.jump_z * noise
     )
 
 
-def _run_baseline(ctx: Context, values: Sequence[float | None], limits: Limits) -> range:
+def _run_baseline(ctx: Context, key: str, values: Sequence[float | None], limits: Limits) -> range:
     c = ctx.config
     end = ctx.baseline_at.stop
     for _ in range(c.run_quarters):
@@ -410,7 +446,8 @@ def _run_baseline(ctx: Context, values: Sequence[float | None], limits: Limits) 
         v = values[end - 1]
         if not history or v is None:
             break
-        if statistics.median(history) - v < c.run_z * baseline_noise(history, limits.noise_prior, c.noise_prior_weight):
+        prior = limits.noise_prior * ctx.noise_scale(symptoms=ctx.is_symptom(key))
+        if statistics.median(history) - v < c.run_z * baseline_noise(history, prior, c.noise_prior_weight):
             break
         end -= 1
     return range(max(0, end - c.baseline_quarters), end)
@@ -421,13 +458,15 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
 
     Only a decline that lasts ``confirm_quarters`` quarters with data may be a
     warning here; one quarter is a watch however deep (seed 002: symptoms "may
-    be temporary", it is their frequency that counts). Rule 1 adds the one
-    exception, a drop far beyond the noise (``sudden_drop``).
+    be temporary", it is their frequency that counts), and however deep: a
+    one-quarter dip and the first quarter of a sudden lasting drop are not
+    separable with rater noise on top, so a sudden drop is confirmed in its
+    second quarter with data.
     """
     if not ctx.enough_history:
         return None
     values = ctx.values(key)
-    baseline_at = _run_baseline(ctx, values, limits)
+    baseline_at = _run_baseline(ctx, key, values, limits)
     known = [(ctx.series[i].period, v) for i in baseline_at if (v := values[i]) is not None]
     history = [v for _, v in known]
     window = [(ctx.series[i].period, v) for i in ctx.recent_at if (v := values[i]) is not None]
@@ -437,9 +476,16 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     last_drop = baseline - values[-1]  # type: ignore[operator]
     if last_drop < limits.watch:
         return None
-    noise = baseline_noise(history, limits.noise_prior, ctx.config.noise_prior_weight)
-    noise = ctx.turnover_noise(noise, _unit(ctx, key))
-    confirmed = ctx.fresh and _holds([baseline - v for _, v in window], noise, limits, ctx.config)
+    prior = limits.noise_prior * ctx.noise_scale(symptoms=ctx.is_symptom(key))
+    one = baseline_noise(history, prior, ctx.config.noise_prior_weight)
+    noise = ctx.turnover_noise(one, _unit(ctx, key))
+    # The window's quarters have their own noise, which averages down, but share
+    # the baseline's uncertainty and any new rater's unknown lean, which do not.
+    shared = math.pi / 2 / len(history)
+    own = one**2 / (1 + shared)
+    mean_noise = math.sqrt(own / max(1, len(window)) + own * shared + noise**2 - one**2)
+    drops = [baseline - v for _, v in window]
+    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, limits, ctx.config)
     if not confirmed:
         severity = Severity.WATCH
     else:
@@ -448,37 +494,9 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     return Decline(severity, baseline, tuple(period for period, _ in known), readings, confirmed, noise)
 
 
-def sudden_drop(ctx: Context) -> tuple[float, float, float] | None:
-    """(baseline, drop, noise) of the mean rating when this quarter alone fell ``first_quarter_z`` noise units."""
-    c = ctx.config
-    history = ctx.baseline_values(RATINGS)
-    now = ctx.values(RATINGS)[-1]
-    if not ctx.fresh or not history or now is None:
-        return None
-    baseline = statistics.median(history)
-    noise = ctx.turnover_noise(baseline_noise(history, c.ratings_noise_prior, c.noise_prior_weight), 1.0)
-    drop = baseline - now
-    return (baseline, drop, noise) if drop >= c.first_quarter_z * noise else None
-
-
-def with_sudden_drop(ctx: Context, decline: Decline | None, limits: Limits, bar: float) -> Decline | None:
-    """``decline``, confirmed by the last quarter alone when the mean rating fell suddenly
-    (``sudden_drop``) and this score fell at least ``bar`` too."""
-    if decline is None or decline.confirmed or sudden_drop(ctx) is None:
-        return decline
-    drop = decline.baseline - decline.values[-1]
-    if drop < bar:
-        return decline
-    severity = Severity.CRITICAL if drop >= limits.critical else Severity.WARNING
-    return Decline(
-        severity, decline.baseline, decline.baseline_periods, decline.window, True, decline.noise, sudden=True
-    )
-
-
 def health_verdict(ctx: Context) -> Decline | None:
-    """Rule 1's decision, which rule 3 shares: the window's, or a sudden drop's in the last quarter."""
-    limits = health_limits(ctx.config)
-    return with_sudden_drop(ctx, score_decline(ctx, HEALTH, limits), limits, ctx.config.health_warning_drop)
+    """Rule 1's decision, which rule 3 shares."""
+    return score_decline(ctx, HEALTH, health_limits(ctx.config))
 
 
 def all_addresses(ctx: Context) -> list[str]:
