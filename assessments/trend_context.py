@@ -432,7 +432,9 @@ def _holds(drops: Sequence[float], noise: float, mean_noise: float, limits: Limi
         and min(earlier) >= config.earlier_quarter_z * noise
         and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
-        and last - min(earlier) <= config.jump_z * noise
+        # A last quarter far below the one before rests on itself alone, unless the
+        # one before was itself clearly down: then it is a decline deepening.
+        and (last - min(earlier) <= config.jump_z * noise or min(earlier) >= config.each_quarter_z * noise)
     )
 
 

@@ -248,7 +248,7 @@ def test_with_no_noise_each_bar_in_points_is_met_exactly():
     ("window", "severity"),
     [
         ((70, 70), "warning"),
-        ((70.01, 69.99), "watch"),  # deepening: with no noise, nothing may jump
+        ((70.01, 69.99), "warning"),  # deepening from a quarter already down: a decline deepening
         ((69.99, 70.01), "watch"),  # bouncing back: with no noise, not even a hundredth
     ],
 )
