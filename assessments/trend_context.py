@@ -128,7 +128,9 @@ class Context:
         scales = {}
         for symptoms, prior in ((False, c.item_noise_prior), (True, c.symptom_item_noise_prior)):
             weight, found = c.item_noise_weight, squares[symptoms]
-            scales[symptoms] = math.sqrt((weight * prior**2 + sum(found)) / (weight + len(found))) / prior
+            # Never below 1: raters calmer than assumed may still change their panel or mood,
+            # which no within-rater difference measures.
+            scales[symptoms] = max(1.0, math.sqrt((weight * prior**2 + sum(found)) / (weight + len(found))) / prior)
         return scales
 
     def turnover_noise(self, noise: float, unit: float) -> float:
