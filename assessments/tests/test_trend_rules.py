@@ -281,6 +281,8 @@ def noisy_health(z_last: float, z_earlier: float, config: TrendConfig = DEFAULT_
         (2.6, 1.65, "watch"),  # the mean 2.125 does not
         (3.8, 2.0, "watch"),  # the last quarter 1.8 units below the earlier: rests on itself
         (3.7, 2.0, "warning"),  # 1.7 units of 1.75 allowed: a deepening slide
+        (5.0, 2.55, "warning"),  # 2.45 units, but from a quarter itself 2.5 units down: a decline deepening
+        (5.0, 2.45, "watch"),  # 2.55 units from a quarter short of 2.5 down: rests on itself
         (2.6, 4.0, "warning"),  # bouncing back 1.4 units of 1.5 allowed
         (2.6, 4.2, "watch"),  # bouncing back 1.6 units: a dip recovering
     ],
