@@ -421,11 +421,14 @@ def baseline_noise(history: Sequence[float], prior: float, weight: float) -> flo
     return math.sqrt(variance * (1 + math.pi / 2 / len(history)))
 
 
-def _holds(drops: Sequence[float], noise: float, mean_noise: float, limits: Limits, config: TrendConfig) -> bool:
+def _holds(
+    drops: Sequence[float], noise: float, mean_noise: float, elapsed: int, limits: Limits, config: TrendConfig
+) -> bool:
     """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``.
 
     ``noise`` is one quarter's distance from the baseline; ``mean_noise`` the
-    window mean's, surer than one quarter's (see ``score_decline``).
+    window mean's, surer than one quarter's (see ``score_decline``); ``elapsed``
+    the calendar quarters between the window's last two quarters.
     """
     last, earlier = drops[-1], drops[:-1]
     return (
@@ -435,8 +438,9 @@ def _holds(drops: Sequence[float], noise: float, mean_noise: float, limits: Limi
         and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
         # A last quarter far below the one before rests on itself alone, unless the
-        # one before was itself clearly down: then it is a decline deepening.
-        and (last - min(earlier) <= config.jump_z * noise or min(earlier) >= config.each_quarter_z * noise)
+        # one before was itself clearly down: then it is a decline deepening. A slide
+        # deepens with every calendar quarter, so a missed check-up widens the allowance.
+        and (last - min(earlier) <= config.jump_z * noise * elapsed or min(earlier) >= config.each_quarter_z * noise)
     )
 
 
@@ -489,7 +493,8 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     own = one**2 / (1 + shared)
     mean_noise = math.sqrt(own / max(1, len(window)) + own * shared + noise**2 - one**2)
     drops = [baseline - v for _, v in window]
-    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, limits, ctx.config)
+    elapsed = quarters_between(window[-2][0], window[-1][0]) if len(window) >= 2 else 1
+    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config)
     if not confirmed:
         severity = Severity.WATCH
     else:

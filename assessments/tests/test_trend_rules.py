@@ -356,6 +356,15 @@ def test_a_gap_inside_the_window_does_not_reset_a_decline():
     assert "(2023-Q3: 66, 2024-Q2: 66;" in finding.explanation
 
 
+@pytest.mark.parametrize(("last", "severity"), [(7, "watch"), (8, "warning")])
+def test_a_missed_check_up_widens_the_jump_a_slide_may_make_by_a_quarter(last, severity):
+    # 2.0 then 5.0 noise units down: a jump of 3.0 is too far for one quarter (1.75) but not for two (3.5).
+    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
+    series = [point(i, 80) for i in range(6)] + [point(6, 80 - 2.0 * noise), point(last, 80 - 5.0 * noise)]
+
+    assert by_rule(evaluate(series), "health_decline").severity == severity
+
+
 @pytest.mark.parametrize(("last", "severity"), [(11, "warning"), (12, "watch")])
 def test_the_baseline_may_be_at_most_six_quarters_old(last, severity):
     # The newest baseline quarter is 2023-Q2 (index 5): six quarters later is 2024-Q4 (index 11).
