@@ -24,7 +24,7 @@ from assessments.evidence import (
     ScoreEvidence,
 )
 from assessments.scoring import Band, Scale, normalise
-from assessments.trend_types import RATINGS, SnapshotPoint, TrendConfig, quarters_between
+from assessments.trend_types import SnapshotPoint, TrendConfig, quarters_between
 from assessments.vocabulary import BAND_LABELS, Severity
 
 
@@ -50,7 +50,7 @@ class Context:
         return quarters_between(point.period, self.last.period)
 
     def values(self, key: str) -> list[float | None]:
-        """``key`` (health, ``RATINGS``, a rubric or an item) in every quarter, as this quarter's raters see it.
+        """``key`` (health, a rubric or an item) in every quarter, as this quarter's raters see it.
 
         Raters lean: one is harsh, another lenient. Where the raters of an
         earlier quarter differ from this quarter's, the earlier value is
@@ -207,15 +207,6 @@ class Context:
         )
 
 
-def _addresses_of(ctx: Context, key: str) -> list[str]:
-    """The items a score is made of: all rating items for ``RATINGS``, a rubric's items, or the item itself."""
-    if key == RATINGS:
-        return [a for a in ctx.last.items if not ctx.is_symptom(a)]
-    if key in ctx.last.rubric_scores:
-        return [a for a in ctx.last.items if a.partition(".")[0] == key]
-    return [key]
-
-
 def _unit(ctx: Context, key: str) -> float:
     """How many of ``key``'s units one point of a rater's answers is worth."""
     if key == HEALTH or key in ctx.last.rubric_scores:
@@ -228,9 +219,6 @@ def _pooled(ctx: Context, point: SnapshotPoint, key: str) -> float | None:
     """``key`` as stored: over every rater of the quarter."""
     if key == HEALTH:
         return point.health
-    if key == RATINGS:
-        values = [v for a in _addresses_of(ctx, key) if (v := point.items.get(a)) is not None]
-        return statistics.fmean(values) if values else None
     if key in ctx.last.rubric_scores:
         return point.rubric_scores.get(key)
     return point.items.get(key)

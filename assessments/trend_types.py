@@ -14,9 +14,6 @@ from assessments.evidence import Evidence
 from assessments.periods import Quarter
 from assessments.vocabulary import Rule, Severity
 
-# The mean of a quarter's rating items (1-5): what a sudden drop is measured on.
-RATINGS = "ratings"
-
 
 @dataclass(frozen=True)
 class SnapshotPoint:
