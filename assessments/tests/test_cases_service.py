@@ -164,7 +164,7 @@ def test_two_connections_opening_a_case_for_one_partner_at_once_end_with_one_cas
     assert sorted(n for _, n in opened) == [0, 1]
 
 
-# A slip, then a collapse confirmed in its first quarter, then two quarters back to normal.
+# A slip, then a collapse from it (a decline deepening, confirmed at once), then two quarters back to normal.
 RECOVERS = [STEADY] * 6 + [SLIP, CRASH] + [STEADY] * 2
 
 
