@@ -169,7 +169,9 @@ def test_a_drop_that_is_a_decline_for_a_steady_rater_is_only_a_watch_for_one_who
     swinging += [snapshot(i, raters={"ana": zigzag(i, drop=1.0)}) for i in (6, 7)]
 
     # The characteristics score falls 16.7 points in both; its bar is 2.5 noise units, 13.2 points
-    # for the steady rater and 21.9 for the swinging one.
+    # for the steady rater and 22.5 for the swinging one (raters' noise 1.70 times the prior, the
+    # fall's uneven quarters included).
+    assert Context(swinging, DEFAULT_CONFIG, {}).noise_scale(symptoms=False) == pytest.approx(1.7033, abs=1e-4)
     assert [r.value for r in by_rule(evaluate(swinging), "rubric_decline").evidence.scores[0].window] == (
         pytest.approx([58.3333, 58.3333], abs=1e-4)
     )
