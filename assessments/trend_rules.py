@@ -41,7 +41,8 @@ def _health_decline(ctx: Context) -> Finding | None:
     decline = health_verdict(ctx)
     if decline is None:
         return None
-    shown = ctx.recent_at[-len(decline.window) :]
+    judged = {r.period for r in decline.window}
+    shown = [i for i, point in enumerate(ctx.series) if point.period in judged]
     score = health_evidence(ctx, shown, decline.baseline, decline.baseline_periods)
     moves = moved_items(ctx, all_addresses(ctx))
     n = len(score.baseline.periods)

@@ -65,9 +65,8 @@ def rating_addresses() -> list[str]:
     ]
 
 
-def snapshot(
-    *, partner: Partner, period, health: float, delta: float | None, trust: float = 4.0, symptoms: float = 100.0
-) -> PartnerSnapshot:
+def snapshot(*, partner: Partner, period, health: float, delta: float | None, trust: float = 4.0,
+             symptoms: float = 100.0) -> PartnerSnapshot:
     version = RubricVersion.objects.get(is_current=True)
     means = dict.fromkeys(rating_addresses(), 4.0)
     means["characteristics.trust"] = trust

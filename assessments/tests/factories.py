@@ -98,7 +98,8 @@ def submitted_checkup(*, items: dict, answers: dict[str, int], **kwargs) -> mode
     """A submitted check-up with the given answers (no snapshot recompute)."""
     checkup = CheckupFactory(status=models.Checkup.Status.SUBMITTED, submitted_at=timezone.now(), **kwargs)
     models.Answer.objects.bulk_create(
-        models.Answer(checkup=checkup, item=items[a], scale=items[a].rubric.scale, value=v) for a, v in answers.items()
+        models.Answer(checkup=checkup, item=items[a], scale=items[a].rubric.scale, value=v)
+        for a, v in answers.items()
     )
     return checkup
 

@@ -109,16 +109,13 @@ def nginx(*, port: int, upstream_port: int, folder: Path) -> Iterator[subprocess
     binary = nginx_binary()
     folder.mkdir(parents=True, exist_ok=True)
     server = nginx_render(
-        NGINX_TEMPLATE.read_text(),
-        {"NGINX_UPSTREAM": f"127.0.0.1:{upstream_port}", "NGINX_LISTEN": f"127.0.0.1:{port}"},
+        NGINX_TEMPLATE.read_text(), {"NGINX_UPSTREAM": f"127.0.0.1:{upstream_port}", "NGINX_LISTEN": f"127.0.0.1:{port}"}
     )
     (folder / "default.conf").write_text(server)
     # Only where this run keeps its files; every directive about clients is in the template.
     # worker_connections as in the official image's nginx.conf.
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
+    temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (folder / "nginx.conf").write_text(
         f"""{user if os.geteuid() == 0 else ""}
 daemon off;

@@ -125,15 +125,12 @@ def world():
     for side, manager in (("a", manager_a), ("b", manager_b)):
         partner = PartnerFactory(name=f"Partner {side.upper()}", owners=[manager])
         checkup = CheckupFactory(partner=partner, period=period, rater=manager)
-        item = ActionItem.objects.create(
-            partner=partner, period=period, description="Meet", owner=manager, due_on=dt.date(2027, 1, 31)
-        )
-        alert = Alert.objects.create(
-            partner=partner, period=period, rule="health_decline", severity="warning", explanation="Fell."
-        )
-        case = Case.objects.create(
-            partner=partner, severity="warning", opened_period=period, episode_period=period, last_finding_period=period
-        )
+        item = ActionItem.objects.create(partner=partner, period=period, description="Meet", owner=manager,
+                                         due_on=dt.date(2027, 1, 31))
+        alert = Alert.objects.create(partner=partner, period=period, rule="health_decline", severity="warning",
+                                     explanation="Fell.")
+        case = Case.objects.create(partner=partner, severity="warning", opened_period=period, episode_period=period,
+                                   last_finding_period=period)
         Alert.objects.filter(pk=alert.pk).update(case=case)
         objects[side] = {"partner": partner, "checkup": checkup, "action_item": item, "alert": alert, "case": case}
     assert Checkup.objects.count() == 2 and timezone.now()
@@ -149,25 +146,14 @@ def concrete_path(name, template, objects):
     if "<int:" not in path:
         return path
     kind = {
-        "checkup_start": "partner",
-        "partner_detail": "partner",
-        "interaction_add": "partner",
-        "action_item_add": "partner",
-        "action_item_edit": "action_item",
-        "action_item_reopen": "action_item",
+        "checkup_start": "partner", "partner_detail": "partner", "interaction_add": "partner",
+        "action_item_add": "partner", "action_item_edit": "action_item", "action_item_reopen": "action_item",
         "action_item_delete": "action_item",
         "partner_history": "partner",
-        "checkup_edit": "checkup",
-        "checkup_result": "checkup",
-        "checkup_amend": "checkup",
+        "checkup_edit": "checkup", "checkup_result": "checkup", "checkup_amend": "checkup",
         "action_item_done": "action_item",
-        "alert_detail": "alert",
-        "alert_acknowledge": "alert",
-        "alert_snooze": "alert",
-        "case_detail": "case",
-        "case_acknowledge": "case",
-        "case_snooze": "case",
-        "case_assign": "case",
+        "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
+        "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
         "case_resolve": "case",
     }[name]
     start = path.index("<int:")

@@ -64,14 +64,9 @@ def text(response) -> str:
 
 def checkup_form(checkup, **changes) -> dict:
     data = {
-        "partner": checkup.partner_id,
-        "period": checkup.period_id,
-        "rater": checkup.rater_id,
-        "notes": "rewritten",
-        "answers-TOTAL_FORMS": "0",
-        "answers-INITIAL_FORMS": "0",
-        "answers-MIN_NUM_FORMS": "0",
-        "answers-MAX_NUM_FORMS": "1000",
+        "partner": checkup.partner_id, "period": checkup.period_id, "rater": checkup.rater_id,
+        "notes": "rewritten", "answers-TOTAL_FORMS": "0", "answers-INITIAL_FORMS": "0",
+        "answers-MIN_NUM_FORMS": "0", "answers-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return data
@@ -87,13 +82,10 @@ def test_a_submitted_check_up_is_read_only_in_the_admin(admin_client, submitted)
     delete = admin_client.post(reverse("admin:assessments_checkup_delete", args=[submitted.pk]), {"post": "yes"})
     assert delete.status_code == 403
     answer = submitted.answers.first()
-    assert (
-        admin_client.post(
-            reverse("admin:assessments_answer_change", args=[answer.pk]),
-            {"checkup": submitted.pk, "item": answer.item_id, "scale": answer.scale, "value": 1},
-        ).status_code
-        == 403
-    )
+    assert admin_client.post(
+        reverse("admin:assessments_answer_change", args=[answer.pk]),
+        {"checkup": submitted.pk, "item": answer.item_id, "scale": answer.scale, "value": 1},
+    ).status_code == 403
 
     submitted.refresh_from_db()
     assert (submitted.status, submitted.notes, submitted.revision) == ("submitted", "", 0)
@@ -118,38 +110,30 @@ def test_snapshots_and_revisions_are_not_edited_in_the_admin(admin_client, submi
     snapshot = PartnerSnapshot.objects.get(partner=submitted.partner)
     url = reverse("admin:assessments_partnersnapshot_change", args=[snapshot.pk])
     assert 'name="_save"' not in admin_client.get(url).content.decode()
-    assert (
-        admin_client.post(
-            reverse("admin:assessments_partnersnapshot_delete", args=[snapshot.pk]), {"post": "yes"}
-        ).status_code
-        == 403
-    )
+    assert admin_client.post(reverse("admin:assessments_partnersnapshot_delete", args=[snapshot.pk]),
+                             {"post": "yes"}).status_code == 403
 
 
 def test_a_partner_with_history_cannot_be_deleted_only_archived(admin_client, submitted):
     partner = submitted.partner
     InteractionFactory(partner=partner)
-    Alert.objects.create(
-        partner=partner, period=submitted.period, rule="health_decline", severity="warning", explanation="Fell."
-    )
+    Alert.objects.create(partner=partner, period=submitted.period, rule="health_decline", severity="warning",
+                         explanation="Fell.")
 
     response = admin_client.post(
         reverse("admin:assessments_partner_delete", args=[partner.pk]), {"post": "yes"}, follow=True
     )
 
     page = text(response)
-    assert (
-        "Globex has history (1 check-up, 1 partner snapshot, 1 alert, 1 interaction), so it cannot be "
-        "deleted. Archive it instead: untick “Active” and save."
-    ) in page
+    assert ("Globex has history (1 check-up, 1 partner snapshot, 1 alert, 1 interaction), so it cannot be "
+            "deleted. Archive it instead: untick “Active” and save.") in page
     assert Partner.objects.filter(pk=partner.pk).exists()
     assert (Checkup.objects.count(), Answer.objects.count(), Interaction.objects.count()) == (1, 18, 1)
     changelist = admin_client.get(reverse("admin:assessments_partner_changelist")).content.decode()
     assert 'value="delete_selected"' not in changelist
 
-    admin_client.post(
-        reverse("admin:assessments_partner_changelist"), {"action": "archive", "_selected_action": [partner.pk]}
-    )
+    admin_client.post(reverse("admin:assessments_partner_changelist"),
+                      {"action": "archive", "_selected_action": [partner.pk]})
     partner.refresh_from_db()
     assert not partner.is_active
     assert partner.history.latest().is_active is False
@@ -188,7 +172,9 @@ def test_a_current_owner_who_is_no_longer_an_account_manager_must_be_replaced(ad
     former = UserFactory(username="former", first_name="Fred", last_name="Former")
     partner = PartnerFactory(name="Hooli", owners=[ana, former])
 
-    response = admin_client.post(reverse("admin:assessments_partner_change", args=[partner.pk]), partner_form(partner))
+    response = admin_client.post(
+        reverse("admin:assessments_partner_change", args=[partner.pk]), partner_form(partner)
+    )
 
     assert "Only account managers can own a partner: Fred Former is not one." in text(response)
 

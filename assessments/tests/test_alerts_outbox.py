@@ -259,7 +259,9 @@ def test_a_message_refused_for_one_recipient_does_not_hold_up_the_others(items):
 def test_a_reminder_for_a_check_up_submitted_before_it_could_be_sent_is_skipped():
     ana = manager("ana")
     checkup = CheckupFactory(partner=PartnerFactory(owners=[ana]), period=PeriodFactory.of("2026-Q3"), rater=ana)
-    reminder = Reminder.objects.create(checkup=checkup, kind="overdue", recipient=ana, next_attempt_at=timezone.now())
+    reminder = Reminder.objects.create(
+        checkup=checkup, kind="overdue", recipient=ana, next_attempt_at=timezone.now()
+    )
     Checkup.objects.filter(pk=checkup.pk).update(status="submitted", submitted_at=timezone.now())
 
     report = outbox_send_due()
@@ -290,14 +292,11 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_lists_the_weeks_cases_no
     digests = [m for m in mail.outbox if "Weekly digest" in m.subject]
     assert sorted(m.to[0] for m in digests) == [lena.email, leo.email]
     digest = next(m for m in digests if m.to == [lena.email])
-    assert (
-        digest.subject.startswith("[Partner Health] Weekly digest")
-        and "1 new case, 1 open (1 critical)" in digest.subject
-    )
+    assert digest.subject.startswith("[Partner Health] Weekly digest") and "1 new case, 1 open (1 critical)" in digest.subject
     body = digest.body
     assert "Hello Lena," in body
     assert "Cases: 1 open, 1 of them critical.\n  * New, critical: Oakline Logistics\n" in body
-    assert '  * Oakline Logistics: acknowledged by Lena Lund ("Called their COO")' in body
+    assert "  * Oakline Logistics: acknowledged by Lena Lund (\"Called their COO\")" in body
     assert "  * Oakline Logistics: assigned by Lena Lund to Ana Alvarez" in body
     assert "Summit Systems" not in body.split("Check-ups submitted")[0], "a watch finding is not a case"
     assert "Findings on watch this week: " in body
@@ -306,9 +305,6 @@ def test_the_weekly_digest_goes_once_to_each_leader_and_lists_the_weeks_cases_no
     assert "Oakline Logistics" in _html(digest) and "acknowledged by Lena Lund" in _html(digest)
     assert "Check-ups submitted: 16. Overdue: 0." in body
     assert "Bands in 2026-Q3: Healthy 0, Watch 1, At risk 0, Critical 1." in body
-    assert (
-        "Biggest falls:\n  * Oakline Logistics: 25.0 (\u221236.6), Critical, €100,000 a year\n  * Summit Systems: 61.6 (\u221213.4), Watch, €100,000 a year"
-        in body
-    )
+    assert "Biggest falls:\n  * Oakline Logistics: 25.0 (\u221236.6), Critical, €100,000 a year\n  * Summit Systems: 61.6 (\u221213.4), Watch, €100,000 a year" in body
     # Money in the configured currency, with thousands separators (settings.CURRENCY, default EUR).
     assert '<td style="text-align: right;">€100,000</td>' in _html(digest)

@@ -57,19 +57,12 @@ def history_page(client, partner) -> str:
 
 def partner_form(partner, **changes) -> dict:
     data = {
-        "name": partner.name,
-        "kind": partner.kind,
-        "segment": partner.segment,
-        "owners": [o.pk for o in partner.owners.all()],
-        "executive_sponsor": "",
-        "annual_revenue": str(partner.annual_revenue),
-        "payment_terms_days": partner.payment_terms_days,
-        "cadence": partner.cadence,
-        "is_active": "on" if partner.is_active else "",
-        "engagements-TOTAL_FORMS": "0",
-        "engagements-INITIAL_FORMS": "0",
-        "engagements-MIN_NUM_FORMS": "0",
-        "engagements-MAX_NUM_FORMS": "1000",
+        "name": partner.name, "kind": partner.kind, "segment": partner.segment,
+        "owners": [o.pk for o in partner.owners.all()], "executive_sponsor": "",
+        "annual_revenue": str(partner.annual_revenue), "payment_terms_days": partner.payment_terms_days,
+        "cadence": partner.cadence, "is_active": "on" if partner.is_active else "",
+        "engagements-TOTAL_FORMS": "0", "engagements-INITIAL_FORMS": "0",
+        "engagements-MIN_NUM_FORMS": "0", "engagements-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v != ""}
@@ -100,12 +93,9 @@ def test_amending_a_submitted_check_up_records_each_answer_from_what_to_what(len
     checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
 
     checkup_amend(
-        user=ana,
-        checkup_id=checkup.pk,
-        data=CheckupInput(
-            answers=answers_for(items, characteristics__trust=2),
-            comments={"characteristics.trust": "They went around us"},
-        ),
+        user=ana, checkup_id=checkup.pk,
+        data=CheckupInput(answers=answers_for(items, characteristics__trust=2),
+                          comments={"characteristics.trust": "They went around us"}),
     )
 
     page = history_page(lena_client, partner)
@@ -124,9 +114,8 @@ def test_amending_a_submitted_check_up_records_each_answer_from_what_to_what(len
 
 def test_an_imported_check_up_amended_shows_the_answers_it_had_before(lena_client, ana, items):
     partner = PartnerFactory(name="Umbrella", owners=[ana])
-    checkup = submitted_checkup(
-        items=items, answers=answers_for(items), partner=partner, rater=ana, period=PeriodFactory.of("2026-Q2")
-    )
+    checkup = submitted_checkup(items=items, answers=answers_for(items), partner=partner, rater=ana,
+                                   period=PeriodFactory.of("2026-Q2"))
     assert not Answer.history.filter(checkup_id=checkup.pk).exists(), "bulk imports write no history"
 
     checkup_amend(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items, traits__honesty=1)))
@@ -167,11 +156,8 @@ def test_the_history_page_costs_the_same_queries_however_long_the_history(lena_c
         checkup = CheckupFactory(partner=partner, rater=ana, period=PeriodFactory.of("2026-Q3"))
         checkup_submit(user=ana, checkup_id=checkup.pk, data=CheckupInput(answers=answers_for(items)))
         for n in range(amendments):
-            checkup_amend(
-                user=ana,
-                checkup_id=checkup.pk,
-                data=CheckupInput(answers=answers_for(items, characteristics__trust=1 + n % 5)),
-            )
+            checkup_amend(user=ana, checkup_id=checkup.pk,
+                             data=CheckupInput(answers=answers_for(items, characteristics__trust=1 + n % 5)))
         partner.owners.add(ben)
         partner.annual_revenue = 5_000 * (amendments + 1)
         partner.save()

@@ -69,13 +69,7 @@ def add(declining, items, *, linked=(TRUST, FACE), description="Rebuild trust wi
 def checkups(declining, items, *levels) -> None:
     """The next quarters' check-ups, each evaluated as the evaluate_checkup task would."""
     for offset, level in enumerate(levels, start=1):
-        history(
-            items=items,
-            partner=declining["partner"],
-            raters=[declining["ana"]],
-            levels=[level],
-            last=LAST.shift(offset),
-        )
+        history(items=items, partner=declining["partner"], raters=[declining["ana"]], levels=[level], last=LAST.shift(offset))
         partner_evaluate(partner_id=declining["partner"].pk)
 
 
@@ -99,9 +93,7 @@ def test_an_action_added_from_the_case_page_is_part_of_the_case_and_the_form_ret
     case, partner = declining["case"], declining["partner"]
     client.force_login(declining["ana"])
     page = case_page(client, declining["ana"], case)
-    link = (
-        re.search(r'href="(/partners/\d+/actions/new/\?case=\d+&amp;next=[^"]+)"', page).group(1).replace("&amp;", "&")
-    )
+    link = re.search(r'href="(/partners/\d+/actions/new/\?case=\d+&amp;next=[^"]+)"', page).group(1).replace("&amp;", "&")
 
     form = client.get(link).content.decode()
     assert f'For <a href="/cases/{case.pk}/">the case opened in {LAST.code}</a>' in form
@@ -110,14 +102,8 @@ def test_an_action_added_from_the_case_page_is_part_of_the_case_and_the_form_ret
     due = timezone.localdate() + dt.timedelta(days=30)
     response = client.post(
         link,
-        {
-            "description": "Rebuild trust with their new COO",
-            "owner": declining["ana"].pk,
-            "due_on": due.isoformat(),
-            "items": [items[TRUST].pk],
-            "case": case.pk,
-            "next": f"/cases/{case.pk}/#action-plan",
-        },
+        {"description": "Rebuild trust with their new COO", "owner": declining["ana"].pk, "due_on": due.isoformat(),
+         "items": [items[TRUST].pk], "case": case.pk, "next": f"/cases/{case.pk}/#action-plan"},
     )
 
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/#action-plan"
@@ -127,7 +113,9 @@ def test_an_action_added_from_the_case_page_is_part_of_the_case_and_the_form_ret
     assert f"Rebuild trust with their new COO Ana Alvarez · due {due.day} {due:%b %Y}" in plan
 
 
-def test_an_action_added_on_the_partner_page_joins_the_open_case_but_not_one_that_is_resolved(client, declining, items):
+def test_an_action_added_on_the_partner_page_joins_the_open_case_but_not_one_that_is_resolved(
+    client, declining, items
+):
     joined = add(declining, items)
     assert joined.case == declining["case"]
     client.force_login(declining["ana"])
@@ -146,8 +134,7 @@ def test_an_action_is_never_added_to_another_partners_case_or_to_a_resolved_one(
         add(declining, items, case_id=declining["other_case"].pk)
     case_resolve(case_id=declining["case"].pk, user=declining["ana"], resolution="false_alarm")
     with pytest.raises(
-        ActionItemInvalid,
-        match=rf"^This case was resolved in {LAST.code}: add the action on the partner page instead\.$",
+        ActionItemInvalid, match=rf"^This case was resolved in {LAST.code}: add the action on the partner page instead\.$"
     ):
         add(declining, items, case_id=declining["case"].pk)
     assert not ActionItem.objects.exists()
@@ -188,15 +175,9 @@ def test_existing_actions_join_the_case_their_partner_had_unresolved_in_the_quar
     migration = import_module("assessments.migrations.0014_action_item_case")
     case, partner, ana = declining["case"], declining["partner"], declining["ana"]
     Case.objects.filter(pk=case.pk).update(
-        state="resolved",
-        resolution="recovered",
-        resolved_at=timezone.now(),
-        resolved_period=PeriodFactory(quarter_value=LAST.shift(2)),
+        state="resolved", resolution="recovered", resolved_at=timezone.now(), resolved_period=PeriodFactory(quarter_value=LAST.shift(2))
     )
-    agreed = {
-        n: ActionItemFactory(partner=partner, owner=ana, period=PeriodFactory(quarter_value=LAST.shift(n)))
-        for n in (-1, 0, 2, 3)
-    }
+    agreed = {n: ActionItemFactory(partner=partner, owner=ana, period=PeriodFactory(quarter_value=LAST.shift(n))) for n in (-1, 0, 2, 3)}
 
     migration.action_items_join_cases(django_apps, None)
 
@@ -305,9 +286,7 @@ def test_resolving_by_hand_keeps_the_reason_and_adds_the_linked_items_as_they_st
     add(declining, items)
     checkups(declining, items, BETTER)
 
-    case_resolve(
-        case_id=declining["case"].pk, user=declining["ana"], resolution="partnership_ended", note="They were acquired."
-    )
+    case_resolve(case_id=declining["case"].pk, user=declining["ana"], resolution="partnership_ended", note="They were acquired.")
 
     note = CaseEvent.objects.get(case=declining["case"], kind=CaseEvent.Kind.RESOLVED).note
     assert note == (

@@ -62,7 +62,9 @@ def test_my_checkups_lists_this_quarters_checkups_with_state_due_date_and_overdu
     a, b, c = (PartnerFactory(name=n, owners=[manager]) for n in ("Acme", "Bluepeak", "Cedar"))
     CheckupFactory(partner=a, period=q4, rater=manager)
     CheckupFactory(partner=b, period=q4, rater=manager, last_saved_at=timezone.now())
-    CheckupFactory(partner=c, period=q4, rater=manager, status=Checkup.Status.SUBMITTED, submitted_at=timezone.now())
+    CheckupFactory(
+        partner=c, period=q4, rater=manager, status=Checkup.Status.SUBMITTED, submitted_at=timezone.now()
+    )
 
     on_time = my_checkups(user=manager, today=IN_Q4)
 
@@ -277,13 +279,9 @@ def test_partner_overview_counts_a_log_longer_than_the_page_in_the_database(mana
     # which must agree with the in-memory count used for shorter logs.
     partner = PartnerFactory(owners=[manager])
     for day in range(1, 41):
-        InteractionFactory(
-            partner=partner, occurred_on=dt.date(2026, 7, 1) + dt.timedelta(days=day), face_to_face=day % 4 == 0
-        )
+        InteractionFactory(partner=partner, occurred_on=dt.date(2026, 7, 1) + dt.timedelta(days=day), face_to_face=day % 4 == 0)
     for day in range(1, 13):
-        InteractionFactory(
-            partner=partner, occurred_on=dt.date(2026, 4, 1) + dt.timedelta(days=day), face_to_face=False
-        )
+        InteractionFactory(partner=partner, occurred_on=dt.date(2026, 4, 1) + dt.timedelta(days=day), face_to_face=False)
 
     interactions = partner_overview(user=manager, partner_id=partner.id, today=IN_Q4)["interactions"]
 

@@ -243,7 +243,9 @@ def test_an_item_from_another_rubric_version_is_refused(manager, checkup, rubric
 def test_answers_are_stored_against_the_checkups_own_rubric_version(manager, checkup, rubric_version):
     newer = rubric_version_publish(based_on=rubric_version, weights={"characteristics.trust": 2})
 
-    checkup_save_draft(user=manager, checkup_id=checkup.id, data=CheckupInput(answers={"characteristics.trust": 3}))
+    checkup_save_draft(
+        user=manager, checkup_id=checkup.id, data=CheckupInput(answers={"characteristics.trust": 3})
+    )
 
     answer = Answer.objects.get(checkup=checkup)
     assert answer.item.rubric.version_id == rubric_version.id != newer.id

@@ -132,10 +132,7 @@ def test_the_page_is_for_leadership_and_shows_names_statuses_and_days_overdue(po
         in page
     )
     assert "Ana Alvarez 2 not submitted, 1 overdue" in page
-    assert (
-        "Northwind Systems 2026-Q3, due 14 Oct 2026 Draft 37 days overdue Nudge Ana Alvarez about Northwind Systems, 2026-Q3"
-        in page
-    )
+    assert "Northwind Systems 2026-Q3, due 14 Oct 2026 Draft 37 days overdue Nudge Ana Alvarez about Northwind Systems, 2026-Q3" in page
     assert "Northwind Systems 2026-Q4, due 14 Jan 2027 Not started Nudge" in page
     assert "Ben Okafor 1 not submitted Nudge Ben Okafor about it" in page
     assert "Nudge Ana Alvarez about all 2" in page
@@ -196,9 +193,7 @@ def test_a_nudge_emails_the_rater_once_a_day_and_the_page_says_already_nudged_to
     assert "Ana Alvarez was already nudged today about Northwind Systems (2026-Q3): nothing sent again." in text(
         second.content.decode()
     )
-    assert "Northwind Systems 2026-Q3, due 14 Oct 2026 Draft 37 days overdue Already nudged today" in text(
-        second.content.decode()
-    )
+    assert "Northwind Systems 2026-Q3, due 14 Oct 2026 Draft 37 days overdue Already nudged today" in text(second.content.decode())
     (message,) = mail.outbox
     assert message.to == ["ana@example.com"]
     assert message.subject == "[Partner Health] Overdue: your 2026-Q3 check-up of Northwind Systems"

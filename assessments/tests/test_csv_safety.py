@@ -40,7 +40,7 @@ FORMULAS = [
 
 PLAIN = [
     "Northwind",
-    'Smith, Jones & "Partners"',
+    "Smith, Jones & \"Partners\"",
     "Zürich Dienstleistungen — Ærø",
     "Acme-Beta",  # a sign inside the text is harmless
     "1+1=2",

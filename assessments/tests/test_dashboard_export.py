@@ -48,15 +48,7 @@ def test_the_export_is_utf8_with_a_header_row_and_names_the_period(client, portf
     header, rows, raw = export(client)
     assert raw.startswith("\ufeffpartner,kind,segment,".encode())
     assert header[:10] == [
-        "partner",
-        "kind",
-        "segment",
-        "account_managers",
-        "annual_revenue_EUR",
-        "period",
-        "health",
-        "band",
-        "change",
+        "partner", "kind", "segment", "account_managers", "annual_revenue_EUR", "period", "health", "band", "change",
         "declining",
     ]
     assert header[10] == "characteristics.quality" and header[-1] == "symptoms_score"

@@ -45,18 +45,11 @@ def seed(count: int) -> None:
             health = float(40 + (i * 7 + q * (i % 5 - 2) * 3) % 60)
             snapshots.append(
                 PartnerSnapshot(
-                    partner=partner,
-                    period=period,
-                    rubric_version=version,
-                    health=health,
+                    partner=partner, period=period, rubric_version=version, health=health,
                     band=BandThresholds().band_for(health).value,
                     health_delta=None if previous is None else health - previous,
-                    rubric_scores={"symptoms": 90.0},
-                    item_means={"characteristics.trust": 1 + (i % 5)},
-                    item_spread={},
-                    contributions={},
-                    rater_count=2,
-                    disagreement=0,
+                    rubric_scores={"symptoms": 90.0}, item_means={"characteristics.trust": 1 + (i % 5)},
+                    item_spread={}, contributions={}, rater_count=2, disagreement=0,
                 )
             )
             previous = health

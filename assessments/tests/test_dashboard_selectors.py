@@ -89,12 +89,8 @@ def test_a_fall_of_exactly_ten_points_over_two_falling_quarters_is_declining_in_
         partner = PartnerFactory(name=name, segment="regular", kind="client", owners=[portfolio.ana])
         previous = None
         for code, health in zip(("2026-Q1", PREV, P), history, strict=True):
-            snapshot(
-                partner=partner,
-                period=portfolio.periods[code],
-                health=health,
-                delta=None if previous is None else health - previous,
-            )
+            snapshot(partner=partner, period=portfolio.periods[code], health=health,
+                     delta=None if previous is None else health - previous)
             previous = health
     periods = dashboard_periods()
     summary = portfolio_summary(period=resolve_period(periods=periods, code=P), periods=periods, today=TODAY)
@@ -290,10 +286,7 @@ def test_the_cached_roll_up_is_replaced_when_a_check_up_changes_a_snapshot(portf
     # Hotel gets a 2026-Q3 check-up: all ratings 5 and no symptoms is health 100.
     hotel = portfolio.partners["Hotel"]
     submitted_checkup(
-        items=items,
-        answers=answers_for(items, rating=5),
-        partner=hotel,
-        period=portfolio.periods[P],
+        items=items, answers=answers_for(items, rating=5), partner=hotel, period=portfolio.periods[P],
         rater=portfolio.ana,
     )
     with transaction.atomic():
@@ -312,11 +305,8 @@ def test_the_cached_roll_up_sees_a_new_decline_alert_without_any_invalidation_ca
 
     # The decline scan (another process, perhaps) raises a critical alert for Charlie.
     Alert.objects.create(
-        partner=portfolio.partners["Charlie"],
-        period=portfolio.periods[P],
-        rule="band_downgrade",
-        severity="critical",
-        explanation="test",
+        partner=portfolio.partners["Charlie"], period=portfolio.periods[P], rule="band_downgrade",
+        severity="critical", explanation="test",
     )
     assert portfolio_summary_rollup(period=period, periods=periods, today=TODAY).value.declining == 3
 

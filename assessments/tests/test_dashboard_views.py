@@ -88,10 +88,7 @@ def test_leadership_sees_every_tile_with_its_number(leader):
     assert "€700,000" in revenue and "34% of €2,050,000" in revenue and "3 partners" in revenue
     concentration = tile(response, "tile-concentration")
     assert "48.8%" in concentration and "Alpha (€1,000,000)" in concentration
-    assert (
-        "Ana Alvarez has 65% of their revenue in Alpha (among account managers with at least 3 active partners)"
-        in concentration
-    )
+    assert "Ana Alvarez has 65% of their revenue in Alpha (among account managers with at least 3 active partners)" in concentration
 
 
 def test_the_riskiest_book_tile_says_which_account_managers_it_ranks(leader, settings):
@@ -226,7 +223,8 @@ def _score_in_q4(portfolio, items, names):
     rater = UserFactory(username="zoe", role="account_manager")  # not a check-up the portfolio already has
     for name in names:
         partner = portfolio.partners[name]
-        submitted_checkup(items=items, answers=answers_for(items, rating=4), partner=partner, period=q4, rater=rater)
+        submitted_checkup(items=items, answers=answers_for(items, rating=4), partner=partner, period=q4,
+                             rater=rater)
         with transaction.atomic():
             snapshots_recompute(pairs={(partner.id, q4.id)})
 

@@ -38,7 +38,9 @@ def lena():
 
 def score_quarter(items, partner, rater, code: str, **overrides) -> None:
     period = PeriodFactory.of(code)
-    submitted_checkup(items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=rater)
+    submitted_checkup(
+        items=items, answers=answers_for(items, **overrides), partner=partner, period=period, rater=rater
+    )
     with transaction.atomic():
         snapshots_recompute(pairs={(partner.id, period.id)})
 

@@ -25,7 +25,8 @@ def hostile(items):
     manager = UserFactory(username="ana", role="account_manager")
     leader = UserFactory(username="lena", role="leadership")
     partner = PartnerFactory(name=f"Evil {SCRIPT}\r\nBcc: victim@example.com", owners=[manager])
-    history(items=items, partner=partner, raters=[manager], levels=[STEADY] * 6 + [SLIP, CRASH], last=Quarter(2026, 3))
+    history(items=items, partner=partner, raters=[manager], levels=[STEADY] * 6 + [SLIP, CRASH],
+            last=Quarter(2026, 3))
     last = Checkup.objects.filter(partner=partner, period__code="2026-Q3").get()
     Checkup.objects.filter(pk=last.pk).update(notes=f"Notes {SCRIPT}")
     Answer.objects.filter(checkup=last).update(comment=f"Comment {SCRIPT}")
@@ -76,7 +77,7 @@ def test_script_and_newlines_in_a_name_never_reach_an_email_unescaped_or_its_hea
 def test_a_formula_in_an_exported_cell_is_neutralised(items):
     leader = UserFactory(username="lena", role="leadership")
     manager = UserFactory(username="ana", role="account_manager")
-    partner = PartnerFactory(name='=HYPERLINK("http://evil.example","click")', owners=[manager])
+    partner = PartnerFactory(name="=HYPERLINK(\"http://evil.example\",\"click\")", owners=[manager])
     history(items=items, partner=partner, raters=[manager], levels=[STEADY], last=Quarter(2026, 3))
     client = Client()
     client.force_login(leader)
@@ -122,11 +123,8 @@ def test_every_post_endpoint_refuses_a_request_without_a_csrf_token(items):
     posts = sorted({(name, "a") for (name, side), (method, _) in MATRIX.items() if method == "POST" and side})
     patterns = dict(url_patterns())
     for name, _ in posts:
-        path = concrete_path(
-            name,
-            patterns[name],
-            {"partner": partner, "checkup": partner, "action_item": partner, "alert": partner, "case": partner},
-        )
+        path = concrete_path(name, patterns[name], {"partner": partner, "checkup": partner, "action_item": partner,
+                                                     "alert": partner, "case": partner})
         response = client.post(path, {"description": "x"})
         assert response.status_code == 403, f"{name} accepted a POST without a CSRF token"
     assert client.post("/cases/bulk/", {"case": ["1"], "action": "acknowledge"}).status_code == 403

@@ -116,18 +116,14 @@ def test_a_multibyte_character_split_across_chunks_is_not_an_error_but_a_truncat
     assert content.index("é".encode()) == 8191
     message = run(tmp_path, content + b"\xc3")
     offset = len(content)
-    assert re.search(
-        rf"line \d+: the file is not UTF-8 text \(unexpected end of data: byte 0xc3 at byte offset {offset}\)", message
-    )
+    assert re.search(rf"line \d+: the file is not UTF-8 text \(unexpected end of data: byte 0xc3 at byte offset {offset}\)",
+                     message)
 
 
 def test_standard_input_that_is_not_utf8_is_placed_too(monkeypatch, rubric_version):
     content = HEADER.encode() + b"Caf\xe9,2026-Q3,a@example.com,characteristics.trust,4\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(content)))
 
-    with pytest.raises(
-        CommandError,
-        match=r"line 2: the file is not UTF-8 text \(invalid continuation byte: "
-        r"byte 0xe9 at byte offset 35\)",
-    ):
+    with pytest.raises(CommandError, match=r"line 2: the file is not UTF-8 text \(invalid continuation byte: "
+                                           r"byte 0xe9 at byte offset 35\)"):
         call_command("import_assessments", "-", stdout=io.StringIO())

@@ -45,7 +45,9 @@ def test_only_one_rubric_version_can_be_current(rubric_version):
 def test_the_database_refuses_an_answer_outside_its_scale(items, address, value):
     checkup = CheckupFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Answer.objects.create(checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value)
+        Answer.objects.create(
+            checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value
+        )
 
 
 def test_the_database_accepts_the_ends_of_each_scale(items):
@@ -56,7 +58,9 @@ def test_the_database_accepts_the_ends_of_each_scale(items):
         ("symptoms.chasing_rainbows", 0),
         ("symptoms.one_sided_pencil", 3),
     ]:
-        Answer.objects.create(checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value)
+        Answer.objects.create(
+            checkup=checkup, item=items[address], scale=items[address].rubric.scale, value=value
+        )
     assert checkup.answers.count() == 4
 
 

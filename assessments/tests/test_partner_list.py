@@ -29,18 +29,10 @@ def partners(people):
     # Quarters created out of order, so that "latest" can only come from the calendar, never the id.
     q3, q2, q1_2025 = PeriodFactory.of("2026-Q3"), PeriodFactory.of("2026-Q2"), PeriodFactory.of("2025-Q1")
     q4_2024 = PeriodFactory.of("2024-Q4")
-    alpha = PartnerFactory(
-        name="Alpha Systems", owners=[ana], kind="vendor", segment="strategic", annual_revenue=500_000
-    )
-    bravo = PartnerFactory(
-        name="Bravo Digital", owners=[ana], kind="client", segment="developing", annual_revenue=2_000_000
-    )
-    charlie = PartnerFactory(
-        name="Charlie Logistics", owners=[ben], kind="vendor", segment="regular", annual_revenue=50_000
-    )
-    delta = PartnerFactory(
-        name="Delta Analytics", owners=[ben], kind="reseller", segment="regular", annual_revenue=900_000
-    )
+    alpha = PartnerFactory(name="Alpha Systems", owners=[ana], kind="vendor", segment="strategic", annual_revenue=500_000)
+    bravo = PartnerFactory(name="Bravo Digital", owners=[ana], kind="client", segment="developing", annual_revenue=2_000_000)
+    charlie = PartnerFactory(name="Charlie Logistics", owners=[ben], kind="vendor", segment="regular", annual_revenue=50_000)
+    delta = PartnerFactory(name="Delta Analytics", owners=[ben], kind="reseller", segment="regular", annual_revenue=900_000)
     PartnerFactory(name="Echo Archived", owners=[ana], is_active=False)
     snapshot(partner=alpha, period=q2, health=70, delta=None)
     snapshot(partner=alpha, period=q3, health=45, delta=-25)  # at risk, the newest quarter
@@ -161,9 +153,7 @@ def test_column_headers_sort_and_say_which_way(client, people, partners):
     assert '<a class="sort-link" href="?sort=revenue&amp;kind=vendor#partners">Revenue</a>' in body
 
 
-def test_the_list_costs_the_same_queries_for_four_partners_and_for_forty(
-    client, people, partners, django_assert_num_queries
-):
+def test_the_list_costs_the_same_queries_for_four_partners_and_for_forty(client, people, partners, django_assert_num_queries):
     client.force_login(people["lena"])
     url = reverse("partner_list") + "?sort=-health"
     client.get(url)  # the session and the user's roles, as on every page

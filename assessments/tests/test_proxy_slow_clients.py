@@ -126,10 +126,8 @@ def test_behind_the_proxy_a_normal_request_is_answered_within_a_second_while_50_
 
     assert [status for status, _ in answers] == [200] * 5
     slowest = max(seconds for _, seconds in answers)
-    print(
-        f"{SLOW_CLIENTS} half-sent requests held; normal requests answered in "
-        f"{', '.join(f'{seconds * 1000:.0f}' for _, seconds in answers)} ms"
-    )
+    print(f"{SLOW_CLIENTS} half-sent requests held; normal requests answered in "
+          f"{', '.join(f'{seconds * 1000:.0f}' for _, seconds in answers)} ms")
     assert slowest < ANSWER_WITHIN, f"slowest normal request took {slowest * 1000:.0f} ms"
     assert held == SLOW_CLIENTS, "nginx keeps every slow client waiting (until client_header/body_timeout)"
 

@@ -247,11 +247,7 @@ def test_a_sender_waits_for_the_group_another_sender_is_claiming_then_finds_it_t
 
     ana = manager("ana")
     partner = partner_with_history(
-        items=items,
-        name="Oakline Logistics",
-        owners=[ana],
-        levels=DECLINING,
-        last=current_quarter(today=localdate()).previous(),
+        items=items, name="Oakline Logistics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
     evaluate_before_cases(partner)  # alert deliveries queued before the upgrade are still grouped
     group = list(AlertDelivery.objects.filter(recipient=ana).order_by("id"))

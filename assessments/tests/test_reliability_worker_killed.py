@@ -99,11 +99,7 @@ def _declining_partner(items):
     ana = manager("ana")
     leader("lena")
     partner = partner_with_history(
-        items=items,
-        name="Pinnacle Analytics",
-        owners=[ana],
-        levels=DECLINING,
-        last=current_quarter(today=localdate()).previous(),
+        items=items, name="Pinnacle Analytics", owners=[ana], levels=DECLINING, last=current_quarter(today=localdate()).previous()
     )
     checkup = Checkup.objects.filter(partner=partner).order_by("-period__year", "-period__quarter").first()
     return partner, checkup

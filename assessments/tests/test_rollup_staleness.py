@@ -196,10 +196,7 @@ def test_leadership_sees_a_new_check_up_within_the_bound_without_waiting_for_a_r
     hotel = portfolio.partners["Hotel"]
     with transaction.atomic():
         submitted_checkup(
-            items=items,
-            answers=answers_for(items, rating=5),
-            partner=hotel,
-            period=portfolio.periods[P],
+            items=items, answers=answers_for(items, rating=5), partner=hotel, period=portfolio.periods[P],
             rater=portfolio.ana,
         )
         snapshots_recompute(pairs={(hotel.id, portfolio.periods[P].id)})

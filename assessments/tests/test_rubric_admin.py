@@ -86,17 +86,11 @@ def test_publishing_a_copy_gives_an_editable_current_version_whose_edits_score_a
     assert before != after
 
     use(v2)
-    assert (
-        admin_client.post(
-            reverse("admin:assessments_rubricitem_change", args=[item.pk]), item_form(item, weight="5.00")
-        ).status_code
-        == 403
-    )
+    assert admin_client.post(
+        reverse("admin:assessments_rubricitem_change", args=[item.pk]), item_form(item, weight="5.00")
+    ).status_code == 403
     v1_weight = next(
-        i.weight
-        for r in scoring_model(version_id=v1.pk).rubrics
-        if r.key == "characteristics"
-        for i in r.items
+        i.weight for r in scoring_model(version_id=v1.pk).rubrics if r.key == "characteristics" for i in r.items
         if i.key == "quality"
     )
     assert v1_weight == 1.0, "the old version's check-ups keep their weights"

@@ -20,9 +20,8 @@ FROZEN = r"v1 is used by check-ups, so its rubrics and items can no longer be ad
 
 @pytest.fixture
 def used(rubric_version) -> RubricVersion:
-    CheckupFactory(
-        partner=PartnerFactory(), period=PeriodFactory.of("2026-Q3"), rater=UserFactory(), rubric_version=rubric_version
-    )
+    CheckupFactory(partner=PartnerFactory(), period=PeriodFactory.of("2026-Q3"), rater=UserFactory(),
+                      rubric_version=rubric_version)
     assert rubric_version.number == 1
     return rubric_version
 
@@ -44,14 +43,8 @@ def item_count(version: RubricVersion) -> int:
 
 def new_item(rubric: Rubric, **fields) -> RubricItem:
     return RubricItem(
-        rubric=rubric,
-        key=fields.pop("key", "responsiveness"),
-        title="Responsiveness",
-        question="How fast do they answer?",
-        guidance_low="Days.",
-        guidance_high="Minutes.",
-        position=9,
-        **fields,
+        rubric=rubric, key=fields.pop("key", "responsiveness"), title="Responsiveness",
+        question="How fast do they answer?", guidance_low="Days.", guidance_high="Minutes.", position=9, **fields,
     )
 
 
@@ -171,13 +164,8 @@ def test_full_clean_names_the_frozen_version_on_the_field(used, unused):
 
 def admin_item_form(item: RubricItem, **changes) -> dict:
     data = {
-        "rubric": item.rubric_id,
-        "key": item.key,
-        "title": item.title,
-        "question": item.question,
-        "guidance_low": item.guidance_low,
-        "guidance_high": item.guidance_high,
-        "weight": str(item.weight),
+        "rubric": item.rubric_id, "key": item.key, "title": item.title, "question": item.question,
+        "guidance_low": item.guidance_low, "guidance_high": item.guidance_high, "weight": str(item.weight),
         "position": item.position,
     }
     return {**data, **changes}
@@ -213,18 +201,9 @@ def test_the_admin_refuses_to_move_a_rubric_into_a_used_version(admin_client, us
     rubric = unused.rubrics.get(key="traits")
     url = reverse("admin:assessments_rubric_change", args=[rubric.pk])
     data = {
-        "version": used.pk,
-        "key": "traits_moved",
-        "title": rubric.title,
-        "description": rubric.description,
-        "source": rubric.source,
-        "scale": rubric.scale,
-        "weight": str(rubric.weight),
-        "position": rubric.position,
-        "items-TOTAL_FORMS": "0",
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "0",
-        "items-MAX_NUM_FORMS": "1000",
+        "version": used.pk, "key": "traits_moved", "title": rubric.title, "description": rubric.description,
+        "source": rubric.source, "scale": rubric.scale, "weight": str(rubric.weight), "position": rubric.position,
+        "items-TOTAL_FORMS": "0", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "1000",
     }
     response = admin_client.post(url, data)
     assert response.status_code == 200

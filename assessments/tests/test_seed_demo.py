@@ -86,19 +86,12 @@ def test_seed_demo_runs_in_debug_mode_as_scripts_run_starts_it(rubric_version, s
 
 def test_the_refusal_is_one_line_on_the_command_line(tmp_path):
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "partnerhealth.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "a-production-like-secret-key-for-this-test-only-0123456789",
-        "VAR_DIR": str(tmp_path),
+        **os.environ, "DJANGO_SETTINGS_MODULE": "partnerhealth.settings", "DEBUG": "0",
+        "SECRET_KEY": "a-production-like-secret-key-for-this-test-only-0123456789", "VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'never.sqlite3'}",
     }
     result = subprocess.run(
-        [sys.executable, "manage.py", "seed_demo"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
+        [sys.executable, "manage.py", "seed_demo"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
         timeout=60,
     )
     assert result.returncode == 1

@@ -24,7 +24,9 @@ def recompute(*pairs):
 def test_a_snapshot_combines_every_submitted_rater_and_ignores_drafts(items):
     partner = PartnerFactory(payment_terms_days=30)
     period = PeriodFactory.of("2026-Q3")
-    submitted_checkup(items=items, answers=answers_for(items, rating=5), partner=partner, period=period, days_to_pay=45)
+    submitted_checkup(
+        items=items, answers=answers_for(items, rating=5), partner=partner, period=period, days_to_pay=45
+    )
     submitted_checkup(
         items=items, answers=answers_for(items, rating=3), partner=partner, period=period, abusive_behaviour=True
     )

@@ -177,3 +177,14 @@ def test_a_drop_that_is_a_decline_for_a_steady_rater_is_only_a_watch_for_one_who
     )
     assert by_rule(evaluate(steady), "rubric_decline").severity == "warning"
     assert by_rule(evaluate(swinging), "rubric_decline").severity == "watch"
+
+
+def test_an_untied_rater_widens_the_noise_by_their_possible_lean_either_way():
+    # Ana rated the baseline; Zoe alone rates the last quarter: nothing ties her to Ana.
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(6)] + [snapshot(6, raters={"zoe": ANA})]
+    context = Context(series, DEFAULT_CONFIG, {})
+
+    assert context.unlinked == 1.0
+    # sqrt(3^2 + 2 x 1 x (0.25 x 25)^2): a lean of a quarter point is 6.25 points of a 0-100 score.
+    assert context.turnover_noise(3.0, 25.0) == pytest.approx(math.sqrt(9 + 2 * 6.25**2))
+    assert Context(series[:6], DEFAULT_CONFIG, {}).turnover_noise(3.0, 25.0) == 3.0

@@ -300,7 +300,7 @@ def test_the_last_quarter_must_be_two_and_a_half_noise_units_down():
 
 def test_a_noisier_history_raises_every_bar():
     calm = healths(80, 80, 80, 80, 80, 80, 66, 66)
-    noisy = healths(90, 70, 90, 70, 90, 70, 66, 66)
+    noisy = healths(70, 90, 70, 90, 70, 90, 66, 66)
 
     assert by_rule(evaluate(calm), "health_decline").severity == "warning"
     assert by_rule(evaluate(noisy), "health_decline").severity == "watch"
@@ -333,6 +333,39 @@ def test_a_slide_already_under_way_before_the_window_is_kept_out_of_the_baseline
 
     assert run.baseline.periods == ("2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2")
     assert no_run.baseline.periods == ("2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3")
+
+
+def test_worked_example_three_low_quarters_running_confirm_a_slide_two_could_not():
+    # 1.5, 2.0 and 2.3 noise units down: the window alone fails (last < 2.5 units), the slide holds
+    # (each quarter >= 1 unit down, the last >= 2.25, the mean 1.93 >= 2.75 x 0.687 = 1.89).
+    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
+    series = healths(80, 80, 80, 80, 80, 80, *(round(80 - z * noise, 1) for z in (1.5, 2.0, 2.3)))
+
+    finding = by_rule(evaluate(series), "health_decline")
+
+    assert (round(noise, 2), finding.severity.value) == (4.41, "warning")
+    assert finding.explanation == (
+        "Overall health fell from 80 to 70 over 3 quarters (2023-Q3: 73, 2023-Q4: 71, 2024-Q1: 70; "
+        "baseline 80, the median of 6 quarters before)."
+    )
+    assert [r.value for r in finding.evidence.scores[0].window] == [73.4, 71.2, 69.9]
+
+
+@pytest.mark.parametrize(
+    ("config", "severity"),
+    [
+        (DEFAULT_CONFIG, "warning"),
+        (TrendConfig(slide_last_z=2.4), "watch"),  # the last quarter, 2.3 units down, must clear the slide's bar
+        (TrendConfig(earlier_quarter_z=1.6), "watch"),  # every quarter of the slide must be down
+        (TrendConfig(health_warning_z=2.9), "watch"),  # and their mean
+        (TrendConfig(run_quarters=0), "watch"),  # no run, no slide: the window alone decides
+    ],
+)
+def test_each_condition_of_a_slide(config, severity):
+    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
+    series = healths(80, 80, 80, 80, 80, 80, *(80 - z * noise for z in (1.5, 2.0, 2.3)))
+
+    assert by_rule(evaluate(series, config=config), "health_decline").severity == severity
 
 
 @pytest.mark.parametrize(("before", "kept_out"), [(80 - 5.4, True), (80 - 3.4, False)])
@@ -774,3 +807,46 @@ def test_a_symptom_is_named_once_it_moved_three_quarters_of_a_point():
     assert finding.items[0] == "symptoms.chasing_rainbows"
     assert finding.explanation.endswith("Symptoms up: Chasing rainbows 0.0→0.8.")
     assert "symptoms.little_interaction" not in finding.items
+
+
+# --------------------------------------------------------------------------- #
+# Edges the mutation run found untested
+
+
+def test_replay_judges_the_first_quarter_and_each_quarter_once_with_the_titles_and_config_given():
+    first_flag = [point(0, 75, red_flags={"info_withheld": True})]
+    assert [(f.period, f.rule.value) for f in replay(first_flag)] == [("2022-Q1", "red_flag")]
+
+    ends_on_a_watch = healths(80, 80, 80, 80, 71)
+    assert [(f.period, f.severity.value) for f in replay(ends_on_a_watch)] == [("2023-Q1", "watch")]
+
+    series = flat(6) + [snapshot(i, ratings=theme_at(1.0)) for i in (6, 7)]
+    titles = {"characteristics.trust": "Trust between the organisations"}
+    assert any("Trust between the organisations 4.0→1.0" in f.explanation for f in replay(series, titles=titles))
+    quiet = TrendConfig(health_watch_drop=99.0, rubric_watch_drop=99.0, band_min_drop=99.0)
+    assert [f for f in replay(series, quiet) if f.rule != "symptom_persistent"] == []
+
+
+def test_a_watch_on_a_one_quarter_baseline_says_one_quarter():
+    finding = by_rule(evaluate(healths(80, 80, 60)), "health_decline")
+
+    assert finding.explanation == (
+        "Overall health dipped to 60 in 2022-Q3, 20 points below its baseline of 80 (median of 1 quarter); "
+        "not yet a confirmed decline."
+    )
+
+
+def test_a_rubric_finding_keeps_its_baseline_and_each_item_its_scale():
+    series = flat(6) + [snapshot(i, ratings=theme_at(1.0)) for i in (6, 7)]
+
+    finding = by_rule(evaluate(series), "rubric_decline")
+
+    assert [(s.key, s.baseline.value) for s in finding.evidence.scores] == [("characteristics", 75.0)]
+    assert {i.scale for i in finding.evidence.items} == {"rating"}
+
+
+def test_with_no_noise_a_quarter_exactly_at_baseline_then_one_down_is_a_decline_deepening_from_nothing():
+    # The earlier quarter is 0 noise units down (>= 1 x 0) and "clearly down" (>= 2.5 x 0): the jump is allowed.
+    finding = by_rule(evaluate(healths(80, 80, 80, 80, 80, 68), config=EXACT), "health_decline")
+
+    assert finding.severity == "warning"
