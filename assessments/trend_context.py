@@ -432,17 +432,6 @@ def _holds(
     )
 
 
-def _slides(drops: Sequence[float], noise: float, mean_noise: float, limits: Limits, config: TrendConfig) -> bool:
-    """Whether three or more quarters running (oldest first) confirm a slide: see ``TrendConfig``."""
-    last = drops[-1]
-    return (
-        min(drops) >= config.earlier_quarter_z * noise
-        and last >= max(limits.warning, config.slide_last_z * noise)
-        and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
-        and max(drops) - last <= config.recovery_z * noise
-    )
-
-
 def _run_baseline(ctx: Context, key: str, values: Sequence[float | None], limits: Limits) -> range:
     c = ctx.config
     end = ctx.baseline_at.stop
@@ -494,16 +483,6 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     drops = [baseline - v for _, v in window]
     elapsed = quarters_between(window[-2][0], window[-1][0]) if len(window) >= 2 else 1
     confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config)
-    # A slide: the quarters of the run kept out of the baseline, then the window, every one
-    # of them down. Three or more low quarters in a row are no dip, so the last may be less
-    # far down than a two-quarter window needs.
-    run = [
-        (ctx.series[i].period, v) for i in range(baseline_at.stop, ctx.recent_at.start) if (v := values[i]) is not None
-    ]
-    slide = [baseline - v for _, v in run] + drops
-    slide_noise = math.sqrt(own / len(slide) + own * shared + noise**2 - one**2)
-    if ctx.fresh and not confirmed and run and _slides(slide, noise, slide_noise, limits, ctx.config):
-        confirmed, window = True, run + window
     if not confirmed:
         severity = Severity.WATCH
     else:

@@ -96,11 +96,6 @@ class TrendConfig:
     # the baseline is taken before them.
     run_quarters: int = 2
     run_z: float = 1.0
-    # Those quarters and the window, all at least ``earlier_quarter_z`` units
-    # down (three or more low quarters running are no one-quarter dip), confirm
-    # a slide when their mean clears the warning bar in its own noise units and
-    # the last is at least ``slide_last_z`` units down.
-    slide_last_z: float = 2.25
 
     # Raters differ in how noisy they are. Each prior noise below is scaled by
     # the partner's own raters' noise: the within-rater quarter-to-quarter

@@ -335,39 +335,6 @@ def test_a_slide_already_under_way_before_the_window_is_kept_out_of_the_baseline
     assert no_run.baseline.periods == ("2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3")
 
 
-def test_worked_example_three_low_quarters_running_confirm_a_slide_two_could_not():
-    # 1.5, 2.0 and 2.3 noise units down: the window alone fails (last < 2.5 units), the slide holds
-    # (each quarter >= 1 unit down, the last >= 2.25, the mean 1.93 >= 2.75 x 0.687 = 1.89).
-    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
-    series = healths(80, 80, 80, 80, 80, 80, *(round(80 - z * noise, 1) for z in (1.5, 2.0, 2.3)))
-
-    finding = by_rule(evaluate(series), "health_decline")
-
-    assert (round(noise, 2), finding.severity.value) == (4.41, "warning")
-    assert finding.explanation == (
-        "Overall health fell from 80 to 70 over 3 quarters (2023-Q3: 73, 2023-Q4: 71, 2024-Q1: 70; "
-        "baseline 80, the median of 6 quarters before)."
-    )
-    assert [r.value for r in finding.evidence.scores[0].window] == [73.4, 71.2, 69.9]
-
-
-@pytest.mark.parametrize(
-    ("config", "severity"),
-    [
-        (DEFAULT_CONFIG, "warning"),
-        (TrendConfig(slide_last_z=2.4), "watch"),  # the last quarter, 2.3 units down, must clear the slide's bar
-        (TrendConfig(earlier_quarter_z=1.6), "watch"),  # every quarter of the slide must be down
-        (TrendConfig(health_warning_z=2.9), "watch"),  # and their mean
-        (TrendConfig(run_quarters=0), "watch"),  # no run, no slide: the window alone decides
-    ],
-)
-def test_each_condition_of_a_slide(config, severity):
-    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
-    series = healths(80, 80, 80, 80, 80, 80, *(80 - z * noise for z in (1.5, 2.0, 2.3)))
-
-    assert by_rule(evaluate(series, config=config), "health_decline").severity == severity
-
-
 @pytest.mark.parametrize(("before", "kept_out"), [(80 - 5.4, True), (80 - 3.4, False)])
 def test_a_quarter_joins_the_run_when_it_sits_one_noise_unit_below(before, kept_out):
     series = healths(80, 80, 80, 80, 80, 80, before, 60, 60)
