@@ -24,7 +24,7 @@ from assessments.evidence import (
     ScoreEvidence,
 )
 from assessments.scoring import Band, Scale, normalise
-from assessments.trend_types import RATINGS, SnapshotPoint, TrendConfig, quarters_between
+from assessments.trend_types import SnapshotPoint, TrendConfig, quarters_between
 from assessments.vocabulary import BAND_LABELS, Severity
 
 
@@ -50,7 +50,7 @@ class Context:
         return quarters_between(point.period, self.last.period)
 
     def values(self, key: str) -> list[float | None]:
-        """``key`` (health, ``RATINGS``, a rubric or an item) in every quarter, as this quarter's raters see it.
+        """``key`` (health, a rubric or an item) in every quarter, as this quarter's raters see it.
 
         Raters lean: one is harsh, another lenient. Where the raters of an
         earlier quarter differ from this quarter's, the earlier value is
@@ -96,6 +96,42 @@ class Context:
                     tied |= point.raters.keys()
                     grew = True
         return sum(r not in tied for r in now) / len(now)
+
+    def noise_scale(self, *, symptoms: bool) -> float:
+        """How noisy this partner's raters are, as a multiple of the assumed ``item_noise_prior``.
+
+        Measured within rater: the same rater's answers in two successive
+        quarters with data, each item's change less the mean change of its
+        rubric (so a decline, the quarter's mood or a drift, which move a
+        rubric as a whole, do not count as noise), pooled with
+        ``item_noise_weight`` answers' worth of the prior. A rubric averages many
+        answers, so the raters' noise is known long before a score's few
+        quarter-to-quarter differences could say it.
+        """
+        return self._noise_scales[symptoms]
+
+    @functools.cached_property
+    def _noise_scales(self) -> dict[bool, float]:
+        c = self.config
+        squares: dict[bool, list[float]] = {False: [], True: []}
+        for a, b in itertools.pairwise(self.series):
+            for rater in a.raters.keys() & b.raters.keys():
+                changes: dict[str, list[float]] = {}
+                for item, value in a.raters[rater].items():
+                    if item in b.raters[rater]:
+                        changes.setdefault(item.partition(".")[0], []).append(b.raters[rater][item] - value)
+                for rubric, moved in changes.items():
+                    if len(moved) >= 2:
+                        centre = statistics.fmean(moved)
+                        factor = len(moved) / (len(moved) - 1) / 2
+                        squares[rubric in c.symptom_rubrics] += [(m - centre) ** 2 * factor for m in moved]
+        scales = {}
+        for symptoms, prior in ((False, c.item_noise_prior), (True, c.symptom_item_noise_prior)):
+            weight, found = c.item_noise_weight, squares[symptoms]
+            # Never below 1: raters calmer than assumed may still change their panel or mood,
+            # which no within-rater difference measures.
+            scales[symptoms] = max(1.0, math.sqrt((weight * prior**2 + sum(found)) / (weight + len(found))) / prior)
+        return scales
 
     def turnover_noise(self, noise: float, unit: float) -> float:
         """``noise`` widened for this quarter's untied raters: each may lean ``rater_lean_prior`` either way."""
@@ -171,15 +207,6 @@ class Context:
         )
 
 
-def _addresses_of(ctx: Context, key: str) -> list[str]:
-    """The items a score is made of: all rating items for ``RATINGS``, a rubric's items, or the item itself."""
-    if key == RATINGS:
-        return [a for a in ctx.last.items if not ctx.is_symptom(a)]
-    if key in ctx.last.rubric_scores:
-        return [a for a in ctx.last.items if a.partition(".")[0] == key]
-    return [key]
-
-
 def _unit(ctx: Context, key: str) -> float:
     """How many of ``key``'s units one point of a rater's answers is worth."""
     if key == HEALTH or key in ctx.last.rubric_scores:
@@ -192,9 +219,6 @@ def _pooled(ctx: Context, point: SnapshotPoint, key: str) -> float | None:
     """``key`` as stored: over every rater of the quarter."""
     if key == HEALTH:
         return point.health
-    if key == RATINGS:
-        values = [v for a in _addresses_of(ctx, key) if (v := point.items.get(a)) is not None]
-        return statistics.fmean(values) if values else None
     if key in ctx.last.rubric_scores:
         return point.rubric_scores.get(key)
     return point.items.get(key)
@@ -337,8 +361,6 @@ class Decline:
     window: tuple[Reading, ...]  # the recent window's values, oldest first
     confirmed: bool
     noise: float
-    # Confirmed by the last quarter alone (a drop far beyond the noise), not by the window.
-    sudden: bool = False
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -347,7 +369,7 @@ class Decline:
     @property
     def judged(self) -> int:
         """How many of the window's last quarters the verdict rests on."""
-        return 1 if self.sudden else len(self.window)
+        return len(self.window)
 
     def evidence(self, key: str) -> ScoreEvidence:
         return ScoreEvidence(key, Baseline(self.baseline, self.baseline_periods), self.window)
@@ -387,20 +409,30 @@ def baseline_noise(history: Sequence[float], prior: float, weight: float) -> flo
     return math.sqrt(variance * (1 + math.pi / 2 / len(history)))
 
 
-def _holds(drops: Sequence[float], noise: float, limits: Limits, config: TrendConfig) -> bool:
-    """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``."""
+def _holds(
+    drops: Sequence[float], noise: float, mean_noise: float, elapsed: int, limits: Limits, config: TrendConfig
+) -> bool:
+    """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``.
+
+    ``noise`` is one quarter's distance from the baseline; ``mean_noise`` the
+    window mean's, surer than one quarter's (see ``score_decline``); ``elapsed``
+    the calendar quarters between the window's last two quarters.
+    """
     last, earlier = drops[-1], drops[:-1]
     return (
         len(drops) == config.confirm_quarters
         and last >= max(limits.warning, config.each_quarter_z * noise)
         and min(earlier) >= config.earlier_quarter_z * noise
-        and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * noise)
+        and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
-        and last - min(earlier) <= config.jump_z * noise
+        # A last quarter far below the one before rests on itself alone, unless the
+        # one before was itself clearly down: then it is a decline deepening. A slide
+        # deepens with every calendar quarter, so a missed check-up widens the allowance.
+        and (last - min(earlier) <= config.jump_z * noise * elapsed or min(earlier) >= config.each_quarter_z * noise)
     )
 
 
-def _run_baseline(ctx: Context, values: Sequence[float | None], limits: Limits) -> range:
+def _run_baseline(ctx: Context, key: str, values: Sequence[float | None], limits: Limits) -> range:
     c = ctx.config
     end = ctx.baseline_at.stop
     for _ in range(c.run_quarters):
@@ -410,7 +442,8 @@ def _run_baseline(ctx: Context, values: Sequence[float | None], limits: Limits) 
         v = values[end - 1]
         if not history or v is None:
             break
-        if statistics.median(history) - v < c.run_z * baseline_noise(history, limits.noise_prior, c.noise_prior_weight):
+        prior = limits.noise_prior * ctx.noise_scale(symptoms=ctx.is_symptom(key))
+        if statistics.median(history) - v < c.run_z * baseline_noise(history, prior, c.noise_prior_weight):
             break
         end -= 1
     return range(max(0, end - c.baseline_quarters), end)
@@ -421,13 +454,15 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
 
     Only a decline that lasts ``confirm_quarters`` quarters with data may be a
     warning here; one quarter is a watch however deep (seed 002: symptoms "may
-    be temporary", it is their frequency that counts). Rule 1 adds the one
-    exception, a drop far beyond the noise (``sudden_drop``).
+    be temporary", it is their frequency that counts), and however deep: a
+    one-quarter dip and the first quarter of a sudden lasting drop are not
+    separable with rater noise on top, so a sudden drop is confirmed in its
+    second quarter with data.
     """
     if not ctx.enough_history:
         return None
     values = ctx.values(key)
-    baseline_at = _run_baseline(ctx, values, limits)
+    baseline_at = _run_baseline(ctx, key, values, limits)
     known = [(ctx.series[i].period, v) for i in baseline_at if (v := values[i]) is not None]
     history = [v for _, v in known]
     window = [(ctx.series[i].period, v) for i in ctx.recent_at if (v := values[i]) is not None]
@@ -437,9 +472,17 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     last_drop = baseline - values[-1]  # type: ignore[operator]
     if last_drop < limits.watch:
         return None
-    noise = baseline_noise(history, limits.noise_prior, ctx.config.noise_prior_weight)
-    noise = ctx.turnover_noise(noise, _unit(ctx, key))
-    confirmed = ctx.fresh and _holds([baseline - v for _, v in window], noise, limits, ctx.config)
+    prior = limits.noise_prior * ctx.noise_scale(symptoms=ctx.is_symptom(key))
+    one = baseline_noise(history, prior, ctx.config.noise_prior_weight)
+    noise = ctx.turnover_noise(one, _unit(ctx, key))
+    # The window's quarters have their own noise, which averages down, but share
+    # the baseline's uncertainty and any new rater's unknown lean, which do not.
+    shared = math.pi / 2 / len(history)
+    own = one**2 / (1 + shared)
+    mean_noise = math.sqrt(own / max(1, len(window)) + own * shared + noise**2 - one**2)
+    drops = [baseline - v for _, v in window]
+    elapsed = quarters_between(window[-2][0], window[-1][0]) if len(window) >= 2 else 1
+    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config)
     if not confirmed:
         severity = Severity.WATCH
     else:
@@ -448,37 +491,9 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     return Decline(severity, baseline, tuple(period for period, _ in known), readings, confirmed, noise)
 
 
-def sudden_drop(ctx: Context) -> tuple[float, float, float] | None:
-    """(baseline, drop, noise) of the mean rating when this quarter alone fell ``first_quarter_z`` noise units."""
-    c = ctx.config
-    history = ctx.baseline_values(RATINGS)
-    now = ctx.values(RATINGS)[-1]
-    if not ctx.fresh or not history or now is None:
-        return None
-    baseline = statistics.median(history)
-    noise = ctx.turnover_noise(baseline_noise(history, c.ratings_noise_prior, c.noise_prior_weight), 1.0)
-    drop = baseline - now
-    return (baseline, drop, noise) if drop >= c.first_quarter_z * noise else None
-
-
-def with_sudden_drop(ctx: Context, decline: Decline | None, limits: Limits, bar: float) -> Decline | None:
-    """``decline``, confirmed by the last quarter alone when the mean rating fell suddenly
-    (``sudden_drop``) and this score fell at least ``bar`` too."""
-    if decline is None or decline.confirmed or sudden_drop(ctx) is None:
-        return decline
-    drop = decline.baseline - decline.values[-1]
-    if drop < bar:
-        return decline
-    severity = Severity.CRITICAL if drop >= limits.critical else Severity.WARNING
-    return Decline(
-        severity, decline.baseline, decline.baseline_periods, decline.window, True, decline.noise, sudden=True
-    )
-
-
 def health_verdict(ctx: Context) -> Decline | None:
-    """Rule 1's decision, which rule 3 shares: the window's, or a sudden drop's in the last quarter."""
-    limits = health_limits(ctx.config)
-    return with_sudden_drop(ctx, score_decline(ctx, HEALTH, limits), limits, ctx.config.health_warning_drop)
+    """Rule 1's decision, which rule 3 shares."""
+    return score_decline(ctx, HEALTH, health_limits(ctx.config))
 
 
 def all_addresses(ctx: Context) -> list[str]:

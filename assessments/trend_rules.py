@@ -31,8 +31,6 @@ from assessments.trend_context import (
     n_quarters,
     rubric_limits,
     score_decline,
-    sudden_drop,
-    with_sudden_drop,
     within_rater_note,
 )
 from assessments.trend_types import Finding, quarters_between
@@ -43,21 +41,13 @@ def _health_decline(ctx: Context) -> Finding | None:
     decline = health_verdict(ctx)
     if decline is None:
         return None
-    shown = ctx.recent_at[-len(decline.window) :]
+    judged = {r.period for r in decline.window}
+    shown = [i for i, point in enumerate(ctx.series) if point.period in judged]
     score = health_evidence(ctx, shown, decline.baseline, decline.baseline_periods)
     moves = moved_items(ctx, all_addresses(ctx))
     n = len(score.baseline.periods)
     now = fmt_score(decline.values[-1])
-    if decline.sudden:
-        ratings = sudden_drop(ctx)
-        base, drop, noise = ratings  # type: ignore[misc]
-        text = (
-            f"Overall health fell from {fmt_score(decline.baseline)} to {now} in one quarter "
-            f"({ctx.last.period}; baseline {fmt_score(decline.baseline)}, the median of {n_quarters(n)} before). "
-            f"The ratings fell by {fmt_item(drop)} points on average ({fmt_item(base)}→{fmt_item(base - drop)}), "
-            f"{drop / noise:.0f} times their usual quarter-to-quarter swing: too far to wait for a second quarter."
-        )
-    elif decline.confirmed:
+    if decline.confirmed:
         path = ", ".join(f"{r.period}: {fmt_score(r.value)}" for r in score.window)
         text = (
             f"Overall health fell from {fmt_score(decline.baseline)} to {now} over "
@@ -115,10 +105,6 @@ def _rubric_decline(ctx: Context) -> Finding | None:
 def _rubric_score_decline(ctx: Context, rubric: str, addresses: Sequence[str]) -> _Part | None:
     limits = rubric_limits(ctx.config)
     decline = score_decline(ctx, rubric, limits)
-    if decline is not None:
-        # In a sudden drop, a rubric that fell as far beyond its own noise is confirmed with it.
-        bar = max(limits.warning, ctx.config.first_quarter_z * decline.noise)
-        decline = with_sudden_drop(ctx, decline, limits, bar)
     if decline is None:
         return None
     severity = decline.severity
@@ -204,16 +190,10 @@ def _band_downgrade(ctx: Context) -> Finding | None:
         severe = last.band == Band.CRITICAL or _band_rank(last.band) - base_rank >= 2
         severity = Severity.CRITICAL if severe else Severity.WARNING
         listed = ", ".join(f"{ctx.series[i].period}: {band_label(ctx.series[i].band)}" for i in judged)
-        if decline.sudden:  # type: ignore[union-attr]
-            text = (
-                f"Band fell from {base_band} to {band_label(last.band)} in one quarter ({listed}), "
-                "with overall health far below its usual."
-            )
-        else:
-            text = (
-                f"Band fell from {base_band} to {band_label(last.band)} and has stayed below {base_band} for "
-                f"{n_quarters(len(judged))} ({listed})."
-            )
+        text = (
+            f"Band fell from {base_band} to {band_label(last.band)} and has stayed below {base_band} for "
+            f"{n_quarters(len(judged))} ({listed})."
+        )
     else:
         severity = Severity.WATCH
         text = (
@@ -262,7 +242,7 @@ def _symptom_context(ctx: Context) -> _Symptoms:
     """Each symptom's usual level is its median over up to ``baseline_quarters`` quarters before
     its latest run of moderate readings (a long run must not become "usual"); the noise is
     the root-mean-square distance of those readings from their usual level, every symptom
-    pooled, with a prior. (Not successive differences: symptoms sit on the floor of their
+    pooled, with a prior scaled by the raters' own symptom noise (``noise_scale``). (Not successive differences: symptoms sit on the floor of their
     scale, where a rare "moderate" is the noise that matters.)"""
     c = ctx.config
     usual: dict[str, float] = {}
@@ -277,7 +257,8 @@ def _symptom_context(ctx: Context) -> _Symptoms:
             usual[address] = statistics.median(before)
             squares += [(v - usual[address]) ** 2 for v in before]
     weight = c.noise_prior_weight
-    noise = math.sqrt((weight * c.symptom_noise_prior**2 + sum(squares)) / (weight + len(squares)))
+    prior = c.symptom_noise_prior * ctx.noise_scale(symptoms=True)
+    noise = math.sqrt((weight * prior**2 + sum(squares)) / (weight + len(squares)))
     return _Symptoms(usual, noise)
 
 

@@ -14,9 +14,6 @@ from assessments.evidence import Evidence
 from assessments.periods import Quarter
 from assessments.vocabulary import Rule, Severity
 
-# The mean of a quarter's rating items (1-5): what a sudden drop is measured on.
-RATINGS = "ratings"
-
 
 @dataclass(frozen=True)
 class SnapshotPoint:
@@ -89,10 +86,10 @@ class TrendConfig:
     # a last quarter that bounced back from the worst by more than
     # ``recovery_z`` units is a dip recovering; one that fell more than
     # ``jump_z`` units below the quarter before rests on itself alone.
-    each_quarter_z: float = 2.0
+    each_quarter_z: float = 2.5
     earlier_quarter_z: float = 1.0
     recovery_z: float = 1.5
-    jump_z: float = 2.5
+    jump_z: float = 1.75
     # A slide that began before the window must not drag the baseline down
     # with it: up to ``run_quarters`` quarters just before the window that
     # already sit ``run_z`` noise units below the baseline join the run, and
@@ -100,12 +97,14 @@ class TrendConfig:
     run_quarters: int = 2
     run_z: float = 1.0
 
-    # One quarter confirms a decline on its own when the mean of the rating
-    # items fell at least ``first_quarter_z`` times its noise: a one-quarter
-    # dip is about 2.5 times, a sudden lasting drop about 5 (issue 13). The
-    # prior is that mean's quarter-to-quarter noise for one rater.
-    first_quarter_z: float = 5.0
-    ratings_noise_prior: float = 0.19
+    # Raters differ in how noisy they are. Each prior noise below is scaled by
+    # the partner's own raters' noise: the within-rater quarter-to-quarter
+    # spread of one item's answer (about 0.58 points on the 1-5 scale and 0.44
+    # on the 0-3 symptom scale in the backtest), pooled with
+    # ``item_noise_weight`` answers' worth of that prior.
+    item_noise_prior: float = 0.58
+    symptom_item_noise_prior: float = 0.44
+    item_noise_weight: float = 20.0
 
     # Raters lean (one harsh, one lenient). A lean is estimated from the
     # quarters a rater shared with others and pulled towards 0 by
@@ -132,7 +131,7 @@ class TrendConfig:
     rubric_noise_prior: float = 6.0
     rubric_watch_drop: float = 12.0
     rubric_warning_drop: float = 10.0
-    rubric_warning_z: float = 2.25
+    rubric_warning_z: float = 2.0
     rubric_critical_drop: float = 35.0
 
     # A fresh band change is a watch only if health is also this far below

@@ -27,7 +27,6 @@ from assessments.trend_context import baseline_noise as _noise
 from assessments.trend_rules import RULES
 from assessments.trend_types import (
     DEFAULT_CONFIG,
-    RATINGS,
     Finding,
     PriorAlert,
     SnapshotPoint,
@@ -38,7 +37,6 @@ from assessments.vocabulary import Rule, Severity
 
 __all__ = [
     "DEFAULT_CONFIG",
-    "RATINGS",
     "Finding",
     "PriorAlert",
     "SnapshotPoint",

@@ -193,8 +193,8 @@ def _level(pattern: str, q: int, onset: int) -> tuple[float, dict[str, float]]:
         symptoms["chasing_rainbows"] = 2.6
         offset = -0.3
     elif pattern == "one_dip" and q == onset:
-        # About 2.5 times the quarter-to-quarter noise of the mean rating: a dip, where a
-        # drop five times the noise is confirmed in its first quarter (docs/TRENDS.md).
+        # About 2.5 times the quarter-to-quarter noise of the mean rating: a dip. One quarter,
+        # however deep, is never more than a watch (docs/TRENDS.md).
         offset = -0.5
         symptoms["little_interaction"] = 2
     elif pattern == "improving":

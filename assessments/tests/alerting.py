@@ -18,9 +18,9 @@ from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.factories import PartnerFactory, PeriodFactory, UserFactory, answers_for, submitted_checkup
 
 # Six steady quarters at 4 ("good") give a baseline of 75. DECLINING slips, then
-# collapses to 2 ("weak"): health 25, a drop far beyond the noise, critical (health
-# and band) in the collapse's first quarter; two collapsed quarters (CRASH twice) are
-# also a confirmed critical decline of the rubrics.
+# collapses to 2 ("weak"): health 25, a decline deepening from a quarter already
+# well below baseline, confirmed critical (health, band and rubrics) in the
+# collapse's quarter. A collapse alone, however deep, waits a quarter.
 STEADY = {"rating": 4}
 CRASH = {"rating": 2}
 # Half the items one point down: about 13 points below baseline for two
@@ -90,7 +90,7 @@ DECLINING = [STEADY] * 6 + [SLIP, CRASH]
 SLIPPING = [STEADY] * 6 + [SLIP] * 2
 STABLE = [STEADY] * 8
 # One quarter half a point down on the mean of the ratings (about 3 times a steady rater's noise):
-# a dip. A one-quarter collapse to "weak" (CRASH) is five times beyond it and confirmed at once.
+# a dip, never more than a watch (nor is a one-quarter collapse).
 ONE_DIP = [STEADY] * 6 + [SLIP, STEADY]
 
 

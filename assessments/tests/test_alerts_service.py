@@ -135,9 +135,10 @@ def test_all_periods_replays_history_oldest_first_and_emails_only_the_latest_qua
 
     trends_scan(all_periods=True)
 
-    # A collapse that deep is confirmed in its first quarter (docs/TRENDS.md, rule 1).
-    crash_start = LAST.shift(-2).code
-    assert ("health_decline", "critical") in _alerts(partner, crash_start), "the past decline is on record"
+    # A collapse is a watch in its first quarter and confirmed in its second (docs/TRENDS.md, rule 1).
+    assert ("health_decline", "watch") in _alerts(partner, LAST.shift(-2).code)
+    crash_held = LAST.shift(-1).code
+    assert ("health_decline", "critical") in _alerts(partner, crash_held), "the past decline is on record"
     assert _recipients(partner) == [], "but old news is not e-mailed"
 
 

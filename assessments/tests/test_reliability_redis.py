@@ -61,9 +61,12 @@ def _declining_partner_with_open_checkup(items, name: str):
     ana = manager("ana", first_name="Ana")
     leader("lena")
     now = current_quarter(today=localdate())
-    # Seven good quarters, none evaluated yet (the scan replays them all), then this quarter's
-    # collapse: a sudden drop, confirmed in its first quarter. Only this quarter raises findings.
-    partner = partner_with_history(items=items, name=name, owners=[ana], levels=[STEADY] * 7, last=now.previous())
+    # Six good quarters and a collapse, none evaluated yet (the scan replays them all), then this
+    # quarter's check-up holds the collapse: confirmed in its second quarter, critical. Last quarter's
+    # collapse alone is only a watch (docs/TRENDS.md, rule 1).
+    partner = partner_with_history(
+        items=items, name=name, owners=[ana], levels=[STEADY] * 6 + [CRASH], last=now.previous()
+    )
     checkup = checkup_open(user=ana, partner_id=partner.id)
     return ana, partner, checkup
 

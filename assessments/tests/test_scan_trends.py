@@ -80,8 +80,8 @@ def test_all_periods_records_past_quarters_alerts_without_emailing_them(items):
     records, _ = scan("--all-periods", "--json")
     again, _ = scan("--all-periods", "--json")
 
-    # A collapse this deep is confirmed in its first quarter (docs/TRENDS.md, rule 1).
-    past = [r for r in records if r["period"] == LAST.shift(-2).code and r["severity"] != "watch"]
+    # A collapse is confirmed in its second quarter with data (docs/TRENDS.md, rule 1).
+    past = [r for r in records if r["period"] == LAST.shift(-1).code and r["severity"] != "watch"]
     assert past, "the past decline is on record"
     assert not AlertDelivery.objects.exists(), "old news is not e-mailed"
     assert records == again

@@ -8,11 +8,13 @@ them, from the quarters raters shared (docs/TRENDS.md, "Raters").
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
-from assessments.tests.trend_builders import SYMPTOM_ITEMS, answers, snapshot
-from assessments.trends import Finding, TrendConfig, evaluate
+from assessments.tests.trend_builders import RATING_ITEMS, SYMPTOM_ITEMS, THEME, answers, snapshot
+from assessments.trend_context import Context
+from assessments.trends import DEFAULT_CONFIG, Finding, TrendConfig, evaluate
 
 ANA = answers(4.0)
 
@@ -133,3 +135,56 @@ def test_a_restated_item_stays_within_its_scale():
     finding = by_rule(evaluate(series), "rubric_decline")
 
     assert max(i.before for i in finding.evidence.items) <= 5.0
+
+
+# --------------------------------------------------------------------------- #
+# The raters' own noise, measured within rater
+
+
+def zigzag(index: int, drop: float = 0.0) -> dict[str, float]:
+    """A rater whose characteristics swing two points every quarter, half up and half down, so the
+    rubric's mean stays at 4; the four themed characteristics ``drop`` points lower."""
+    up = index % 2 == 0
+    swing = {a: (5.0 if (k % 2 == 0) == up else 3.0) for k, a in enumerate(RATING_ITEMS[:6])}
+    return answers(4.0) | swing | {a: swing[a] - drop for a in THEME}
+
+
+def test_the_raters_noise_is_their_answers_change_less_their_rubrics_change_pooled_with_the_prior():
+    series = [snapshot(i, raters={"ana": zigzag(i)}) for i in range(6)]
+
+    # Five pairs of quarters: 6 characteristics each 2 points off their rubric's (zero) change, a
+    # squared residual of 4 x 6/5 / 2 = 2.4; 7 traits unchanged. 72 over 65 answers, with 20 of 0.58^2.
+    expected = math.sqrt((20 * 0.58**2 + 72) / (20 + 65)) / 0.58
+    context = Context(series, DEFAULT_CONFIG, {})
+    assert context.noise_scale(symptoms=False) == pytest.approx(expected)
+    assert expected == pytest.approx(1.6593, abs=1e-4)
+    # The symptoms never moved: calmer than assumed, and never taken as calmer than the prior.
+    assert context.noise_scale(symptoms=True) == 1.0
+
+
+def test_a_drop_that_is_a_decline_for_a_steady_rater_is_only_a_watch_for_one_whose_answers_swing():
+    steady = [snapshot(i, raters={"ana": ANA}) for i in range(6)]
+    steady += [snapshot(i, raters={"ana": answers(4.0) | dict.fromkeys(THEME, 3.0)}) for i in (6, 7)]
+    swinging = [snapshot(i, raters={"ana": zigzag(i)}) for i in range(6)]
+    swinging += [snapshot(i, raters={"ana": zigzag(i, drop=1.0)}) for i in (6, 7)]
+
+    # The characteristics score falls 16.7 points in both; its bar is 2.5 noise units, 13.2 points
+    # for the steady rater and 22.5 for the swinging one (raters' noise 1.70 times the prior, the
+    # fall's uneven quarters included).
+    assert Context(swinging, DEFAULT_CONFIG, {}).noise_scale(symptoms=False) == pytest.approx(1.7033, abs=1e-4)
+    assert [r.value for r in by_rule(evaluate(swinging), "rubric_decline").evidence.scores[0].window] == (
+        pytest.approx([58.3333, 58.3333], abs=1e-4)
+    )
+    assert by_rule(evaluate(steady), "rubric_decline").severity == "warning"
+    assert by_rule(evaluate(swinging), "rubric_decline").severity == "watch"
+
+
+def test_an_untied_rater_widens_the_noise_by_their_possible_lean_either_way():
+    # Ana rated the baseline; Zoe alone rates the last quarter: nothing ties her to Ana.
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(6)] + [snapshot(6, raters={"zoe": ANA})]
+    context = Context(series, DEFAULT_CONFIG, {})
+
+    assert context.unlinked == 1.0
+    # sqrt(3^2 + 2 x 1 x (0.25 x 25)^2): a lean of a quarter point is 6.25 points of a 0-100 score.
+    assert context.turnover_noise(3.0, 25.0) == pytest.approx(math.sqrt(9 + 2 * 6.25**2))
+    assert Context(series[:6], DEFAULT_CONFIG, {}).turnover_noise(3.0, 25.0) == 3.0
