@@ -3,8 +3,10 @@ real SMTP server (aiosmtpd) through the outbox.
 
 1. the owner invites two contacts from the contacts page; 2. the invitation e-mail arrives over SMTP;
 3. its link opens the form, on a 390 px phone; 4. a partial save; 5. coming back through the same link;
-6. the answers are sent; 7. the same link then gets "already answered"; 8. a revoked link and an expired
-link get the generic page; 9. the owner's page shows who answered. Axe clean at every step.
+6. the answers are sent, and the owner, signed in in another browser, sees them in the partner page's
+perception gap (against our own check-up of the quarter); 7. the same link then gets "already answered";
+8. a revoked link and an expired link get the generic page; 9. the owner's page shows who answered.
+Axe clean at every step.
 Screenshots: artifacts/screenshots/mirror-*.png.
 """
 
@@ -14,15 +16,20 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import transaction
 from django.utils import timezone
 
 from assessments import tasks
-from assessments.models import RubricVersion, SurveyInvitation, SurveyResponse
+from assessments.models import PartnerSnapshot, RubricVersion, SurveyInvitation, SurveyResponse
+from assessments.periods import current_quarter
+from assessments.selectors.rubrics import rubric_item_index, rubric_version_current
 from assessments.services import dispatch
+from assessments.services.periods import period_get_or_create
+from assessments.services.snapshots import snapshots_recompute
 from assessments.tests.alerting import ensure_rubric_v1
 from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
 from assessments.tests.celery_harness import SmtpSink, wait_for
-from assessments.tests.factories import PartnerFactory, UserFactory
+from assessments.tests.factories import PartnerFactory, UserFactory, answers_for, submitted_checkup
 from assessments.tests.mirror_factories import ContactFactory
 from partnerhealth.env import parse_email_url
 
@@ -78,6 +85,14 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     PartnerFactory(name="Globex Partners")
     dana = ContactFactory(partner=partner, name="Dana Reyes", email="dana@acme.example", role="Alliance lead")
     ContactFactory(partner=partner, name="Sam Ortiz", email="sam@acme.example")
+    # Our own check-up of the quarter the invitations are for, so the partner page has a gap to show:
+    # every trait "4 · Good" and no symptom, a health of 75.0.
+    quarter = period_get_or_create(quarter=current_quarter(today=timezone.localdate()))
+    items = rubric_item_index(version_id=rubric_version_current().id)
+    submitted_checkup(items=items, answers=answers_for(items), partner=partner, period=quarter, rater=owner)
+    with transaction.atomic():
+        snapshots_recompute(pairs={(partner.id, quarter.id)})
+    assert PartnerSnapshot.objects.get(partner=partner, period=quarter).health == 75.0
     violations = {}
     refused: list[str] = []
 
@@ -167,6 +182,52 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     response = SurveyResponse.objects.get()
     assert response.status == "submitted" and response.free_text == "Visit us once a quarter."
     assert response.answers["traits.caring"] == 2 and response.answers["traits.face_to_face"] == 1
+
+    # 6b. The owner, signed in in another browser, sees her answers on the partner page: "How they see us".
+    # Her traits, 1-5 as 0-100: caring 2 -> 25, five at 3 -> 50 each, face to face 1 -> 0: (25 + 250 + 0) / 7
+    # = 39.29. Her symptoms, 0-3: chasing rainbows 1, four at 0: a load of (1/3) / 5 = 1/15, and the symptom
+    # penalty (0.5) leaves 1 - 1/30 of it: 39.29 * 29/30 = 37.98, shown 38.0. Ours is 75.0: a gap of -37.0.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    owner_page = desk.new_page()
+    login(owner_page, "ana", PASSWORD)
+    owner_page.goto(f"/partners/{partner.pk}/#perception")
+    section = owner_page.locator("#perception")
+    assert section.get_by_role("heading", name="How they see us: the perception gap").is_visible()
+    assert section.get_by_text(f"Their rating of us ({quarter.code})").is_visible()
+    assert section.get_by_test_id("their-health").inner_text() == "38.0"
+    assert section.get_by_text("1 response", exact=True).is_visible()
+    assert section.get_by_test_id("our-health").inner_text() == "75.0"
+    assert section.get_by_test_id("perception-gap").inner_text() == "\u221237.0"
+    assert section.get_by_test_id("perception-sentence").inner_text() == (
+        "Acme Alliances rates us 37.0 points lower than we rate them."
+    )
+    traits = section.locator("#perception-traits")
+    assert quarter.code in traits.locator("caption").inner_text()
+    assert traits.get_by_role("row", name="Caring").locator("td").all_inner_texts() == [
+        "4 · Good",
+        "2 · Weak",
+        "\u22122.0",
+    ]
+    assert traits.get_by_role("row", name="Meeting face to face").locator("td").all_inner_texts() == [
+        "4 · Good",
+        "1 · Poor",
+        "\u22123.0",
+    ]
+    symptoms = section.locator("#perception-symptoms")
+    assert symptoms.get_by_role("row", name="Chasing rainbows").locator("td").all_inner_texts() == [
+        "0 · None",
+        "1 · Mild",
+        "+1.0",
+    ]
+    # The chart: our line and theirs over the quarters; the table beside it gives the same figures.
+    assert section.locator("svg.ph-svg-chart polyline").count() == 2
+    history = section.locator("#perception-history")
+    assert history.get_by_role("columnheader").last.inner_text() == quarter.code
+    assert history.get_by_role("row", name="Their rating of us").locator("td").last.inner_text() == "38.0"
+    assert history.get_by_role("row", name="Gap").locator("td").last.inner_text() == "\u221237.0"
+    violations["perception"] = axe_violations(owner_page)
+    section.screenshot(path=str(SCREENSHOTS / "mirror-4b-owner-perception.png"))
+    desk.close()
 
     # 7. The same link again: "already answered", and nothing changes.
     dana_page.goto(link)
