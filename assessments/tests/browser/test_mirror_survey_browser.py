@@ -182,6 +182,8 @@ def test_a_contact_answers_the_mirror_survey_from_the_e_mail_on_a_phone(
     response = SurveyResponse.objects.get()
     assert response.status == "submitted" and response.free_text == "Visit us once a quarter."
     assert response.answers["traits.caring"] == 2 and response.answers["traits.face_to_face"] == 1
+    # The submit stored her view on our snapshot of the quarter (the page would also score it from the responses).
+    assert PartnerSnapshot.objects.get(partner=partner, period=quarter).partner_view["health"] == 37.98
 
     # 6b. The owner, signed in in another browser, sees her answers on the partner page: "How they see us".
     # Her traits, 1-5 as 0-100: caring 2 -> 25, five at 3 -> 50 each, face to face 1 -> 0: (25 + 250 + 0) / 7
