@@ -13,11 +13,17 @@ from assessments.models import Case
 from assessments.selectors.alerts import alert_counts
 from assessments.selectors.cases import InboxFilters, case_state_counts, cases_visible_to
 from assessments.services.demo import demo_plan
+from assessments.services.demo_mirror import falling_partner
 
 pytestmark = pytest.mark.django_db
 
 # Withheld information (the evidence cross-checks' demo partner) is a warning red flag (001): a case too.
 DECLINING = {"gradual_decline", "sudden_drop", "persistent_symptom", "cut_bait", "withholding"}
+
+
+def declines(spec) -> bool:
+    """Our view of it declines, or (the mirror survey's demo partner) its view of us does."""
+    return spec.pattern in DECLINING or spec.name == falling_partner(demo_plan())
 
 
 @pytest.fixture
@@ -33,8 +39,12 @@ def test_every_declining_demo_partner_has_exactly_one_case_and_no_dip_or_stable_
 
     by_pattern = {name: spec.pattern for name, spec in replayed.items()}
     assert {name: n for name, n in cases.items() if n != 1} == {}, "exactly one case each"
-    assert sorted(cases) == sorted(name for name, pattern in by_pattern.items() if pattern in DECLINING)
-    assert not [name for name in cases if by_pattern[name] in {"one_dip", "stable", "improving"}]
+    assert sorted(cases) == sorted(name for name, spec in replayed.items() if declines(spec))
+    falling = falling_partner(demo_plan())
+    assert not [name for name in cases if by_pattern[name] in {"one_dip", "stable", "improving"} and name != falling]
+    # The steady partner whose view of us falls has a case on that finding alone.
+    rules = set(Case.objects.get(partner__name=falling).findings.values_list("rule", flat=True))
+    assert rules == {"partner_view_decline"}
     assert set(Case.objects.values_list("state", flat=True)) == {"open"}
 
 
@@ -47,7 +57,7 @@ def test_each_user_sees_one_open_case_per_declining_partner_they_can_see_instead
         declining = {
             name
             for name, spec in replayed.items()
-            if spec.pattern in DECLINING and (username == "lena" or username in spec.owners)
+            if declines(spec) and (username == "lena" or username in spec.owners)
         }
         open_cases = case_state_counts(user=user, filters=InboxFilters())["open"]
         assert visible == declining, username
@@ -55,5 +65,5 @@ def test_each_user_sees_one_open_case_per_declining_partner_they_can_see_instead
         figures[username] = (alert_counts(user=user)["open"], open_cases)
 
     print("open alerts before -> open cases now:", figures)
-    assert figures["lena"][1] == 12
+    assert figures["lena"][1] == 13  # 12 declines of ours, and one partner whose view of us falls
     assert all(alerts > cases for alerts, cases in figures.values())

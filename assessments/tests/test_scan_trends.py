@@ -13,8 +13,9 @@ from django.core.management import call_command
 from assessments.models import Alert, AlertDelivery, Case
 from assessments.periods import Quarter
 from assessments.services.demo import demo_plan
+from assessments.services.demo_mirror import falling_partner
 from assessments.tests.alerting import CRASH, DECLINING, STABLE, STEADY, leader, manager, partner_with_history
-from assessments.vocabulary import Severity
+from assessments.vocabulary import Rule, Severity
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +92,11 @@ def test_all_periods_records_past_quarters_alerts_without_emailing_them(items):
 def demo_alerts(rubric_version) -> dict[str, int]:
     call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
     records, _ = scan("--all-periods", "--json")
+    # Our own view of each partner; the partner's view of us (the mirror survey) is judged apart.
     worst: dict[str, int] = defaultdict(lambda: -1)
     for record in records:
-        worst[record["partner"]] = max(worst[record["partner"]], Severity(record["severity"]).rank)
+        if record["rule"] != Rule.PARTNER_VIEW_DECLINE:
+            worst[record["partner"]] = max(worst[record["partner"]], Severity(record["severity"]).rank)
     return worst
 
 
@@ -111,6 +114,18 @@ def test_on_the_demo_data_every_declining_partner_is_alerted_and_no_one_quarter_
     assert missed == [], f"declining demo partners without a warning: {missed}"
     assert false_alarms == [], f"one-dip or stable demo partners alerted: {false_alarms}"
     assert sum(1 for p in plan.values() if p in DECLINING_PATTERNS) == 11
+
+
+def test_on_the_demo_data_only_the_partner_whose_view_of_us_falls_is_alerted_on_the_partners_view(rubric_version):
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+    records, _ = scan("--all-periods", "--json")
+
+    alerted = {
+        r["partner"]
+        for r in records
+        if r["rule"] == Rule.PARTNER_VIEW_DECLINE and Severity(r["severity"]).rank >= Severity.WARNING.rank
+    }
+    assert alerted == {falling_partner(demo_plan())}
 
 
 KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
