@@ -197,14 +197,17 @@ def estimate(ratings: Iterable[Rating], *, prior_quarters: float = PRIOR_QUARTER
     return from_quarters(quarter_statistics(ratings), prior_quarters=prior_quarters)
 
 
-def calibrated_answers(model: ScoringModel, answers: Mapping[str, float], leniency: float) -> dict[str, float]:
+def calibrated_answers(
+    model: ScoringModel, answers: Mapping[str, float | None], leniency: float
+) -> dict[str, float | None]:
     """One rater's answers with their leniency taken off each rating item, held within 1-5.
 
-    Symptoms are left as they were (the leniency is measured on ratings only).
+    Symptoms are left as they were (the leniency is measured on ratings only), and so is a
+    "not applicable" answer (None): it stays out of the score (docs/SCORING.md).
     """
     low, high = Scale.RATING.bounds
     rating = {f"{r.key}.{i.key}" for r in model.rubrics if r.scale is Scale.RATING for i in r.items}
     return {
-        address: min(high, max(low, value - leniency)) if address in rating else value
+        address: min(high, max(low, value - leniency)) if address in rating and value is not None else value
         for address, value in answers.items()
     }
