@@ -95,6 +95,8 @@ def test_a_manager_answers_not_applicable_sees_please_check_keeps_her_answers_an
     assert "/result/" in page.url
     assert page.get_by_text("Check-up submitted.").is_visible()
     assert Checkup.objects.get(pk=checkup.pk).is_submitted
+    # Characteristics over their 5 answered items (4, 4, 5, 4, 4: 80.0) and traits all Good (75.0): 77.5.
+    assert page.get_by_test_id("health").inner_text().startswith("77.5")
     # 17 of 18 items answered: 94%.
     assert page.get_by_test_id("coverage").inner_text() == (
         'Coverage: 94% answered (the rest "not applicable / don\'t know")'
