@@ -202,7 +202,8 @@ def calibrated_answers(
 ) -> dict[str, float | None]:
     """One rater's answers with their leniency taken off each rating item, held within 1-5.
 
-    Symptoms are left as they were (the leniency is measured on ratings only).
+    Symptoms are left as they were (the leniency is measured on ratings only), and so is a
+    "not applicable" answer (None): it stays out of the score (docs/SCORING.md).
     """
     low, high = Scale.RATING.bounds
     rating = {f"{r.key}.{i.key}" for r in model.rubrics if r.scale is Scale.RATING for i in r.items}

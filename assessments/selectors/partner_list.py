@@ -36,6 +36,7 @@ from assessments.models import Partner, PartnerSnapshot, Period
 from assessments.periods import Quarter
 from assessments.selectors.access import partners_visible_to
 from assessments.selectors.dashboard.heatmap import heatmap_owner_choices
+from assessments.selectors.snapshots import quarters_not_scored
 from assessments.staleness import fresh_from, stale_label
 
 PAGE_SIZE = 50
@@ -107,6 +108,9 @@ class PartnerRow:
     owners: tuple[str, ...] = ()
     # Set when the latest check-up is too old to stand for today: "Stale — last check-up 2026-Q1".
     stale_label: str = ""
+    # Set when a quarter newer than ``period_code`` had check-ups covering too little to score
+    # (docs/SCORING.md): "Not scored in 2026-Q4: too few answers", so the older health is not taken for it.
+    not_scored_note: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -255,8 +259,9 @@ class PartnerListPage:
 
 
 def partner_list_page(*, user, filters: PartnerListFilters, page: str | int | None) -> PartnerListPage:
-    """One page of the list: four queries whatever the number of partners (the scored quarters, the
-    count, the page's partners, their owners' names)."""
+    """One page of the list: five queries whatever the number of partners (the scored quarters, the
+    count, the page's partners, their owners' names, their submitted check-ups with no score), and
+    two more only when one of the page's partners has such a check-up (its answers, its quarter)."""
     periods = scored_periods()
     paginator = Paginator(partner_list(user=user, filters=filters, periods=periods), PAGE_SIZE)
     if not filters.band:
@@ -266,6 +271,7 @@ def partner_list_page(*, user, filters: PartnerListFilters, page: str | int | No
     values = list(found.object_list.values_list(*ROW_FIELDS))
     owners = _owner_names([pk for pk, *_ in values])
     stale = stale_period_ids(periods)
+    unscored = _newest_not_scored([pk for pk, *_ in values], periods)
     rows = [
         PartnerRow(
             pk=pk,
@@ -279,10 +285,34 @@ def partner_list_page(*, user, filters: PartnerListFilters, page: str | int | No
             period_code=periods.get(period_id),
             owners=tuple(owners.get(pk, ())),
             stale_label=stale_label(periods[period_id]) if period_id in stale else "",
+            not_scored_note=_not_scored_note(unscored.get(pk), periods.get(period_id)),
         )
         for pk, name, kind, segment, revenue, health, band, change, period_id in values
     ]
     return PartnerListPage(page=found, rows=rows)
+
+
+def _newest_not_scored(partner_ids: list[int], periods: dict[int, str]) -> dict[int, Quarter]:
+    """Each of these partners' newest quarter with submitted check-ups that cover too little to score."""
+    found = quarters_not_scored(partner_ids=set(partner_ids)) if partner_ids else {}
+    if not found:
+        return {}
+    codes = dict(periods)
+    missing = {period_id for _, period_id in found} - codes.keys()
+    if missing:
+        codes.update(Period.objects.filter(id__in=missing).values_list("id", "code"))
+    newest: dict[int, Quarter] = {}
+    for partner_id, period_id in found:
+        quarter = Quarter.parse(codes[period_id])
+        if partner_id not in newest or newest[partner_id] < quarter:
+            newest[partner_id] = quarter
+    return newest
+
+
+def _not_scored_note(unscored: Quarter | None, latest_code: str | None) -> str:
+    if unscored is None or (latest_code is not None and unscored < Quarter.parse(latest_code)):
+        return ""
+    return f"Not scored in {unscored.code}: too few answers"
 
 
 def _owner_names(partner_ids: list[int]) -> dict[int, list[str]]:

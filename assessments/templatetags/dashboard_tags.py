@@ -93,7 +93,7 @@ def heatmap_rows(heatmap) -> str:
         # not-applicable: the coverage beside a health that rests on part of the check-up
         covered = (
             f'<span class="small d-block">{escape(display.coverage_label(row.coverage))}</span>'
-            if row.coverage < 1
+            if row.coverage is not None and row.coverage < 1
             else ""
         )
         if row.stale:
@@ -108,8 +108,8 @@ def heatmap_rows(heatmap) -> str:
                 f'<span class="small">{escape(row.band_label)}</span>{covered}</td>'
             )
         out.append(
-            "<tr>"
-            f'<th scope="row" class="partner-cell"><a href="{url}">{escape(row.name)}</a>{badge}'
+            ('<tr class="stale-row">' if row.stale else "<tr>")
+            + f'<th scope="row" class="partner-cell"><a href="{url}">{escape(row.name)}</a>{badge}'
             f'<div class="small text-body-secondary fw-normal">{meta}</div></th>'
             f"{health}"
             f'<td class="text-end">{display.signed(row.change)}</td>'

@@ -43,6 +43,14 @@ def partner_list_rows(rows) -> str:
             )
         else:
             health = '<td class="text-end text-body-secondary">not scored</td><td class="text-end">—</td>'
+        if row.not_scored_note:
+            # The newest quarter's check-ups covered too little to score (docs/SCORING.md): said beside
+            # the older health, so it is not taken for this quarter's.
+            note = (
+                f'<span class="d-block small text-body-secondary" data-testid="not-scored">'
+                f"{escape(row.not_scored_note)}</span>"
+            )
+            health = health.replace("</td>", f"{note}</td>", 1)
         out.append(
             "<tr>"
             f'<th scope="row" class="text-break"><a href="{escape(url.replace(str(_SENTINEL), str(row.pk)))}">'

@@ -126,6 +126,20 @@ def test_calibrated_answers_stay_within_the_scale_and_leave_symptoms_alone():
     assert calibrated_answers(model, {"characteristics.trust": None}, 0.7) == {"characteristics.trust": None}
 
 
+def test_a_not_applicable_answer_stays_not_applicable_and_out_of_the_calibrated_score():
+    items = (ItemSpec("trust"), ItemSpec("honesty"), ItemSpec("homework"))
+    model = ScoringModel(rubrics=(RubricSpec("characteristics", Scale.RATING, items),))
+    answers = {"characteristics.trust": None, "characteristics.honesty": 4, "characteristics.homework": 3}
+    calibrated = calibrated_answers(model, answers, 0.5)
+    assert calibrated == {
+        "characteristics.trust": None,
+        "characteristics.honesty": pytest.approx(3.5),
+        "characteristics.homework": pytest.approx(2.5),
+    }
+    # Renormalised over the two answered items: a mean of 3.0 on 1-5 is 50.0.
+    assert score(model, [calibrated]).health == pytest.approx(50.0)
+
+
 # --- properties --------------------------------------------------------------------------
 
 quarters = st.lists(

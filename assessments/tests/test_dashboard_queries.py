@@ -26,7 +26,8 @@ PAGES = [
 
 
 def seed(count: int) -> None:
-    """``count`` partners with 8 quarters of snapshots, two owners each, and some alerts."""
+    """``count`` partners with 8 quarters of snapshots, two owners each, and some alerts; one in ten
+    was last scored in 2026-Q1, so is stale (listed after the scored rows of the default quarter)."""
     managers = [UserFactory(username=f"am{n}", role="account_manager") for n in range(6)]
     quarters = Quarter(2026, 3).window(8)
     periods = [PeriodFactory(quarter_value=q) for q in quarters]
@@ -44,6 +45,8 @@ def seed(count: int) -> None:
     for i, partner in enumerate(partners):
         previous = None
         for q, period in enumerate(periods):
+            if i % 10 == 9 and q > 5:
+                break
             health = float(40 + (i * 7 + q * (i % 5 - 2) * 3) % 60)
             snapshots.append(
                 PartnerSnapshot(

@@ -2,6 +2,7 @@
 services, the snapshots and the pages (docs/SCORING.md, "Not applicable answers")."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -380,3 +381,27 @@ def test_my_check_ups_says_a_submitted_check_up_was_not_scored_for_too_few_answe
 
     assert "Not scored: too few answers" in html
     assert reverse("checkup_result", args=[last.pk]) in html
+
+
+def test_the_partners_list_says_when_the_newest_quarter_was_not_scored_beside_the_older_health(client, manager, items):
+    northwind = PartnerFactory(name="Northwind Systems", owners=[manager])
+    contoso = PartnerFactory(name="Contoso Services", owners=[manager])
+    fabrikam = PartnerFactory(name="Fabrikam Partners", owners=[manager])
+    submitted_with(manager, northwind, "2026-Q3", NA_EXAMPLE)
+    submitted_with(manager, northwind, "2026-Q4", NA_EXAMPLE | {"traits.face_to_face": None})  # too thin
+    submitted_with(manager, contoso, "2026-Q4", NA_EXAMPLE)
+    submitted_with(manager, fabrikam, "2026-Q4", NA_EXAMPLE | {"traits.face_to_face": None})  # never scored
+    client.force_login(UserFactory(username="lena", role="leadership"))
+
+    response = client.get(reverse("partner_list") + "?sort=name")
+
+    notes = {row.name: (row.period_code, row.health, row.not_scored_note) for row in response.context["listing"].rows}
+    assert notes == {
+        "Contoso Services": ("2026-Q4", pytest.approx(61.1, abs=0.05), ""),
+        "Fabrikam Partners": (None, None, "Not scored in 2026-Q4: too few answers"),
+        "Northwind Systems": ("2026-Q3", pytest.approx(61.1, abs=0.05), "Not scored in 2026-Q4: too few answers"),
+    }
+    html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    assert "Northwind Systems Alliance partner · Regular · 2026-Q3" in html
+    assert "61.1 Watch Not scored in 2026-Q4: too few answers" in html
+    assert "not scored Not scored in 2026-Q4: too few answers" in html

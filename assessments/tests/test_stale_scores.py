@@ -79,10 +79,70 @@ def test_the_heatmap_shows_a_stale_partner_greyed_with_its_last_quarter_not_its_
     assert "83.0 Healthy" in alpha and "Stale" not in alpha
 
 
-def test_the_heatmap_of_a_recent_quarter_has_no_stale_row(client, portfolio):
+def heatmap_names(html: str) -> list[str]:
+    table = html[html.index('id="heatmap-table"') : html.index("</table>", html.index('id="heatmap-table"'))]
+    return re.findall(r'class="partner-cell"><a href="[^"]+">([^<]+)</a>', table)
+
+
+def heatmap_row(html: str, name: str) -> str:
+    table = html[html.index('id="heatmap-table"') :]
+    start = table.rindex("<tr", 0, table.index(f">{name}<"))
+    return table[start : table.index("</tr>", start)]
+
+
+def test_the_default_heatmap_lists_the_stale_partners_greyed_after_the_scored_ones(client, portfolio):
     client.force_login(portfolio.lena)
-    html = client.get(reverse("dashboard")).content.decode()
-    assert 'data-testid="stale"' not in html[html.index('id="heatmap"') :]
+    response = client.get(reverse("dashboard") + "?sort=-health")
+    html = response.content.decode()
+    # 2026-Q3, the default quarter: its six active scored partners by health, then Juliet and Kilo
+    # (stale, by name); not Lima (archived) nor Hotel (last scored 2026-Q2, still current).
+    assert heatmap_names(html) == ["Alpha", "Echo", "Charlie", "Golf", "Bravo", "Delta", "Juliet", "Kilo"]
+    juliet, kilo = heatmap_row(html, "Juliet"), heatmap_row(html, "Kilo")
+    assert juliet.startswith('<tr class="stale-row">') and kilo.startswith('<tr class="stale-row">')
+    assert "Stale — last check-up 2026-Q1" in text(juliet) and "81.0" not in juliet
+    assert "Stale — last check-up 2025-Q4" in text(kilo)
+    assert 'class="stale-row"' not in heatmap_row(html, "Alpha")
+    assert "Showing 1\u20138 of 8 partners, the last 2 stale (no check-up recent enough to show their health" in text(
+        html
+    )
+    # The quarter's figures are the scored partners' only: the band counts hold 6, not 8.
+    summary = response.context["data"].summary
+    assert (summary.partners, sum(summary.bands.values())) == (6, 6)
+    assert summary.stale.partners == 2
+
+
+def test_the_heatmap_filters_apply_to_the_stale_rows(client, portfolio):
+    client.force_login(portfolio.lena)
+    portfolio.partners["Alpha"].__class__.objects.filter(name="Kilo").update(kind="vendor", segment="strategic")
+    names = lambda query: heatmap_names(client.get(reverse("dashboard") + query).content.decode())  # noqa: E731
+    assert names("?kind=vendor&sort=name") == ["Bravo", "Kilo"]
+    assert names("?segment=strategic&sort=name") == ["Alpha", "Kilo"]
+    assert names("?q=uli") == ["Juliet"]
+    assert names(f"?owner={portfolio.ben.pk}&sort=name") == ["Charlie", "Delta", "Echo"]
+    assert names(f"?owner={portfolio.ana.pk}&sort=name") == ["Alpha", "Bravo", "Echo", "Golf", "Juliet", "Kilo"]
+    # A band or "declining" asks for scored partners only; an older quarter lists the partners scored in it.
+    assert "Juliet" not in names("?band=healthy")
+    assert "Kilo" not in names("?declining=on")
+    assert names("?period=2026-Q2&sort=name") == ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Hotel"]
+
+
+def test_the_csv_export_of_the_default_quarter_lists_the_stale_partners_with_no_health(client, portfolio):
+    client.force_login(portfolio.lena)
+    response = client.get(reverse("dashboard_export") + "?sort=name")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row["partner"] for row in rows] == [
+        "Alpha", "Bravo", "Charlie", "Delta", "Echo", "Golf", "Juliet", "Kilo",
+    ]  # fmt: skip
+    juliet = rows[6]
+    assert (juliet["period"], juliet["stale"], juliet["health"], juliet["band"], juliet["coverage"]) == (
+        "2026-Q3",
+        "yes",
+        "",
+        "",
+        "",
+    )
+    assert juliet["characteristics.trust"] == "" and juliet["account_managers"] == "Ana Alvarez"
+    assert (rows[0]["stale"], rows[0]["health"]) == ("no", "80.0")
 
 
 def test_the_csv_export_has_a_stale_column(client, portfolio):

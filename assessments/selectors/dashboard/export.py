@@ -81,7 +81,7 @@ def portfolio_heatmap_csv(*, options: DashboardOptions, filters: HeatmapFilters)
                 *(cell.value for cell in row.cells),
                 row.symptoms.value,
                 row.perception_gap,
-                round(row.coverage, 4),
+                None if row.coverage is None else round(row.coverage, 4),
             ]
             yield [csv_safe(value) for value in values]
 

@@ -13,9 +13,10 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from assessments.models import Partner, PartnerSnapshot
+from assessments.models import Partner, PartnerSnapshot, Period
 from assessments.periods import Quarter
 from assessments.scoring import BandThresholds, Scale, normalise
 from assessments.selectors.dashboard import sql
@@ -52,7 +53,7 @@ class HeatmapRow:
     kind: str
     segment: str
     revenue: Decimal
-    health: float
+    health: float | None  # None on a stale row listed after the scored ones (no snapshot in the period)
     band: str
     change: float | None
     declining: bool
@@ -71,10 +72,11 @@ class HeatmapRow:
     @property
     def stale_label(self) -> str:
         return stale_label(self.stale_since) if self.stale_since else ""
+
     # Their rating of us minus ours (health points); None until the partner has rated us this quarter.
     perception_gap: float | None = None
-    # Share of the weight answered rather than "not applicable" (docs/SCORING.md).
-    coverage: float = 1.0
+    # Share of the weight answered rather than "not applicable" (docs/SCORING.md); None on a stale row.
+    coverage: float | None = 1.0
 
     @property
     def band_label(self) -> str:
@@ -111,6 +113,8 @@ class HeatmapPage:
     per_page: int = PAGE_SIZE
     # Set when the page came from the roll-up cache: the rendered table may be cached under it too.
     cache_key: str = ""
+    # Of ``count``, the stale partners listed after the scored ones (the newest quarters only).
+    stale_count: int = 0
 
     @property
     def page(self) -> Page:
@@ -210,19 +214,25 @@ def portfolio_heatmap(
     if count is None:
         # Counted without the annotations the page needs: an index-only scan of the period's snapshots.
         count = filtered(period=period, previous=previous, filters=filters, annotated=False).count()
-    # Paged over the row positions: the page's ``object_list`` is the range of rows to read.
-    positions = Paginator(range(count), PAGE_SIZE).get_page(page)
-    queryset = filtered(period=period, previous=previous, filters=filters)
-    if not filters.unfiltered:
-        # Filter first on the narrow index, then read the wide rows of the matches only: otherwise
-        # PostgreSQL may read every row of the period to sort by an item before it filters.
-        matching = filtered(period=period, previous=previous, filters=filters, annotated=False)
-        queryset = queryset.filter(partner_id__in=matching.values("partner_id"))
-    wanted = positions.object_list
     cell = _cells(band_thresholds())
-    rows = [_row(values, columns, cell) for values in queryset.values_list(*ROW_FIELDS)[wanted.start : wanted.stop]]
+    stale = _stale_rows(period=period, filters=filters, columns=columns, cell=cell, today=today)
+    # Paged over the row positions, the scored rows first, then the stale ones: the page's
+    # ``object_list`` is the range of rows to read.
+    positions = Paginator(range(count + len(stale)), PAGE_SIZE).get_page(page)
+    wanted = positions.object_list
+    rows: list[HeatmapRow] = []
+    if wanted.start < count:
+        queryset = filtered(period=period, previous=previous, filters=filters)
+        if not filters.unfiltered:
+            # Filter first on the narrow index, then read the wide rows of the matches only: otherwise
+            # PostgreSQL may read every row of the period to sort by an item before it filters.
+            matching = filtered(period=period, previous=previous, filters=filters, annotated=False)
+            queryset = queryset.filter(partner_id__in=matching.values("partner_id"))
+        scored = queryset.values_list(*ROW_FIELDS)[wanted.start : min(wanted.stop, count)]
+        rows = [_row(values, columns, cell) for values in scored]
+        _attach_staleness(rows, period=period, today=today)
+    rows += stale[max(wanted.start - count, 0) : max(wanted.stop - count, 0)]
     _attach_owners(rows)
-    _attach_staleness(rows, period=period, today=today)
     codes = [q.code for q in period.quarter.window(SPARKLINE_QUARTERS)]
     _attach_sparklines(rows, periods=periods, codes=codes)
     return HeatmapPage(
@@ -232,8 +242,9 @@ def portfolio_heatmap(
         rows=rows,
         sparkline_codes=codes,
         number=positions.number,
-        count=count,
+        count=count + len(stale),
         per_page=PAGE_SIZE,
+        stale_count=len(stale),
     )
 
 
@@ -261,6 +272,84 @@ def heatmap_rows(
     _attach_owners(chunk)
     _attach_staleness(chunk, period=period, today=today)
     yield from chunk
+    # Then the stale partners, as on the page (none unless ``period`` is one of the newest).
+    stale = _stale_rows(period=period, filters=filters, columns=columns, cell=cell, today=today)
+    for start in range(0, len(stale), chunk_size):
+        chunk = stale[start : start + chunk_size]
+        _attach_owners(chunk)
+        yield from chunk
+
+
+def shows_stale_partners(period: PeriodOption, filters: HeatmapFilters) -> bool:
+    """Whether the heatmap of ``period`` lists the stale partners after the scored ones: in the
+    default quarter and any newer one, unless a band or "declining" filter asks for scored rows only."""
+    return (period.is_default or period.in_progress) and not filters.band and not filters.declining
+
+
+def _stale_rows(
+    *,
+    period: PeriodOption,
+    filters: HeatmapFilters,
+    columns: list[Column],
+    cell: Callable[[float | None, Scale | None], Cell],
+    today: dt.date | None,
+) -> list[HeatmapRow]:
+    """The active partners, matching the filters, whose latest check-up is too old to stand for today
+    and older than ``period`` (so not in its table already): greyed rows with no health, by name.
+
+    One query, narrow columns of the stale partners only: a partner with a snapshot in a current
+    quarter is excluded by an anti-join before its latest quarter is read.
+    """
+    if not shows_stale_partners(period, filters):
+        return []
+    oldest = fresh_from(current=Quarter.containing(today or timezone.localdate()), after=settings.STALE_AFTER_QUARTERS)
+    cutoff = min(oldest, period.quarter)
+    recent = Period.objects.filter(Q(year__gt=cutoff.year) | Q(year=cutoff.year, quarter__gte=cutoff.quarter))
+    latest = (
+        PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"))
+        .order_by()
+        .values("partner_id")
+        .annotate(index=Max(F("period__year") * 4 + F("period__quarter") - 1))
+        .values("index")
+    )
+    # Scored once (a snapshot at all) but in no recent quarter: two index probes a partner, and the
+    # latest quarter is read in the SELECT, for the stale partners only (a filter on it would run it for all).
+    partners = (
+        Partner.objects.filter(is_active=True)
+        .filter(Exists(PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"))))
+        .exclude(Exists(PartnerSnapshot.objects.filter(partner_id=OuterRef("pk"), period__in=recent)))
+        .annotate(latest=Subquery(latest))
+    )
+    if filters.segment:
+        partners = partners.filter(segment=filters.segment)
+    if filters.kind:
+        partners = partners.filter(kind=filters.kind)
+    if filters.owner:
+        partners = partners.filter(owners=filters.owner)
+    if filters.q:
+        partners = partners.filter(name__icontains=filters.q)
+    order = F("name").desc() if filters.sort == "-name" else F("name").asc()
+    fields = ("id", "name", "kind", "segment", "annual_revenue", "latest")
+    empty = [cell(None, None) for c in columns if c.key != "symptoms"]
+    return [
+        HeatmapRow(
+            partner_id=pid,
+            name=name,
+            kind=kind,
+            segment=segment,
+            revenue=Decimal(revenue) if revenue is not None else Decimal(0),
+            health=None,
+            band="",
+            change=None,
+            declining=False,
+            alerted=False,
+            cells=empty,
+            symptoms=cell(None, None),
+            coverage=None,
+            stale_since=Quarter(index // 4, index % 4 + 1).code,
+        )
+        for pid, name, kind, segment, revenue, index in partners.order_by(order, "id").values_list(*fields)
+    ]
 
 
 def _cells(thresholds: BandThresholds) -> Callable[[float | None, Scale | None], Cell]:

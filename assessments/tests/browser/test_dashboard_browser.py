@@ -13,10 +13,11 @@ from assessments.tests.browser.conftest import PAINTED, SCREENSHOTS, axe_violati
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The heatmap's first page: every demo partner, up to a page.
-# The quarter's scored partners (the stale ones have no check-up in it), one page of them.
-# (The stale ones have no check-up in it; one more was answered too thinly to be scored.)
-ROWS = min(sum(p.pattern != "stale" for p in demo_plan()) - 1, PAGE_SIZE)
+# The heatmap's first page: the quarter's scored partners, one page of them (one demo partner was
+# answered too thinly to be scored; the stale ones are listed after the scored ones).
+SCORED = sum(p.pattern != "stale" for p in demo_plan()) - 1
+STALE = sum(p.pattern == "stale" for p in demo_plan())
+ROWS = min(SCORED, PAGE_SIZE)
 
 
 @pytest.fixture
@@ -111,3 +112,31 @@ def test_the_dashboard_fits_a_laptop_screen_and_reads_without_javascript(browser
         screenshot(page, "dashboard-no-javascript-1280")
     finally:
         context.close()
+
+
+def test_the_stale_partners_close_the_default_heatmap_greyed_with_their_last_check_up(page, demo):
+    login(page, "lena", DEMO_PASSWORD)
+    page.goto("/dashboard/?page=2")
+    page.wait_for_load_state("networkidle")
+    total = SCORED + STALE
+    assert (
+        page.locator("#heatmap-count")
+        .inner_text()
+        .startswith(f"Showing {PAGE_SIZE + 1}\u2013{total} of {total} partners, the last {STALE} stale")
+    )
+    rows = page.locator("#heatmap-table tbody tr")
+    assert rows.count() == total - PAGE_SIZE
+    stale = page.locator("#heatmap-table tbody tr.stale-row")
+    assert stale.count() == STALE
+    assert [rows.nth(i).get_attribute("class") for i in range(rows.count())][-STALE:] == ["stale-row"] * STALE
+    for i in range(STALE):
+        assert re.fullmatch(r"Stale — last check-up \d{4}-Q[1-4]", stale.nth(i).get_by_test_id("stale").inner_text())
+    # Greyed: the row's cells are painted grey, not in a band's colour.
+    grey = stale.first.locator("td").first.evaluate("cell => getComputedStyle(cell).backgroundColor")
+    assert "233, 236, 239" in grey
+    violations = axe_violations(page)
+    stale.first.scroll_into_view_if_needed()
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, f"dashboard-stale-rows-{width}")
+    assert violations == []
