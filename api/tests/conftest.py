@@ -7,7 +7,6 @@ import time_machine
 from django.test import Client
 
 from api.tokens import token_create
-from assessments.tests.browser.conftest import browser, page  # noqa: F401 (the browser tests' fixtures)
 from assessments.tests.factories import UserFactory
 
 NOV_2026 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)

@@ -52,7 +52,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
+    # Reduced motion: Bootstrap then drops its colour transitions, so a check right after a click
+    # (axe's contrast rule) reads the final colours, never a half-faded button.
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, base_url=live_server.url, reduced_motion="reduce"
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     # Anything the Content-Security-Policy refuses is a bug in our pages: fail the test.
@@ -72,6 +76,8 @@ def screenshot(page, name: str) -> Path:
 
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     """Run the vendored axe-core on the page; return violations of the given impacts."""
+    # Colours are read as they end, not mid-transition after the last click (see ``page``).
+    page.emulate_media(reduced_motion="reduce")
     # Loaded from our own static files: the Content-Security-Policy refuses inline scripts.
     page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
