@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import re
 
-from assessments.forms.checkups import ANSWER, COMMENT, CheckupForm, action_name, answer_name, comment_name
+from assessments.forms.checkups import (
+    ANSWER,
+    COMMENT,
+    NOT_APPLICABLE,
+    CheckupForm,
+    action_name,
+    answer_name,
+    comment_name,
+)
 from assessments.selectors.checkups import CheckupEditing
 from assessments.services.checkups import MAX_ACTION_ITEMS
 
@@ -22,7 +30,8 @@ _ACTION = re.compile(r"^action_(\d+)_(description|owner|due_on)$")
 def _form_data(data: dict) -> dict:
     posted: dict[str, str] = {}
     for address, value in data["answers"].items():
-        posted[answer_name(address)] = str(value)
+        # null is "not applicable / don't know", as the form's own choice.
+        posted[answer_name(address)] = NOT_APPLICABLE if value is None else str(value)
     for address, comment in data.get("comments", {}).items():
         posted[comment_name(address)] = comment
     if data.get("days_to_pay") is not None:

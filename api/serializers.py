@@ -269,7 +269,7 @@ class EngagementSerializer(serializers.ModelSerializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    value = serializers.IntegerField()
+    value = serializers.IntegerField(allow_null=True, help_text="null: not applicable / don't know")
     comment = serializers.CharField()
 
 
@@ -302,7 +302,10 @@ class CheckupSerializer(serializers.ModelSerializer):
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "properties": {"value": {"type": "integer"}, "comment": {"type": "string"}},
+                "properties": {
+                    "value": {"type": "integer", "nullable": True, "description": "null: not applicable / don't know"},
+                    "comment": {"type": "string"},
+                },
                 "required": ["value", "comment"],
             },
         }
@@ -340,7 +343,8 @@ class ActionItemInputSerializer(serializers.Serializer):
 class CheckupSubmitSerializer(serializers.Serializer):
     partner = StrictIntegerField(min_value=1, help_text="A partner you own; the check-up is this quarter's.")
     answers = serializers.DictField(
-        child=StrictIntegerField(), help_text="rubric.item -> answer (1-5 for a rating, 0-3 for an intensity)"
+        child=StrictIntegerField(allow_null=True),
+        help_text="rubric.item -> answer (1-5 for a rating, 0-3 for an intensity; null: not applicable / don't know)",
     )
     comments = serializers.DictField(child=StrictCharField(allow_blank=True, max_length=1000), required=False)
     days_to_pay = StrictIntegerField(min_value=0, max_value=3650, required=False, allow_null=True)

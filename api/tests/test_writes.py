@@ -40,6 +40,19 @@ def test_submitting_a_complete_checkup_scores_this_quarter(ana_api, acme, items)
     assert snapshot.rater_count == 1
 
 
+def test_null_is_not_applicable_it_is_stored_read_back_as_null_and_the_coverage_says_so(ana_api, acme, items):
+    answers = answers_for(items, rating=4, characteristics__leadership_access=None)
+    status, body = send(ana_api, "POST", "/api/checkups/", {"partner": acme.pk, "answers": answers})
+    assert status == 201, body
+    assert body["answers"]["characteristics.leadership_access"] == {"value": None, "comment": ""}
+    (listed,) = ana_api.get("/api/checkups/").json()["results"]
+    assert listed["answers"]["characteristics.leadership_access"]["value"] is None
+    (snapshot,) = ana_api.get("/api/snapshots/?period=2026-Q4").json()["results"]
+    # 17 of 18 items, equal weights: 94.4% answered; characteristics on 5 of its 6 items.
+    assert (snapshot["health"], snapshot["coverage"]) == (75.0, round(17 / 18, 4))
+    assert snapshot["rubric_coverage"]["characteristics"] == round(5 / 6, 4)
+
+
 def test_a_missing_item_is_refused_with_the_forms_own_messages_and_nothing_is_submitted(ana_api, manager, acme, items):
     answers = answers_for(items)
     missing = next(iter(items))
