@@ -11,6 +11,8 @@ class Event(StrEnum):
     CASE_RESOLVED = "case.resolved"
     CHECKUP_SUBMITTED = "checkup.submitted"
     SURVEY_RESPONDED = "survey.responded"
+    # Sent only by an endpoint page's "Send a test event" button; nobody subscribes to it.
+    PING = "ping"
 
     @property
     def label(self) -> str:
@@ -23,7 +25,11 @@ EVENT_LABELS = {
     Event.CASE_RESOLVED: "A case is resolved",
     Event.CHECKUP_SUBMITTED: "A check-up is submitted or amended",
     Event.SURVEY_RESPONDED: "A partner answers a survey",
+    Event.PING: "A test event",
 }
+
+# What an endpoint may tick: every event but the test event.
+SUBSCRIBABLE = tuple(e for e in Event if e != Event.PING)
 
 # Chat channels carry what people act on: the case events.
 CASE_EVENTS = (Event.CASE_OPENED, Event.CASE_ESCALATED, Event.CASE_RESOLVED)

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from integrations import network
-from integrations.events import CASE_EVENTS, Event
+from integrations.events import CASE_EVENTS, SUBSCRIBABLE, Event
 from integrations.models import Endpoint
 
 
@@ -34,7 +34,7 @@ class EndpointAdminForm(forms.ModelForm):
 class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         label="Events to send",
-        choices=[(e.value, e.label) for e in Event],
+        choices=[(e.value, e.label) for e in SUBSCRIBABLE],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one event to send."},
     )

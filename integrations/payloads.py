@@ -111,6 +111,24 @@ def checkup_facts(checkup: Checkup, *, amended: bool) -> Facts:
     )
 
 
+PING_SUMMARY = "A test event from Partner Health"
+
+
+def ping_facts(*, endpoint_id: int, endpoint_name: str) -> Facts:
+    """The test event an endpoint's page sends: nothing happened but the button."""
+    return Facts(
+        event=Event.PING,
+        title="Test event",
+        summary=PING_SUMMARY,
+        url=emails.url_for("integration_detail", endpoint_id),
+        data={"endpoint": {"id": endpoint_id, "name": endpoint_name}},
+    )
+
+
+def _ping_text(facts: Facts) -> str:
+    return f"{facts.summary}: this channel is connected. Nothing else happened."
+
+
 # --- the three bodies ------------------------------------------------------------------------------
 
 
@@ -132,6 +150,9 @@ def _slack_escape(text: str) -> str:
 
 def slack_body(facts: Facts) -> dict:
     """A Block Kit message: a header, the summary, the facts, a button to the case."""
+    if facts.event == Event.PING:
+        text = _ping_text(facts)
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(text)}}]}
     return {
         "text": f"{facts.title}. {facts.summary}",  # notifications and clients without blocks
         "blocks": [
@@ -159,6 +180,19 @@ def slack_body(facts: Facts) -> dict:
 
 def teams_body(facts: Facts) -> dict:
     """An Adaptive Card in the envelope a Teams incoming webhook (or Workflows) accepts."""
+    if facts.event == Event.PING:
+        return _teams_card([{"type": "TextBlock", "text": _ping_text(facts), "wrap": True}], actions=[])
+    return _teams_card(
+        [
+            {"type": "TextBlock", "text": facts.title, "weight": "Bolder", "size": "Medium", "wrap": True},
+            {"type": "TextBlock", "text": facts.summary, "wrap": True},
+            {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in facts.facts]},
+        ],
+        actions=[{"type": "Action.OpenUrl", "title": "Open the case", "url": facts.url}],
+    )
+
+
+def _teams_card(body: list, *, actions: list) -> dict:
     return {
         "type": "message",
         "attachments": [
@@ -169,15 +203,8 @@ def teams_body(facts: Facts) -> dict:
                     "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                     "type": "AdaptiveCard",
                     "version": "1.4",
-                    "body": [
-                        {"type": "TextBlock", "text": facts.title, "weight": "Bolder", "size": "Medium", "wrap": True},
-                        {"type": "TextBlock", "text": facts.summary, "wrap": True},
-                        {
-                            "type": "FactSet",
-                            "facts": [{"title": label, "value": value} for label, value in facts.facts],
-                        },
-                    ],
-                    "actions": [{"type": "Action.OpenUrl", "title": "Open the case", "url": facts.url}],
+                    "body": body,
+                    "actions": actions,
                 },
             }
         ],

@@ -26,9 +26,13 @@ def _subscribed(event: Event) -> list[Endpoint]:
     return [e for e in endpoints if e.kind == Endpoint.Kind.WEBHOOK or event in CASE_EVENTS]
 
 
-def deliveries_record(facts: payloads.Facts, *, now: dt.datetime | None = None) -> list[Delivery]:
-    """Record one delivery of ``facts`` per subscribed endpoint; kick the sender after commit."""
-    endpoints = _subscribed(facts.event)
+def deliveries_record(
+    facts: payloads.Facts, *, now: dt.datetime | None = None, endpoints: list[Endpoint] | None = None
+) -> list[Delivery]:
+    """Record one delivery of ``facts`` per subscribed endpoint (or to ``endpoints``, as the test
+    event does); kick the sender after commit."""
+    if endpoints is None:
+        endpoints = _subscribed(facts.event)
     if not endpoints:
         return []
     now = now or timezone.now()

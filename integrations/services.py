@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from integrations import payloads
 from integrations.delivery import endpoint_deliveries_resume
-from integrations.models import Endpoint, new_secret
+from integrations.models import Delivery, Endpoint, new_secret
+from integrations.receivers import deliveries_record
+
+
+class EndpointOff(Exception):
+    """The endpoint is switched off: nothing is sent to it, not even a test."""
 
 
 @transaction.atomic
@@ -44,3 +50,14 @@ def endpoint_secret_rotate(*, endpoint: Endpoint) -> str:
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret"])
     return endpoint.secret
+
+
+@transaction.atomic
+def endpoint_ping(*, endpoint: Endpoint) -> Delivery:
+    """Record one test event (``ping``) to this endpoint only, sent after commit like any event."""
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if not endpoint.enabled:
+        raise EndpointOff("This endpoint is switched off; switch it on to send a test event.")
+    facts = payloads.ping_facts(endpoint_id=endpoint.pk, endpoint_name=endpoint.name)
+    [delivery] = deliveries_record(facts, endpoints=[endpoint])
+    return delivery

@@ -14,11 +14,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assessments.selectors.access import is_leadership
-from integrations.events import Event
+from integrations.events import SUBSCRIBABLE
 from integrations.forms import EndpointForm
 from integrations.models import Endpoint
 from integrations.selectors import endpoint_log, endpoints_list
-from integrations.services import endpoint_create, endpoint_secret_rotate, endpoint_update
+from integrations.services import (
+    EndpointOff,
+    endpoint_create,
+    endpoint_ping,
+    endpoint_secret_rotate,
+    endpoint_update,
+)
 from integrations.signing import SIGNATURE_HEADER
 
 _SHOW_ONCE = "integrations_secret_once"
@@ -66,7 +72,7 @@ def integration_list(request):
     return render(
         request,
         "integrations/list.html",
-        {"form": form, "endpoints": endpoints_list(), "events": list(Event)},
+        {"form": form, "endpoints": endpoints_list(), "events": list(SUBSCRIBABLE)},
         status=status,
     )
 
@@ -111,4 +117,18 @@ def integration_secret(request, pk: int):
         raise Http404("Only webhooks have a signing secret.")
     request.session[_SHOW_ONCE] = [endpoint.pk, endpoint_secret_rotate(endpoint=endpoint)]
     messages.success(request, "A new secret is in use from the next delivery. Give it to the receiver now.")
+    return redirect("integration_detail", endpoint.pk)
+
+
+@login_required
+@require_POST
+def integration_ping(request, pk: int):
+    """One test event to this endpoint, through the same outbox as real events."""
+    endpoint = _endpoint(request, pk)
+    try:
+        endpoint_ping(endpoint=endpoint)
+    except EndpointOff as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Test event queued; its attempts show below.")
     return redirect("integration_detail", endpoint.pk)

@@ -109,6 +109,7 @@ MATRIX = {
     ("integration_list", None): row(LOGIN, 403, 403, 200, 200),
     ("integration_detail", "a"): row(LOGIN, 404, 404, 200, 200),
     ("integration_secret", "a"): row(LOGIN, 404, 404, 302, 302, method="POST"),
+    ("integration_ping", "a"): row(LOGIN, 404, 404, 302, 302, method="POST"),
     # The partner's side: anyone who sees the partner reads its contacts page; its owners write.
     ("partner_contacts", "a"): row(LOGIN, 200, 404, 200, 200),
     ("partner_contacts", "b"): row(LOGIN, 404, 200, 200, 200),
@@ -236,7 +237,7 @@ def concrete_path(name, template, objects):
         "alert_detail": "alert", "alert_acknowledge": "alert", "alert_snooze": "alert",
         "case_detail": "case", "case_acknowledge": "case", "case_snooze": "case", "case_assign": "case",
         "case_resolve": "case",
-        "integration_detail": "endpoint", "integration_secret": "endpoint",
+        "integration_detail": "endpoint", "integration_secret": "endpoint", "integration_ping": "endpoint",
         "partner_contacts": "partner", "contact_add": "partner", "survey_invite": "partner",
         "contact_edit": "contact", "contact_opt_out": "contact", "contact_opt_in": "contact",
         "survey_resend": "invitation", "survey_revoke": "invitation",

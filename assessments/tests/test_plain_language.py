@@ -191,6 +191,7 @@ KIND = {
     "alert_snooze": "alert",
     "integration_detail": "endpoint",
     "integration_secret": "endpoint",
+    "integration_ping": "endpoint",
     "partner_contacts": "partner",
     "contact_add": "partner",
     "survey_invite": "partner",
