@@ -14,7 +14,7 @@ from assessments.models import ActionItem, Checkup, Partner
 from assessments.services.alerts import trends_scan
 from assessments.services.demo import DEMO_PASSWORD, demo_seed
 from assessments.tests.alerting import ensure_rubric_v1
-from assessments.tests.browser.conftest import SCREENSHOTS, login, screenshot
+from assessments.tests.browser.conftest import SCREENSHOTS, axe_violations, login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,9 +58,13 @@ def demo():
     ana = Partner.objects.filter(owners__username="ana")
     return {
         "open": Checkup.objects.filter(rater__username="ana", status="draft").order_by("partner__name").first(),
-        "submitted": Checkup.objects.filter(rater__username="ana", status="submitted").order_by("-period__year", "-period__quarter", "partner__name").first(),
+        "submitted": Checkup.objects.filter(rater__username="ana", status="submitted")
+        .order_by("-period__year", "-period__quarter", "partner__name")
+        .first(),
         "partner": ana.filter(cases__isnull=False).order_by("name").first() or ana.order_by("name").first(),
-        "action": ActionItem.objects.filter(partner__owners__username="ana", done_at__isnull=True).order_by("id").first(),
+        "action": ActionItem.objects.filter(partner__owners__username="ana", done_at__isnull=True)
+        .order_by("id")
+        .first(),
     }
 
 
@@ -96,8 +100,10 @@ def test_every_page_an_account_manager_uses_fits_a_phone_with_each_rows_action_o
 
     # The main action of each row: Start or Continue on My check-ups, Mark done on the partner page.
     page.goto("/checkups/")
-    starts = page.locator("main table").first.get_by_role("button", name="Start").or_(
-        page.locator("main table").first.get_by_role("link", name="Start")
+    starts = (
+        page.locator("main table")
+        .first.get_by_role("button", name="Start")
+        .or_(page.locator("main table").first.get_by_role("link", name="Start"))
     )
     assert starts.count() > 1
     for index in range(starts.count()):
@@ -111,6 +117,23 @@ def test_every_page_an_account_manager_uses_fits_a_phone_with_each_rows_action_o
         page.wait_for_load_state("networkidle")
         screenshot(page, f"usability-1440-{name}")
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_the_leadership_dashboard_fits_a_phone_its_wide_tables_scrolling_in_their_own_box(page, demo):
+    page.set_viewport_size(PHONE)
+    login(page, "lena", DEMO_PASSWORD)
+    page.goto("/dashboard/")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "usability-390-dashboard")
+    layout = page.evaluate(OVERFLOW)
+    # The page itself never scrolls sideways (it was 462 px wide: the account-manager table stuck out).
+    assert layout["document"] <= PHONE["width"], layout
+    assert layout["outside"] == [], layout
+    # The tables too wide for a phone scroll inside their own box, the rest of the tile stays put.
+    for table in ("#candidates-table", "#managers-table", "#segment-table"):
+        assert page.locator(table).evaluate("t => t.parentElement.classList.contains('table-responsive')"), table
+    assert page.locator("#managers-table tbody tr").first.inner_text().startswith("Ben Okafor")
+    assert axe_violations(page) == []
 
 
 def test_a_refused_form_brings_its_error_into_view_with_the_focus_on_it(page, demo):
@@ -174,4 +197,6 @@ def test_the_health_charts_band_labels_sit_beside_the_plot_for_three_demo_partne
             assert chart["labels"] == ["at risk ≥ 40", "watch ≥ 60", "healthy ≥ 75"], name
             assert chart["left"] >= chart["plotRight"], (name, chart)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.locator("#health").screenshot(path=str(SCREENSHOTS / f"usability-{width['width']}-chart-{name.lower().replace(' ', '-')}.png"))
+            page.locator("#health").screenshot(
+                path=str(SCREENSHOTS / f"usability-{width['width']}-chart-{name.lower().replace(' ', '-')}.png")
+            )
