@@ -17,7 +17,6 @@ from assessments.models import (
     ActionItem,
     Answer,
     CaseEvent,
-    Checkup,
     Engagement,
     Interaction,
     Partner,
@@ -25,7 +24,7 @@ from assessments.models import (
     Period,
 )
 from assessments.scoring import Scale
-from assessments.selectors.access import is_leadership, partner_ids_owned_by, partners_visible_to
+from assessments.selectors.access import checkups_visible_to, is_leadership, partners_visible_to
 from assessments.selectors.cases import cases_visible_to, in_state
 from assessments.selectors.partner_list import (
     PartnerListFilters,
@@ -131,7 +130,7 @@ class SnapshotList(ETagMixin, generics.ListAPIView):
         data = f.validated(f.SnapshotFilter, self.request.query_params)
         # The per-item spread and contributions are not part of the representation: left unread.
         snapshots = PartnerSnapshot.objects.select_related("period").defer("item_spread", "contributions")
-        if not _sees_all(self.request.user):
+        if not is_leadership(self.request.user):
             snapshots = snapshots.filter(partner_id__in=_visible_partner_ids(self.request.user))
         if "period" in data:
             # By id, so the quarter's snapshots are walked in the cursor's order (snapshot_period_id_idx).
@@ -142,10 +141,6 @@ class SnapshotList(ETagMixin, generics.ListAPIView):
         if "band" in data:
             snapshots = snapshots.filter(band=data["band"])
         return snapshots
-
-
-def _sees_all(user) -> bool:
-    return is_leadership(user)
 
 
 def cases_for(user):
@@ -186,11 +181,8 @@ class CaseDetail(ETagMixin, generics.RetrieveAPIView):
 
 
 def my_checkups_for(user):
-    checkups = Checkup.objects.filter(rater=user).select_related("period", "rubric_version")
-    if not _sees_all(user):
-        # Her check-ups of the partners she still owns (the rule of checkups_visible_to).
-        checkups = checkups.filter(partner_id__in=partner_ids_owned_by(user))
-    return checkups
+    """The caller's own check-ups among those the UI lets them see (``checkups_visible_to``)."""
+    return checkups_visible_to(user).filter(rater=user).select_related("period", "rubric_version")
 
 
 def answers_by_checkup(checkups) -> dict[int, dict[str, dict]]:
@@ -260,7 +252,7 @@ class ActionItemList(ETagMixin, generics.ListAPIView):
     def get_queryset(self):
         data = f.validated(f.ActionItemFilter, self.request.query_params)
         actions = ActionItem.objects.select_related("period").prefetch_related("items__rubric")
-        if not _sees_all(self.request.user):
+        if not is_leadership(self.request.user):
             actions = actions.filter(partner_id__in=_visible_partner_ids(self.request.user))
         if "partner" in data:
             actions = actions.filter(partner_id=data["partner"])
@@ -273,7 +265,7 @@ class ActionItemList(ETagMixin, generics.ListAPIView):
 
 def interactions_for(user, data):
     interactions = Interaction.objects.all()
-    if not _sees_all(user):
+    if not is_leadership(user):
         interactions = interactions.filter(partner_id__in=_visible_partner_ids(user))
     if "partner" in data:
         interactions = interactions.filter(partner_id=data["partner"])
@@ -286,7 +278,7 @@ def interactions_for(user, data):
 
 def engagements_for(user, data):
     engagements = Engagement.objects.all()
-    if not _sees_all(user):
+    if not is_leadership(user):
         engagements = engagements.filter(partner_id__in=_visible_partner_ids(user))
     if "partner" in data:
         engagements = engagements.filter(partner_id=data["partner"])
