@@ -18,30 +18,15 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dashboard import LEADER, count_queries, percentile, setup_django  # noqa: E402
-from bench.partners import seeded  # noqa: E402
+from bench.partners import seeded, time_view  # noqa: E402
 
 TARGET_P95_MS = 50
-
-
-def time_view(client, url: str, n: int) -> list[float]:
-    for _ in range(5):
-        response = client.get(url, secure=True)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(url, secure=True)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return times
 
 
 def main() -> int:

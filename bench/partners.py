@@ -43,7 +43,7 @@ def time_view(client, url: str, n: int) -> list[float]:
     for _ in range(5):
         response = client.get(url, secure=True)
         if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
     times = []
     for _ in range(n):
         started = time.perf_counter()
