@@ -16,6 +16,7 @@ from assessments.scoring import (
     NotScoredReason,
     ScoringError,
     ScoringModel,
+    big_moves,
     coverage,
     score,
 )
@@ -254,3 +255,46 @@ def test_the_result_of_answering_not_applicable_is_put_down_to_that_item_not_its
         ("characteristics.trust", 4, 2, -3.75),
         ("characteristics.leadership_access", 4, None, -1.25),
     ]
+
+
+# --------------------------------------------------------------------------- #
+# Edges pinned against the mutants ``scripts/mutation scoring`` found alive.
+
+
+@pytest.mark.parametrize("minimum", [0, -0.1, 1.01, 1.5])
+def test_a_minimum_coverage_outside_0_exclusive_to_1_is_refused_with_its_rule(minimum):
+    with pytest.raises(ScoringError, match=r"^min_coverage must lie in 0 \(exclusive\) \.\. 1$"):
+        ScoringModel(rubrics=MODEL.rubrics, min_coverage=minimum)
+
+
+def test_a_minimum_coverage_of_1_asks_for_every_answer():
+    strict = ScoringModel(rubrics=MODEL.rubrics, min_coverage=1)
+
+    full = answers([4] * 6, [4] * 7, [0] * 5)
+
+    assert score(strict, [full]).health == 75
+    with pytest.raises(NotScored, match=r"^not scored \(low_coverage\): 94% of the weight answered, 100% needed"):
+        score(strict, [full | {"characteristics.trust": NA}])
+
+
+def test_an_answer_out_of_range_after_a_not_applicable_one_is_still_refused():
+    rater = dict.fromkeys(ADDRESSES, NA) | {"symptoms.misrepresented_solution": 4}
+    assert list(rater)[-1] == "symptoms.misrepresented_solution"  # the bad value comes after the not-applicable ones
+
+    for check in (score, coverage):
+        with pytest.raises(ScoringError, match=r"^symptoms\.misrepresented_solution=4 is outside 0\.\.3$"):
+            check(MODEL, [rater])
+
+
+@pytest.mark.parametrize("raters", [[], [{}], [{}, {}]])
+def test_coverage_of_nothing_is_an_error(raters):
+    with pytest.raises(ScoringError, match=r"^no answers to score$"):
+        coverage(MODEL, raters)
+
+
+def test_a_move_of_two_points_or_more_needs_a_comment_and_not_applicable_is_no_move():
+    previous = {"a.up": 2, "a.down": 5, "a.one": 3, "a.was_na": NA, "a.now_na": 1, "a.same": 4}
+    current = {"a.up": 4, "a.down": 2, "a.one": 4, "a.was_na": 5, "a.now_na": NA, "a.same": 4, "a.new": 1}
+
+    assert big_moves(previous, current) == ["a.up", "a.down"]
+    assert big_moves({}, current) == []
