@@ -478,6 +478,82 @@ def test_two_falling_items_are_not_enough_and_a_rise_breaks_the_fall():
     assert "items fell" not in by_rule(evaluate(flat_then), "rubric_decline").explanation
 
 
+SLIDING = ("characteristics.trust", "characteristics.quality", "characteristics.flexibility")
+
+
+def sliding(*levels: float, at: Sequence[int] = (6, 7), before: Sequence[int] = range(6)) -> list[SnapshotPoint]:
+    """Quarters ``before`` flat at 4.0, then three characteristics at ``levels`` in quarters ``at``."""
+    return [snapshot(i) for i in before] + [
+        snapshot(i, ratings=dict.fromkeys(SLIDING, v)) for i, v in zip(at, levels, strict=True)
+    ]
+
+
+def test_items_falling_half_a_point_are_a_watch_on_their_own_before_the_rubric_score_moves():
+    # 4.0→3.75→3.5 is exactly the 12.5 points an item must lose; the rubric score loses only 6.
+    finding = by_rule(evaluate(sliding(3.75, 3.5), titles=TITLES), "rubric_decline")
+
+    assert (finding.severity, finding.items) == (
+        "watch",
+        ("characteristics.flexibility", "characteristics.quality", "characteristics.trust"),
+    )
+    assert finding.explanation == (
+        "In Characteristics, 3 items fell in each of the last 2 quarters: "
+        "Flexibility 4.0→3.8→3.5, Quality 4.0→3.8→3.5, Trust 4.0→3.8→3.5."
+    )
+    assert finding.evidence.scores == ()
+    # A fall of a hair less than 12.5 points, or a fifth of a point, is nothing.
+    assert by_rule(evaluate(sliding(3.76, 3.51)), "rubric_decline") is None
+    assert by_rule(evaluate(sliding(3.9, 3.8)), "rubric_decline") is None
+
+
+def test_an_item_missing_from_a_quarter_is_skipped_and_the_items_after_it_still_count():
+    series = sliding(3.75, 3.5)
+    # Client first (listed first) was not asked in 2023-Q3.
+    items = {k: v for k, v in series[6].items.items() if k != "characteristics.client_first"}
+    series[6] = dataclasses.replace(series[6], items=items)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert finding.explanation.startswith("In Characteristics, 3 items fell in each of the last 2 quarters:")
+
+
+def test_items_falling_need_enough_history_and_a_fresh_baseline():
+    # Three quarters are enough by default, not when four are asked for.
+    assert verdicts(evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)))) == [("rubric_decline", "watch")]
+    assert evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)), config=TrendConfig(min_history=4)) == []
+    # Baseline quarters ending seven quarters before the last are too old to compare with.
+    assert evaluate(sliding(4.0, 3.75, 3.5, at=(3, 10, 11), before=(0, 1, 2))) == []
+
+
+def test_with_three_confirming_quarters_the_sentences_name_the_last_quarter():
+    three = TrendConfig(confirm_quarters=3)
+    sliding = flat(6) + [snapshot(6 + i, ratings=theme_at(v)) for i, v in enumerate((2.0, 1.5, 1.0))]
+    dip = flat(8) + [snapshot(8, level=2.0)]
+
+    confirmed = by_rule(evaluate(sliding, config=three, titles=TITLES), "health_decline")
+    watch = by_rule(evaluate(dip, config=three, titles=TITLES), "health_decline")
+
+    assert confirmed.explanation.startswith(
+        "Overall health fell from 75 to 50 over 3 quarters (2023-Q3: 58, 2023-Q4: 54, 2024-Q1: 50; "
+        "baseline 75, the median of 6 quarters before)."
+    )
+    assert (watch.severity, watch.explanation.split(" Biggest")[0]) == (
+        "watch",
+        "Overall health dipped to 25 in 2024-Q1, 50 points below its baseline of 75 (median of 6 quarters); "
+        "not yet a confirmed decline.",
+    )
+
+
+def test_a_decline_confirmed_over_three_quarters_names_the_last_quarters_score():
+    series = flat(6) + [snapshot(6 + i, ratings=theme_at(v)) for i, v in enumerate((2.0, 1.5, 1.0))]
+
+    findings = evaluate(series, config=TrendConfig(confirm_quarters=3), titles=TITLES)
+
+    assert by_rule(findings, "rubric_decline").explanation.startswith(
+        "Characteristics score fell from 75 to 25 over 3 quarters (baseline 75):"
+    )
+
+
 def test_a_themed_collapse_confirms_its_rubric_in_its_second_quarter_but_not_the_other_rubric():
     series = flat(6) + [snapshot(6, ratings=theme_at(1.0)), snapshot(7, ratings=theme_at(1.0))]
 
@@ -597,6 +673,24 @@ def test_one_and_a_half_counts_as_moderate_and_a_hair_less_does_not():
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.5, 1.49])), "symptom_persistent") is None
 
 
+def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
+    # With no noise at all, 1.0 twice stands out from a usual 0 but is still below moderate.
+    quiet = TrendConfig(symptom_noise_prior=0.0)
+
+    assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.0, 1.0]), config=quiet), "symptom_persistent") is None
+
+
+def test_a_symptom_moderate_since_the_first_check_up_is_measured_from_zero():
+    # No calm quarter gives it a usual level: it counts from 0, so 1.6 six quarters running is critical.
+    finding = by_rule(evaluate(symptom([1.6] * 6), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "critical"
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 6 quarters in a row (2022-Q1: 1.6, 2022-Q2: 1.6, "
+        "2022-Q3: 1.6, 2022-Q4: 1.6, 2023-Q1: 1.6, 2023-Q2: 1.6)."
+    )
+
+
 def swinging(last: Sequence[float]) -> list[SnapshotPoint]:
     """Raters whose answers swing from none to moderate on every symptom, then ``last`` for one."""
     calm = [snapshot(i, symptoms={a: (i + k) % 3 for k, a in enumerate(SYMPTOM_ITEMS)}) for i in range(8)]
@@ -640,6 +734,56 @@ def test_a_rise_over_at_least_two_quarters_of_a_whole_point_is_a_watch():
     assert finding.explanation == "Chasing rainbows has risen for 3 quarters in a row (0.5→0.8→1.0→1.5)."
     assert by_rule(evaluate(symptom([0.5, 0.5, 0.5, 0.75, 1.0, 1.49])), "symptom_persistent") is None
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 0, 1.25])), "symptom_persistent") is None
+
+
+def test_three_moderate_quarters_from_the_first_check_up_are_a_warning_naming_all_three():
+    finding = by_rule(evaluate(symptom([2, 2, 2]), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "warning"
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 3 quarters in a row (2022-Q1: 2.0, 2022-Q2: 2.0, 2022-Q3: 2.0)."
+    )
+
+
+def test_a_quarter_without_the_symptom_is_skipped_not_taken_as_calm():
+    series = symptom([0, 0, 0, 0, 2, 2, 2])
+    # 2023-Q2 did not ask about it.
+    items = {k: v for k, v in series[5].items.items() if k != "symptoms.chasing_rainbows"}
+    series[5] = dataclasses.replace(series[5], items=items)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q1: 2.0, 2023-Q3: 2.0)."
+    )
+
+
+def test_a_gap_of_exactly_six_quarters_still_joins_a_run():
+    series = symptom([0, 0, 0, 0, 2]) + symptom([2], start=10)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q1: 2.0, 2024-Q3: 2.0)."
+    )
+
+
+def test_recurrence_is_measured_against_the_symptoms_usual_level():
+    # Usually 1.4: readings of 1.6 are no news, so 3.0 in the last quarter recurs only once.
+    assert by_rule(evaluate(symptom([1.4, 1.4, 1.4, 1.4, 1.6, 1.6, 1.4, 3])), "symptom_persistent") is None
+    # Back to 1.6, near its usual 1.4, after three quarters at 3.0: not moderate now, so not recurring.
+    assert by_rule(evaluate(symptom([1.4, 1.4, 1.4, 1.4, 3, 3, 3, 1.6])), "symptom_persistent") is None
+
+
+def test_a_rise_over_one_quarter_counts_when_the_config_asks_for_two_points():
+    two = TrendConfig(symptom_rise_points=2)
+
+    finding = by_rule(evaluate(symptom([0, 0, 0, 0, 0, 1.25]), config=two, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.explanation) == (
+        "watch",
+        "Chasing rainbows has risen for 1 quarter in a row (0.0→1.3).",
+    )
 
 
 def test_worked_example_two_symptoms_growing_together_warn_in_their_second_quarter():
