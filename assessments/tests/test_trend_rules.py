@@ -673,6 +673,14 @@ def test_one_and_a_half_counts_as_moderate_and_a_hair_less_does_not():
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.5, 1.49])), "symptom_persistent") is None
 
 
+def test_a_long_run_at_exactly_one_and_a_half_stays_out_of_the_usual_level():
+    # Four quarters at 1.5 after three at 0: the usual level is 0, so the run is critical.
+    finding = by_rule(evaluate(symptom([0, 0, 0, 1.5, 1.5, 1.5, 1.5]), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "critical"
+    assert finding.explanation.startswith("Chasing rainbows has been moderate or worse for 4 quarters")
+
+
 def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
     # With no noise at all, 1.0 twice stands out from a usual 0 but is still below moderate.
     quiet = TrendConfig(symptom_noise_prior=0.0)
