@@ -829,6 +829,57 @@ def test_two_symptoms_moderate_after_a_missed_check_up_warn_at_once():
     assert by_rule(evaluate(series), "symptom_persistent").severity == "warning"
 
 
+def together(
+    levels: Sequence[float],
+    addresses: Sequence[str] = ("symptoms.chasing_rainbows", "symptoms.little_interaction"),
+    start: int = 0,
+):
+    """Two symptoms (Chasing rainbows and Little interaction unless told) at the same ``levels``."""
+    return [snapshot(start + i, symptoms=dict.fromkeys(addresses, v)) for i, v in enumerate(levels)]
+
+
+def test_symptoms_growing_together_are_shown_from_their_own_usual_level():
+    finding = by_rule(evaluate(together([1, 1, 1, 1, 2, 3]), titles=TITLES), "symptom_persistent")
+
+    assert "(usual level, then each quarter: Chasing rainbows 1.0→2.0→3.0; Little interaction 1.0→2.0→3.0)" in (
+        finding.explanation
+    )
+    # Moderate since the first check-up: no usual level, so they are shown from 0.
+    first = by_rule(evaluate(together([2, 2]), titles=TITLES), "symptom_persistent")
+    assert "(usual level, then each quarter: Chasing rainbows 0.0→2.0→2.0; Little interaction 0.0→2.0→2.0)" in (
+        first.explanation
+    )
+
+
+def test_symptoms_at_their_usual_level_the_quarter_before_or_back_near_it_now_do_not_grow_together():
+    # Usually 1.0, still 1.0 the quarter before: a one-quarter spike to 3.0 waits.
+    assert by_rule(evaluate(together([1, 1, 1, 1, 1, 3])), "symptom_persistent") is None
+    # Usually 1.4, 3.0 the quarter before, back to 1.6 now: not moderate for them, so nothing.
+    assert by_rule(evaluate(together([1.4, 1.4, 1.4, 1.4, 3, 1.6])), "symptom_persistent") is None
+
+
+def test_symptoms_growing_together_are_found_after_a_calm_one():
+    # Chasing rainbows (first in order) stays calm; the two after it grow together.
+    growing = ("symptoms.little_interaction", "symptoms.no_mutual_respect")
+
+    finding = by_rule(evaluate(together([0, 0, 0, 0, 1, 2], growing), titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.items) == ("warning", growing)
+    assert finding.explanation.startswith("2 symptoms grew to moderate or worse together in 2023-Q2")
+
+
+def test_one_missed_check_up_before_two_moderate_symptoms_warns_at_once():
+    series = together([0, 0, 0, 0, 0]) + together([2], start=6)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "2 symptoms grew to moderate or worse together in 2023-Q3 "
+        "(usual level, then each quarter: Chasing rainbows 0.0→0.0→2.0; Little interaction 0.0→0.0→2.0).",
+    )
+
+
 def test_a_persistent_symptom_is_named_before_a_rising_one_and_the_worst_first():
     series = [
         snapshot(i, symptoms={"symptoms.no_mutual_respect": v, "symptoms.chasing_rainbows": r})
