@@ -642,6 +642,53 @@ def test_a_band_that_recovered_within_the_window_is_not_held():
     assert by_rule(evaluate(series), "band_downgrade") is None
 
 
+def test_a_fresh_downgrade_compares_with_the_quarter_just_before():
+    series = bands((78, "healthy"), (78, "healthy"), (90, "healthy"), (78, "healthy"), (73, "watch"))
+
+    assert by_rule(evaluate(series), "band_downgrade").explanation == (
+        "Band fell from Healthy (2022-Q4) to Watch (2023-Q1); health 78→73. One quarter is not yet a trend."
+    )
+
+
+def test_a_band_downgrade_needs_enough_history():
+    series = bands((78, "healthy"), (78, "healthy"), (73, "watch"))
+
+    assert by_rule(evaluate(series), "band_downgrade").severity == "watch"
+    assert by_rule(evaluate(series, config=TrendConfig(min_history=4)), "band_downgrade") is None
+
+
+def test_one_band_down_from_watch_to_at_risk_held_is_a_warning():
+    series = bands(*[(70, "watch")] * 6, (50, "at_risk"), (50, "at_risk"))
+
+    finding = by_rule(evaluate(series), "band_downgrade")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Band fell from Watch to At risk and has stayed below Watch for 2 quarters (2023-Q3: At risk, 2023-Q4: At risk).",
+    )
+
+
+def test_a_band_downgrade_names_the_items_that_fell_and_its_baseline():
+    series = flat(6) + [snapshot(6, ratings=theme_at(2.0)), snapshot(7, ratings=theme_at(2.0))]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "band_downgrade")
+
+    assert finding.severity == "critical"
+    assert finding.explanation.endswith(
+        "Biggest drops: Flexibility 4.0→2.0, Quality 4.0→2.0, Service team 4.0→2.0, Trust 4.0→2.0."
+    )
+    fell = (
+        "characteristics.flexibility",
+        "characteristics.quality",
+        "characteristics.service_team",
+        "characteristics.trust",
+    )
+    assert finding.items == fell
+    assert [(i.address, i.before, i.after) for i in finding.evidence.items] == [(a, 4.0, 2.0) for a in fell]
+    (score,) = finding.evidence.scores
+    assert (score.baseline.value, score.baseline.band, len(score.baseline.periods)) == (75.0, "healthy", 6)
+
+
 # --------------------------------------------------------------------------- #
 # Rule 4: symptoms
 
