@@ -517,6 +517,34 @@ def test_an_item_missing_from_a_quarter_is_skipped_and_the_items_after_it_still_
     assert finding.explanation.startswith("In Characteristics, 3 items fell in each of the last 2 quarters:")
 
 
+def test_a_rubric_watch_lists_both_the_items_that_moved_and_those_that_fell_every_quarter():
+    series = flat(6) + [
+        snapshot(6, ratings=dict.fromkeys(SLIDING, 3.5)),
+        snapshot(7, ratings=dict.fromkeys(SLIDING, 3.0) | {"characteristics.client_first": 2.0}),
+    ]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert finding.severity == "watch"
+    assert finding.items == (
+        "characteristics.client_first",
+        "characteristics.flexibility",
+        "characteristics.quality",
+        "characteristics.trust",
+    )
+
+
+def test_two_rubrics_sentences_are_joined_in_one_explanation():
+    ratings = theme_at(1.0) | {"traits.caring": 2.0, "traits.honesty": 2.0, "traits.homework": 2.0}
+    series = flat(6) + [snapshot(6, ratings=theme_at(1.0)), snapshot(7, ratings=ratings)]
+
+    assert by_rule(evaluate(series, titles=TITLES), "rubric_decline").explanation == (
+        "Characteristics score fell from 75 to 25 over 2 quarters (baseline 75): Flexibility 4.0→1.0, "
+        "Quality 4.0→1.0, Service team 4.0→1.0, Trust 4.0→1.0. Traits score fell from 75 to 54 over 1 quarter "
+        "(baseline 75): Caring 4.0→2.0, Homework 4.0→2.0, Honesty 4.0→2.0."
+    )
+
+
 def test_items_falling_need_enough_history_and_a_fresh_baseline():
     # Three quarters are enough by default, not when four are asked for.
     assert verdicts(evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)))) == [("rubric_decline", "watch")]
