@@ -955,6 +955,36 @@ def test_one_missed_check_up_before_two_moderate_symptoms_warns_at_once():
     )
 
 
+def test_symptom_sentences_are_ordered_worst_first_then_by_symptom_with_a_group_placed_at_its_first():
+    recur, grow = [0, 0, 2, 2, 0, 2], [0, 0, 0, 0, 1, 2]
+    series = [
+        snapshot(
+            i,
+            symptoms={
+                "symptoms.chasing_rainbows": recur[i],
+                "symptoms.misrepresented_solution": recur[i],
+                "symptoms.little_interaction": grow[i],
+                "symptoms.no_mutual_respect": grow[i],
+            },
+        )
+        for i in range(6)
+    ]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.period) == ("warning", "2023-Q2")
+    assert finding.explanation == (
+        "Chasing rainbows keeps recurring: moderate or worse in 3 of the last 4 quarters "
+        "(2022-Q3: 2.0, 2022-Q4: 2.0, 2023-Q2: 2.0). "
+        "2 symptoms grew to moderate or worse together in 2023-Q2 (usual level, then each quarter: "
+        "Little interaction 0.0→1.0→2.0; No mutual respect 0.0→1.0→2.0). "
+        "Misrepresented solution keeps recurring: moderate or worse in 3 of the last 4 quarters "
+        "(2022-Q3: 2.0, 2022-Q4: 2.0, 2023-Q2: 2.0). "
+        "Little interaction has risen for 2 quarters in a row (0.0→1.0→2.0). "
+        "No mutual respect has risen for 2 quarters in a row (0.0→1.0→2.0)."
+    )
+
+
 def test_a_persistent_symptom_is_named_before_a_rising_one_and_the_worst_first():
     series = [
         snapshot(i, symptoms={"symptoms.no_mutual_respect": v, "symptoms.chasing_rainbows": r})
