@@ -757,20 +757,22 @@ def test_a_long_run_at_exactly_one_and_a_half_stays_out_of_the_usual_level():
 
 
 def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
-    # With no noise at all, 1.0 twice stands out from a usual 0 but is still below moderate.
+    # With no noise prior, 1.0 stands out from a usual 0 but is still below moderate: twice running
+    # it is no run, three times in four quarters no recurrence.
     quiet = TrendConfig(symptom_noise_prior=0.0)
 
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.0, 1.0]), config=quiet), "symptom_persistent") is None
+    assert by_rule(evaluate(symptom([0, 0, 0, 0, 1, 0, 1, 1]), config=quiet), "symptom_persistent") is None
 
 
 def test_a_symptom_moderate_since_the_first_check_up_is_measured_from_zero():
-    # No calm quarter gives it a usual level: it counts from 0, so 1.6 six quarters running is critical.
-    finding = by_rule(evaluate(symptom([1.6] * 6), titles=TITLES), "symptom_persistent")
+    # No calm quarter gives it a usual level: it counts from 0, so 1.5 six quarters running is critical.
+    finding = by_rule(evaluate(symptom([1.5] * 6), titles=TITLES), "symptom_persistent")
 
     assert finding.severity == "critical"
     assert finding.explanation == (
-        "Chasing rainbows has been moderate or worse for 6 quarters in a row (2022-Q1: 1.6, 2022-Q2: 1.6, "
-        "2022-Q3: 1.6, 2022-Q4: 1.6, 2023-Q1: 1.6, 2023-Q2: 1.6)."
+        "Chasing rainbows has been moderate or worse for 6 quarters in a row (2022-Q1: 1.5, 2022-Q2: 1.5, "
+        "2022-Q3: 1.5, 2022-Q4: 1.5, 2023-Q1: 1.5, 2023-Q2: 1.5)."
     )
 
 
