@@ -756,6 +756,16 @@ def test_a_long_run_at_exactly_one_and_a_half_stays_out_of_the_usual_level():
     assert finding.explanation.startswith("Chasing rainbows has been moderate or worse for 4 quarters")
 
 
+def test_moderate_needs_two_and_a_half_times_the_pooled_symptom_noise_above_the_usual_level():
+    # Usually 1.2; the noise pools every symptom's readings with the 0.45 prior: 0.188, so the bar is 0.47 above.
+    assert by_rule(evaluate(symptom([1.2] * 6 + [1.6, 1.6])), "symptom_persistent") is None
+    finding = by_rule(evaluate(symptom([1.2] * 6 + [1.7, 1.7]), titles=TITLES), "symptom_persistent")
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q3: 1.7, 2023-Q4: 1.7).",
+    )
+
+
 def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
     # With no noise prior, 1.0 stands out from a usual 0 but is still below moderate: twice running
     # it is no run, three times in four quarters no recurrence.
