@@ -764,6 +764,10 @@ def test_moderate_needs_two_and_a_half_times_the_pooled_symptom_noise_above_the_
         "warning",
         "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q3: 1.7, 2023-Q4: 1.7).",
     )
+    # Readings spread around the usual 1.2 (1.0 to 1.4) add their squared distances: the bar rises to 0.49.
+    spread = [1.0, 1.2, 1.2, 1.2, 1.4, 1.4]
+    assert by_rule(evaluate(symptom([*spread, 1.68, 1.68])), "symptom_persistent") is None
+    assert by_rule(evaluate(symptom([*spread, 1.7, 1.7])), "symptom_persistent").severity == "warning"
 
 
 def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
