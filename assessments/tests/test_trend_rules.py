@@ -545,6 +545,20 @@ def test_two_rubrics_sentences_are_joined_in_one_explanation():
     )
 
 
+def test_an_items_before_value_is_the_median_of_the_eight_quarters_before_the_window_only():
+    # Trust was 3.0 for nine quarters long ago, then 4.0 for eight: its "before" is 4.0.
+    trust = "characteristics.trust"
+    series = [snapshot(i, ratings={trust: 3.0}) for i in range(9)] + [snapshot(i) for i in range(9, 17)]
+    series += [snapshot(i, ratings={trust: 1.0}) for i in (17, 18)]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Characteristics score fell from 75 to 63 over 2 quarters (baseline 75): Trust 4.0→1.0.",
+    )
+
+
 def test_items_falling_need_enough_history_and_a_fresh_baseline():
     # Three quarters are enough by default, not when four are asked for.
     assert verdicts(evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)))) == [("rubric_decline", "watch")]
