@@ -478,6 +478,124 @@ def test_two_falling_items_are_not_enough_and_a_rise_breaks_the_fall():
     assert "items fell" not in by_rule(evaluate(flat_then), "rubric_decline").explanation
 
 
+SLIDING = ("characteristics.trust", "characteristics.quality", "characteristics.flexibility")
+
+
+def sliding(*levels: float, at: Sequence[int] = (6, 7), before: Sequence[int] = range(6)) -> list[SnapshotPoint]:
+    """Quarters ``before`` flat at 4.0, then three characteristics at ``levels`` in quarters ``at``."""
+    return [snapshot(i) for i in before] + [
+        snapshot(i, ratings=dict.fromkeys(SLIDING, v)) for i, v in zip(at, levels, strict=True)
+    ]
+
+
+def test_items_falling_half_a_point_are_a_watch_on_their_own_before_the_rubric_score_moves():
+    # 4.0→3.75→3.5 is exactly the 12.5 points an item must lose; the rubric score loses only 6.
+    finding = by_rule(evaluate(sliding(3.75, 3.5), titles=TITLES), "rubric_decline")
+
+    assert (finding.severity, finding.items) == (
+        "watch",
+        ("characteristics.flexibility", "characteristics.quality", "characteristics.trust"),
+    )
+    assert finding.explanation == (
+        "In Characteristics, 3 items fell in each of the last 2 quarters: "
+        "Flexibility 4.0→3.8→3.5, Quality 4.0→3.8→3.5, Trust 4.0→3.8→3.5."
+    )
+    assert finding.evidence.scores == ()
+    # A fall of a hair less than 12.5 points, or a fifth of a point, is nothing.
+    assert by_rule(evaluate(sliding(3.76, 3.51)), "rubric_decline") is None
+    assert by_rule(evaluate(sliding(3.9, 3.8)), "rubric_decline") is None
+
+
+def test_an_item_missing_from_a_quarter_is_skipped_and_the_items_after_it_still_count():
+    series = sliding(3.75, 3.5)
+    # Client first (listed first) was not asked in 2023-Q3.
+    items = {k: v for k, v in series[6].items.items() if k != "characteristics.client_first"}
+    series[6] = dataclasses.replace(series[6], items=items)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert finding.explanation.startswith("In Characteristics, 3 items fell in each of the last 2 quarters:")
+
+
+def test_a_rubric_watch_lists_both_the_items_that_moved_and_those_that_fell_every_quarter():
+    series = flat(6) + [
+        snapshot(6, ratings=dict.fromkeys(SLIDING, 3.5)),
+        snapshot(7, ratings=dict.fromkeys(SLIDING, 3.0) | {"characteristics.client_first": 2.0}),
+    ]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert finding.severity == "watch"
+    assert finding.items == (
+        "characteristics.client_first",
+        "characteristics.flexibility",
+        "characteristics.quality",
+        "characteristics.trust",
+    )
+
+
+def test_two_rubrics_sentences_are_joined_in_one_explanation():
+    ratings = theme_at(1.0) | {"traits.caring": 2.0, "traits.honesty": 2.0, "traits.homework": 2.0}
+    series = flat(6) + [snapshot(6, ratings=theme_at(1.0)), snapshot(7, ratings=ratings)]
+
+    assert by_rule(evaluate(series, titles=TITLES), "rubric_decline").explanation == (
+        "Characteristics score fell from 75 to 25 over 2 quarters (baseline 75): Flexibility 4.0→1.0, "
+        "Quality 4.0→1.0, Service team 4.0→1.0, Trust 4.0→1.0. Traits score fell from 75 to 54 over 1 quarter "
+        "(baseline 75): Caring 4.0→2.0, Homework 4.0→2.0, Honesty 4.0→2.0."
+    )
+
+
+def test_an_items_before_value_is_the_median_of_the_eight_quarters_before_the_window_only():
+    # Trust was 3.0 for nine quarters long ago, then 4.0 for eight: its "before" is 4.0.
+    trust = "characteristics.trust"
+    series = [snapshot(i, ratings={trust: 3.0}) for i in range(9)] + [snapshot(i) for i in range(9, 17)]
+    series += [snapshot(i, ratings={trust: 1.0}) for i in (17, 18)]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "rubric_decline")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Characteristics score fell from 75 to 63 over 2 quarters (baseline 75): Trust 4.0→1.0.",
+    )
+
+
+def test_items_falling_need_enough_history_and_a_fresh_baseline():
+    # Three quarters are enough by default, not when four are asked for.
+    assert verdicts(evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)))) == [("rubric_decline", "watch")]
+    assert evaluate(sliding(3.75, 3.5, at=(1, 2), before=(0,)), config=TrendConfig(min_history=4)) == []
+    # Baseline quarters ending seven quarters before the last are too old to compare with.
+    assert evaluate(sliding(4.0, 3.75, 3.5, at=(3, 10, 11), before=(0, 1, 2))) == []
+
+
+def test_with_three_confirming_quarters_the_sentences_name_the_last_quarter():
+    three = TrendConfig(confirm_quarters=3)
+    sliding = flat(6) + [snapshot(6 + i, ratings=theme_at(v)) for i, v in enumerate((2.0, 1.5, 1.0))]
+    dip = flat(8) + [snapshot(8, level=2.0)]
+
+    confirmed = by_rule(evaluate(sliding, config=three, titles=TITLES), "health_decline")
+    watch = by_rule(evaluate(dip, config=three, titles=TITLES), "health_decline")
+
+    assert confirmed.explanation.startswith(
+        "Overall health fell from 75 to 50 over 3 quarters (2023-Q3: 58, 2023-Q4: 54, 2024-Q1: 50; "
+        "baseline 75, the median of 6 quarters before)."
+    )
+    assert (watch.severity, watch.explanation.split(" Biggest")[0]) == (
+        "watch",
+        "Overall health dipped to 25 in 2024-Q1, 50 points below its baseline of 75 (median of 6 quarters); "
+        "not yet a confirmed decline.",
+    )
+
+
+def test_a_decline_confirmed_over_three_quarters_names_the_last_quarters_score():
+    series = flat(6) + [snapshot(6 + i, ratings=theme_at(v)) for i, v in enumerate((2.0, 1.5, 1.0))]
+
+    findings = evaluate(series, config=TrendConfig(confirm_quarters=3), titles=TITLES)
+
+    assert by_rule(findings, "rubric_decline").explanation.startswith(
+        "Characteristics score fell from 75 to 25 over 3 quarters (baseline 75):"
+    )
+
+
 def test_a_themed_collapse_confirms_its_rubric_in_its_second_quarter_but_not_the_other_rubric():
     series = flat(6) + [snapshot(6, ratings=theme_at(1.0)), snapshot(7, ratings=theme_at(1.0))]
 
@@ -566,6 +684,53 @@ def test_a_band_that_recovered_within_the_window_is_not_held():
     assert by_rule(evaluate(series), "band_downgrade") is None
 
 
+def test_a_fresh_downgrade_compares_with_the_quarter_just_before():
+    series = bands((78, "healthy"), (78, "healthy"), (90, "healthy"), (78, "healthy"), (73, "watch"))
+
+    assert by_rule(evaluate(series), "band_downgrade").explanation == (
+        "Band fell from Healthy (2022-Q4) to Watch (2023-Q1); health 78→73. One quarter is not yet a trend."
+    )
+
+
+def test_a_band_downgrade_needs_enough_history():
+    series = bands((78, "healthy"), (78, "healthy"), (73, "watch"))
+
+    assert by_rule(evaluate(series), "band_downgrade").severity == "watch"
+    assert by_rule(evaluate(series, config=TrendConfig(min_history=4)), "band_downgrade") is None
+
+
+def test_one_band_down_from_watch_to_at_risk_held_is_a_warning():
+    series = bands(*[(70, "watch")] * 6, (50, "at_risk"), (50, "at_risk"))
+
+    finding = by_rule(evaluate(series), "band_downgrade")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Band fell from Watch to At risk and has stayed below Watch for 2 quarters (2023-Q3: At risk, 2023-Q4: At risk).",
+    )
+
+
+def test_a_band_downgrade_names_the_items_that_fell_and_its_baseline():
+    series = flat(6) + [snapshot(6, ratings=theme_at(2.0)), snapshot(7, ratings=theme_at(2.0))]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "band_downgrade")
+
+    assert finding.severity == "critical"
+    assert finding.explanation.endswith(
+        "Biggest drops: Flexibility 4.0→2.0, Quality 4.0→2.0, Service team 4.0→2.0, Trust 4.0→2.0."
+    )
+    fell = (
+        "characteristics.flexibility",
+        "characteristics.quality",
+        "characteristics.service_team",
+        "characteristics.trust",
+    )
+    assert finding.items == fell
+    assert [(i.address, i.before, i.after) for i in finding.evidence.items] == [(a, 4.0, 2.0) for a in fell]
+    (score,) = finding.evidence.scores
+    assert (score.baseline.value, score.baseline.band, len(score.baseline.periods)) == (75.0, "healthy", 6)
+
+
 # --------------------------------------------------------------------------- #
 # Rule 4: symptoms
 
@@ -595,6 +760,48 @@ def test_moderate_four_quarters_running_or_severe_two_is_critical():
 def test_one_and_a_half_counts_as_moderate_and_a_hair_less_does_not():
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.5, 1.5])), "symptom_persistent").severity == "warning"
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.5, 1.49])), "symptom_persistent") is None
+
+
+def test_a_long_run_at_exactly_one_and_a_half_stays_out_of_the_usual_level():
+    # Four quarters at 1.5 after three at 0: the usual level is 0, so the run is critical.
+    finding = by_rule(evaluate(symptom([0, 0, 0, 1.5, 1.5, 1.5, 1.5]), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "critical"
+    assert finding.explanation.startswith("Chasing rainbows has been moderate or worse for 4 quarters")
+
+
+def test_moderate_needs_two_and_a_half_times_the_pooled_symptom_noise_above_the_usual_level():
+    # Usually 1.2; the noise pools every symptom's readings with the 0.45 prior: 0.188, so the bar is 0.47 above.
+    assert by_rule(evaluate(symptom([1.2] * 6 + [1.6, 1.6])), "symptom_persistent") is None
+    finding = by_rule(evaluate(symptom([1.2] * 6 + [1.7, 1.7]), titles=TITLES), "symptom_persistent")
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q3: 1.7, 2023-Q4: 1.7).",
+    )
+    # Readings spread around the usual 1.2 (1.0 to 1.4) add their squared distances: the bar rises to 0.49.
+    spread = [1.0, 1.2, 1.2, 1.2, 1.4, 1.4]
+    assert by_rule(evaluate(symptom([*spread, 1.68, 1.68])), "symptom_persistent") is None
+    assert by_rule(evaluate(symptom([*spread, 1.7, 1.7])), "symptom_persistent").severity == "warning"
+
+
+def test_below_one_and_a_half_is_never_moderate_however_quiet_the_symptom_was():
+    # With no noise prior, 1.0 stands out from a usual 0 but is still below moderate: twice running
+    # it is no run, three times in four quarters no recurrence.
+    quiet = TrendConfig(symptom_noise_prior=0.0)
+
+    assert by_rule(evaluate(symptom([0, 0, 0, 0, 1.0, 1.0]), config=quiet), "symptom_persistent") is None
+    assert by_rule(evaluate(symptom([0, 0, 0, 0, 1, 0, 1, 1]), config=quiet), "symptom_persistent") is None
+
+
+def test_a_symptom_moderate_since_the_first_check_up_is_measured_from_zero():
+    # No calm quarter gives it a usual level: it counts from 0, so 1.5 six quarters running is critical.
+    finding = by_rule(evaluate(symptom([1.5] * 6), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "critical"
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 6 quarters in a row (2022-Q1: 1.5, 2022-Q2: 1.5, "
+        "2022-Q3: 1.5, 2022-Q4: 1.5, 2023-Q1: 1.5, 2023-Q2: 1.5)."
+    )
 
 
 def swinging(last: Sequence[float]) -> list[SnapshotPoint]:
@@ -642,6 +849,56 @@ def test_a_rise_over_at_least_two_quarters_of_a_whole_point_is_a_watch():
     assert by_rule(evaluate(symptom([0, 0, 0, 0, 0, 1.25])), "symptom_persistent") is None
 
 
+def test_three_moderate_quarters_from_the_first_check_up_are_a_warning_naming_all_three():
+    finding = by_rule(evaluate(symptom([2, 2, 2]), titles=TITLES), "symptom_persistent")
+
+    assert finding.severity == "warning"
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 3 quarters in a row (2022-Q1: 2.0, 2022-Q2: 2.0, 2022-Q3: 2.0)."
+    )
+
+
+def test_a_quarter_without_the_symptom_is_skipped_not_taken_as_calm():
+    series = symptom([0, 0, 0, 0, 2, 2, 2])
+    # 2023-Q2 did not ask about it.
+    items = {k: v for k, v in series[5].items.items() if k != "symptoms.chasing_rainbows"}
+    series[5] = dataclasses.replace(series[5], items=items)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q1: 2.0, 2023-Q3: 2.0)."
+    )
+
+
+def test_a_gap_of_exactly_six_quarters_still_joins_a_run():
+    series = symptom([0, 0, 0, 0, 2]) + symptom([2], start=10)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert finding.explanation == (
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q1: 2.0, 2024-Q3: 2.0)."
+    )
+
+
+def test_recurrence_is_measured_against_the_symptoms_usual_level():
+    # Usually 1.4: readings of 1.6 are no news, so 3.0 in the last quarter recurs only once.
+    assert by_rule(evaluate(symptom([1.4, 1.4, 1.4, 1.4, 1.6, 1.6, 1.4, 3])), "symptom_persistent") is None
+    # Back to 1.6, near its usual 1.4, after three quarters at 3.0: not moderate now, so not recurring.
+    assert by_rule(evaluate(symptom([1.4, 1.4, 1.4, 1.4, 3, 3, 3, 1.6])), "symptom_persistent") is None
+
+
+def test_a_rise_over_one_quarter_counts_when_the_config_asks_for_two_points():
+    two = TrendConfig(symptom_rise_points=2)
+
+    finding = by_rule(evaluate(symptom([0, 0, 0, 0, 0, 1.25]), config=two, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.explanation) == (
+        "watch",
+        "Chasing rainbows has risen for 1 quarter in a row (0.0→1.3).",
+    )
+
+
 def test_worked_example_two_symptoms_growing_together_warn_in_their_second_quarter():
     growing = ("symptoms.chasing_rainbows", "symptoms.little_interaction")
     series = flat(4) + [
@@ -675,6 +932,87 @@ def test_two_symptoms_moderate_after_a_missed_check_up_warn_at_once():
     series = flat(4) + [snapshot(6, symptoms=growing)]
 
     assert by_rule(evaluate(series), "symptom_persistent").severity == "warning"
+
+
+def together(
+    levels: Sequence[float],
+    addresses: Sequence[str] = ("symptoms.chasing_rainbows", "symptoms.little_interaction"),
+    start: int = 0,
+):
+    """Two symptoms (Chasing rainbows and Little interaction unless told) at the same ``levels``."""
+    return [snapshot(start + i, symptoms=dict.fromkeys(addresses, v)) for i, v in enumerate(levels)]
+
+
+def test_symptoms_growing_together_are_shown_from_their_own_usual_level():
+    finding = by_rule(evaluate(together([1, 1, 1, 1, 2, 3]), titles=TITLES), "symptom_persistent")
+
+    assert "(usual level, then each quarter: Chasing rainbows 1.0→2.0→3.0; Little interaction 1.0→2.0→3.0)" in (
+        finding.explanation
+    )
+    # Moderate since the first check-up: no usual level, so they are shown from 0.
+    first = by_rule(evaluate(together([2, 2]), titles=TITLES), "symptom_persistent")
+    assert "(usual level, then each quarter: Chasing rainbows 0.0→2.0→2.0; Little interaction 0.0→2.0→2.0)" in (
+        first.explanation
+    )
+
+
+def test_symptoms_at_their_usual_level_the_quarter_before_or_back_near_it_now_do_not_grow_together():
+    # Usually 1.0, still 1.0 the quarter before: a one-quarter spike to 3.0 waits.
+    assert by_rule(evaluate(together([1, 1, 1, 1, 1, 3])), "symptom_persistent") is None
+    # Usually 1.4, 3.0 the quarter before, back to 1.6 now: not moderate for them, so nothing.
+    assert by_rule(evaluate(together([1.4, 1.4, 1.4, 1.4, 3, 1.6])), "symptom_persistent") is None
+
+
+def test_symptoms_growing_together_are_found_after_a_calm_one():
+    # Chasing rainbows (first in order) stays calm; the two after it grow together.
+    growing = ("symptoms.little_interaction", "symptoms.no_mutual_respect")
+
+    finding = by_rule(evaluate(together([0, 0, 0, 0, 1, 2], growing), titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.items) == ("warning", growing)
+    assert finding.explanation.startswith("2 symptoms grew to moderate or worse together in 2023-Q2")
+
+
+def test_one_missed_check_up_before_two_moderate_symptoms_warns_at_once():
+    series = together([0, 0, 0, 0, 0]) + together([2], start=6)
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.explanation) == (
+        "warning",
+        "2 symptoms grew to moderate or worse together in 2023-Q3 "
+        "(usual level, then each quarter: Chasing rainbows 0.0→0.0→2.0; Little interaction 0.0→0.0→2.0).",
+    )
+
+
+def test_symptom_sentences_are_ordered_worst_first_then_by_symptom_with_a_group_placed_at_its_first():
+    recur, grow = [0, 0, 2, 2, 0, 2], [0, 0, 0, 0, 1, 2]
+    series = [
+        snapshot(
+            i,
+            symptoms={
+                "symptoms.chasing_rainbows": recur[i],
+                "symptoms.misrepresented_solution": recur[i],
+                "symptoms.little_interaction": grow[i],
+                "symptoms.no_mutual_respect": grow[i],
+            },
+        )
+        for i in range(6)
+    ]
+
+    finding = by_rule(evaluate(series, titles=TITLES), "symptom_persistent")
+
+    assert (finding.severity, finding.period) == ("warning", "2023-Q2")
+    assert finding.explanation == (
+        "Chasing rainbows keeps recurring: moderate or worse in 3 of the last 4 quarters "
+        "(2022-Q3: 2.0, 2022-Q4: 2.0, 2023-Q2: 2.0). "
+        "2 symptoms grew to moderate or worse together in 2023-Q2 (usual level, then each quarter: "
+        "Little interaction 0.0→1.0→2.0; No mutual respect 0.0→1.0→2.0). "
+        "Misrepresented solution keeps recurring: moderate or worse in 3 of the last 4 quarters "
+        "(2022-Q3: 2.0, 2022-Q4: 2.0, 2023-Q2: 2.0). "
+        "Little interaction has risen for 2 quarters in a row (0.0→1.0→2.0). "
+        "No mutual respect has risen for 2 quarters in a row (0.0→1.0→2.0)."
+    )
 
 
 def test_a_persistent_symptom_is_named_before_a_rising_one_and_the_worst_first():
