@@ -419,16 +419,18 @@ def _holds(
     the calendar quarters between the window's last two quarters.
     """
     last, earlier = drops[-1], drops[:-1]
+    # A one-quarter window (``confirm_quarters`` = 1) has no earlier quarter: it rests on the last.
+    lowest = min(earlier, default=last)
     return (
         len(drops) == config.confirm_quarters
         and last >= max(limits.warning, config.each_quarter_z * noise)
-        and min(earlier) >= config.earlier_quarter_z * noise
+        and lowest >= config.earlier_quarter_z * noise
         and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
         # A last quarter far below the one before rests on itself alone, unless the
         # one before was itself clearly down: then it is a decline deepening. A slide
         # deepens with every calendar quarter, so a missed check-up widens the allowance.
-        and (last - min(earlier) <= config.jump_z * noise * elapsed or min(earlier) >= config.each_quarter_z * noise)
+        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise)
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from assessments.evidence import HEALTH, ItemEvidence, Reading
 from assessments.tests.trend_builders import RATING_ITEMS, SYMPTOM_ITEMS, THEME, answers, flat, snapshot, theme_at
-from assessments.trend_context import Context, health_limits, merge_items, score_decline
+from assessments.trend_context import Context, health_limits, merge_items, rubric_limits, score_decline
 from assessments.trends import DEFAULT_CONFIG, Finding, SnapshotPoint, TrendConfig, evaluate
 
 TRAITS = tuple(a for a in RATING_ITEMS if a.startswith("traits."))
@@ -76,8 +76,8 @@ def test_a_rating_rubric_is_restated_by_25_points_per_point_of_lean():
 
 
 def test_a_rater_leaning_a_full_point_above_the_panel_restates_her_quarters_by_25_points():
-    # Ana (4.5) and Hal (2.0) share two quarters 2.5 points apart: Ana leans 2 x 1.25 / 2.5 = 1 point above
-    # the pair, so her lone 87.5 is restated as the pair would score it, 62.5.
+    # Ana (3.5) and Hal (1.0) share two quarters 2.5 points apart: Ana leans 2 x 1.25 / 2.5 = 1 point above
+    # the pair, so her lone 87.5 (at 4.5) is restated as the pair would score it, 62.5.
     finding = by_rule(evaluate(ana_then_with_hal(4.5, 3.5, 1.0)), "health_decline")
 
     assert finding.severity == "critical"
@@ -117,7 +117,7 @@ def test_restated_scores_stay_between_0_and_100():
 
 
 def test_a_quarter_near_the_bottom_of_the_scale_is_restated_like_any_other():
-    # Every rating 1.02 (health 0.5); Ana then rates 2 points below Ben beside her, leaning 0.8 below the
+    # Every rating 1.02 (health 0.5); Ana then rates 2 points below Hal beside her, leaning 0.8 below the
     # pair: health is restated as 0.5 + 25 x 0.8 = 20.5.
     series = ana_then_with_hal(1.02, 3.0, 5.0)
 
@@ -275,12 +275,22 @@ def test_a_rubric_first_scored_this_quarter_has_no_baseline_and_no_decline():
 
     finding = by_rule(evaluate(series), "rubric_decline")
 
-    assert finding is None or all(s.key != "traits" for s in finding.evidence.scores)
-    assert score_decline(Context(series, DEFAULT_CONFIG, {}), "traits", health_limits(DEFAULT_CONFIG)) is None
+    assert [s.key for s in finding.evidence.scores] == ["characteristics"]
+    assert score_decline(Context(series, DEFAULT_CONFIG, {}), "traits", rubric_limits(DEFAULT_CONFIG)) is None
+
+
+def test_a_quarter_exactly_run_z_noise_units_below_its_baseline_joins_the_slide():
+    # With run_z 0, a quarter at its baseline is "0 units below" it: both quarters before the window join.
+    series = flat(6) + [snapshot(i, ratings=theme_at(1.0)) for i in (6, 7)]
+
+    finding = by_rule(evaluate(series, config=TrendConfig(run_z=0.0)), "health_decline")
+
+    assert finding.evidence.scores[0].baseline.periods == periods(0, 1, 2, 3)
+    assert by_rule(evaluate(series), "health_decline").evidence.scores[0].baseline.periods == periods(*range(6))
 
 
 # --------------------------------------------------------------------------- #
-# Confirming over a longer window, and the noise a decline carries
+# Confirming over a shorter or longer window, and the noise a decline carries
 
 
 def test_a_decline_carries_the_noise_it_was_judged_by():
@@ -339,3 +349,40 @@ def test_merged_items_keep_the_first_mention_unless_a_later_one_lists_the_quarte
     assert merge_items((first,), (other,)) == (first,)
     assert merge_items((first,), (judged,), (judged_again,)) == (judged,)
     assert merge_items((judged,), (first,)) == (judged,)
+
+
+def test_a_one_quarter_window_confirms_on_its_quarter_against_that_quarters_own_noise():
+    # confirm_quarters = 1: seven flat quarters, noise 4.18; the mean of one quarter is no surer than the
+    # quarter, so the bar is 2.75 x 4.18 = 11.5 points: 11 down is a watch, 12 a warning, 25 critical.
+    config = TrendConfig(confirm_quarters=1)
+
+    def verdict(drop: float) -> Finding:
+        return by_rule(evaluate(flat(7) + [at_health(7, 75 - drop)], config=config), "health_decline")
+
+    assert verdict(11).severity == "watch"
+    assert verdict(12).severity == "warning"
+    assert verdict(25).severity == "critical"
+    assert verdict(25).explanation.startswith(
+        "Overall health fell from 75 to 50 over 1 quarter (2023-Q4: 50; baseline 75, the median of 7 quarters before)."
+    )
+
+
+def test_a_jump_of_exactly_jump_z_noise_units_is_still_a_decline():
+    # 6 then 15 points down: a jump of 9 points, 2.04 noise units, with the quarter before only 1.36 down.
+    series = flat(6) + [at_health(6, 69), at_health(7, 60)]
+    decline = score_decline(Context(series, DEFAULT_CONFIG, {}), HEALTH, health_limits(DEFAULT_CONFIG))
+    jump = decline.values[0] - decline.values[1]
+    # The jump_z whose bar (jump_z x noise) is that jump exactly, as the detector multiplies it.
+    near = {jump / decline.noise}
+    for direction in (0.0, math.inf):
+        z = jump / decline.noise
+        for _ in range(4):
+            z = math.nextafter(z, direction)
+            near.add(z)
+    exact = next(z for z in sorted(near) if z * decline.noise == jump)
+
+    def severity(jump_z: float) -> str:
+        return by_rule(evaluate(series, config=TrendConfig(jump_z=jump_z)), "health_decline").severity
+
+    assert severity(exact) == "warning"
+    assert severity(math.nextafter(exact, 0)) == "watch"
