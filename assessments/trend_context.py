@@ -39,7 +39,6 @@ class Context:
         self.baseline_at = range(max(0, end - config.baseline_quarters), max(0, end))
         self.recent_at = range(max(0, end), len(series))
         self.baseline_points = [series[i] for i in self.baseline_at]
-        self.recent = [series[i] for i in self.recent_at]
         # The baseline is recent enough to compare with (see ``baseline_max_age``).
         self.fresh = bool(self.baseline_points) and self.age(self.baseline_points[-1]) <= config.baseline_max_age
         self._values: dict[str, list[float | None]] = {}
