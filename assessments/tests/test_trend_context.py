@@ -22,7 +22,7 @@ def by_rule(findings: list[Finding], rule: str) -> Finding | None:
     return next((f for f in findings if f.rule == rule), None)
 
 
-def at_health(index: int, health: float, **kwargs: object) -> object:
+def at_health(index: int, health: float, **kwargs: object) -> SnapshotPoint:
     """Quarter ``index`` with one rater answering every rating item so that health is ``health``."""
     return snapshot(index, level=1 + health / 25, **kwargs)  # type: ignore[arg-type]
 
@@ -147,8 +147,7 @@ def test_a_quarter_with_a_rubric_not_scored_keeps_its_stored_health_and_no_score
 
 def test_quarters_recorded_before_raters_were_kept_are_compared_as_stored():
     # The first six quarters have no rater records (pooled means only): nothing to restate them by.
-    older = flat(6)
-    series = older + [snapshot(i, raters={"ana": answers(3.0), "hal": answers(2.0)}) for i in (6, 7)]
+    series = flat(6) + [snapshot(i, raters={"ana": answers(3.0), "hal": answers(2.0)}) for i in (6, 7)]
 
     finding = by_rule(evaluate(series), "health_decline")
 
@@ -324,6 +323,44 @@ def test_over_a_three_quarter_window_the_jump_is_measured_from_the_quarter_befor
     )
 
 
+def test_a_one_quarter_window_confirms_on_its_quarter_against_that_quarters_own_noise():
+    # confirm_quarters = 1: seven flat quarters, noise 4.18; the mean of one quarter is no surer than the
+    # quarter, so the bar is 2.75 x 4.18 = 11.5 points: 11 down is a watch, 12 a warning, 25 critical.
+    config = TrendConfig(confirm_quarters=1)
+
+    def verdict(drop: float) -> Finding:
+        return by_rule(evaluate(flat(7) + [at_health(7, 75 - drop)], config=config), "health_decline")
+
+    assert verdict(11).severity == "watch"
+    assert verdict(12).severity == "warning"
+    assert verdict(25).severity == "critical"
+    assert verdict(25).explanation.startswith(
+        "Overall health fell from 75 to 50 over 1 quarter (2023-Q4: 50; baseline 75, the median of 7 quarters before)."
+    )
+
+
+def test_a_jump_of_exactly_jump_z_noise_units_is_still_a_decline():
+    # 6 then 15 points down: a jump of 9 points, 2.04 noise units, with the quarter before only 1.36 down.
+    series = flat(6) + [at_health(6, 69), at_health(7, 60)]
+    decline = score_decline(Context(series, DEFAULT_CONFIG, {}), HEALTH, health_limits(DEFAULT_CONFIG))
+    first, last = (decline.baseline - v for v in decline.values)
+    jump = last - first
+    # The jump_z whose bar (jump_z x noise) is that jump exactly, as the detector multiplies it.
+    near = {jump / decline.noise}
+    for direction in (0.0, math.inf):
+        z = jump / decline.noise
+        for _ in range(4):
+            z = math.nextafter(z, direction)
+            near.add(z)
+    exact = next(z for z in sorted(near) if z * decline.noise == jump)
+
+    def severity(jump_z: float) -> str:
+        return by_rule(evaluate(series, config=TrendConfig(jump_z=jump_z)), "health_decline").severity
+
+    assert severity(exact) == "warning"
+    assert severity(math.nextafter(exact, 0)) == "watch"
+
+
 # --------------------------------------------------------------------------- #
 # The items named
 
@@ -349,40 +386,3 @@ def test_merged_items_keep_the_first_mention_unless_a_later_one_lists_the_quarte
     assert merge_items((first,), (other,)) == (first,)
     assert merge_items((first,), (judged,), (judged_again,)) == (judged,)
     assert merge_items((judged,), (first,)) == (judged,)
-
-
-def test_a_one_quarter_window_confirms_on_its_quarter_against_that_quarters_own_noise():
-    # confirm_quarters = 1: seven flat quarters, noise 4.18; the mean of one quarter is no surer than the
-    # quarter, so the bar is 2.75 x 4.18 = 11.5 points: 11 down is a watch, 12 a warning, 25 critical.
-    config = TrendConfig(confirm_quarters=1)
-
-    def verdict(drop: float) -> Finding:
-        return by_rule(evaluate(flat(7) + [at_health(7, 75 - drop)], config=config), "health_decline")
-
-    assert verdict(11).severity == "watch"
-    assert verdict(12).severity == "warning"
-    assert verdict(25).severity == "critical"
-    assert verdict(25).explanation.startswith(
-        "Overall health fell from 75 to 50 over 1 quarter (2023-Q4: 50; baseline 75, the median of 7 quarters before)."
-    )
-
-
-def test_a_jump_of_exactly_jump_z_noise_units_is_still_a_decline():
-    # 6 then 15 points down: a jump of 9 points, 2.04 noise units, with the quarter before only 1.36 down.
-    series = flat(6) + [at_health(6, 69), at_health(7, 60)]
-    decline = score_decline(Context(series, DEFAULT_CONFIG, {}), HEALTH, health_limits(DEFAULT_CONFIG))
-    jump = decline.values[0] - decline.values[1]
-    # The jump_z whose bar (jump_z x noise) is that jump exactly, as the detector multiplies it.
-    near = {jump / decline.noise}
-    for direction in (0.0, math.inf):
-        z = jump / decline.noise
-        for _ in range(4):
-            z = math.nextafter(z, direction)
-            near.add(z)
-    exact = next(z for z in sorted(near) if z * decline.noise == jump)
-
-    def severity(jump_z: float) -> str:
-        return by_rule(evaluate(series, config=TrendConfig(jump_z=jump_z)), "health_decline").severity
-
-    assert severity(exact) == "warning"
-    assert severity(math.nextafter(exact, 0)) == "watch"
