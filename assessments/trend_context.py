@@ -77,24 +77,30 @@ class Context:
 
     @functools.cached_property
     def unlinked(self) -> float:
-        """The share of this quarter's raters nothing ties to the baseline's raters.
+        """How far this quarter's raters are untied to the baseline's, from 0 to 1.
 
-        A rater is tied when they rated a baseline quarter, or shared a quarter
-        with a tied rater (so their lean is known relative to the baseline's).
-        An untied rater's lean is indistinguishable from a change of level.
+        The larger of two shares:
+
+        * this quarter's raters nothing ties to the baseline's raters. A rater is
+          tied when they rated a baseline quarter, or shared a quarter with a
+          tied rater (so their lean is known relative to the baseline's). An
+          untied rater's lean is indistinguishable from a change of level;
+        * the baseline quarters rated only by raters that nothing ties to this
+          quarter's raters, squared: the baseline is their median, which a
+          minority of such quarters hardly moves and a majority sets (one
+          rater handing over to another who never rated beside them).
         """
         now = self.last.raters
         if not now:
             return 0.0
-        tied = {r for p in self.baseline_points for r in p.raters}
-        grew = True
-        while grew:
-            grew = False
-            for point in self.series:
-                if tied & point.raters.keys() and not point.raters.keys() <= tied:
-                    tied |= point.raters.keys()
-                    grew = True
-        return sum(r not in tied for r in now) / len(now)
+        tied = _linked(self.series, {r for p in self.baseline_points for r in p.raters})
+        untied_now = sum(r not in tied for r in now) / len(now)
+        rated = [p for p in self.baseline_points if p.raters]
+        if not rated:
+            return untied_now
+        ours = _linked(self.series, set(now))
+        untied_then = sum(1 for p in rated if not ours & p.raters.keys()) / len(rated)
+        return max(untied_now, untied_then**2)
 
     def noise_scale(self, *, symptoms: bool) -> float:
         """How noisy this partner's raters are, as a multiple of the assumed ``item_noise_prior``.
@@ -204,6 +210,19 @@ class Context:
             before_points=None if before is None else self.goodness(address, before),
             path=tuple(Reading(self.series[i].period, values[i]) for i in path),  # type: ignore[arg-type]
         )
+
+
+def _linked(series: Sequence[SnapshotPoint], raters: set[str]) -> set[str]:
+    """``raters`` and every rater a chain of shared quarters ties to them."""
+    tied = set(raters)
+    grew = True
+    while grew:
+        grew = False
+        for point in series:
+            if tied & point.raters.keys() and not point.raters.keys() <= tied:
+                tied |= point.raters.keys()
+                grew = True
+    return tied
 
 
 def _unit(ctx: Context, key: str) -> float:
@@ -409,13 +428,21 @@ def baseline_noise(history: Sequence[float], prior: float, weight: float) -> flo
 
 
 def _holds(
-    drops: Sequence[float], noise: float, mean_noise: float, elapsed: int, limits: Limits, config: TrendConfig
+    drops: Sequence[float],
+    noise: float,
+    mean_noise: float,
+    elapsed: int,
+    limits: Limits,
+    config: TrendConfig,
+    run: int,
 ) -> bool:
     """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``.
 
     ``noise`` is one quarter's distance from the baseline; ``mean_noise`` the
     window mean's, surer than one quarter's (see ``score_decline``); ``elapsed``
-    the calendar quarters between the window's last two quarters.
+    the calendar quarters between the window's last two quarters; ``run`` how
+    many quarters with data just before the window already sat ``run_z`` below
+    the baseline (``_run_baseline``).
     """
     last, earlier = drops[-1], drops[:-1]
     # A one-quarter window (``confirm_quarters`` = 1) has no earlier quarter: it rests on the last.
@@ -427,9 +454,11 @@ def _holds(
         and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
         # A last quarter far below the one before rests on itself alone, unless the
-        # one before was itself clearly down: then it is a decline deepening. A slide
-        # deepens with every calendar quarter, so a missed check-up widens the allowance.
-        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise)
+        # one before was itself clearly down, or the quarter before the window was
+        # already down too (three low quarters running): then it is a decline
+        # deepening. A slide deepens with every calendar quarter, so a missed
+        # check-up widens the allowance.
+        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise or run > 0)
     )
 
 
@@ -483,7 +512,8 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     mean_noise = math.sqrt(own / max(1, len(window)) + own * shared + noise**2 - one**2)
     drops = [baseline - v for _, v in window]
     elapsed = quarters_between(window[-2][0], window[-1][0]) if len(window) >= 2 else 1
-    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config)
+    run = sum(1 for i in range(baseline_at.stop, ctx.recent_at.start) if values[i] is not None)
+    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config, run)
     if not confirmed:
         severity = Severity.WATCH
     else:

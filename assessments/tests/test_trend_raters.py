@@ -188,3 +188,29 @@ def test_an_untied_rater_widens_the_noise_by_their_possible_lean_either_way():
     # sqrt(3^2 + 2 x 1 x (0.25 x 25)^2): a lean of a quarter point is 6.25 points of a 0-100 score.
     assert context.turnover_noise(3.0, 25.0) == pytest.approx(math.sqrt(9 + 2 * 6.25**2))
     assert Context(series[:6], DEFAULT_CONFIG, {}).turnover_noise(3.0, 25.0) == 3.0
+
+
+def hand_over(ana_quarters: int, zoe_level: float) -> list:
+    """Ana rates the first ``ana_quarters`` of six quarters at 4.0 and Zoe the rest; they never
+    rate together. Then Zoe rates two quarters at ``zoe_level``."""
+    baseline = [snapshot(i, raters={"ana" if i < ana_quarters else "zoe": ANA}) for i in range(6)]
+    return baseline + [snapshot(i, raters={"zoe": answers(zoe_level)}) for i in (6, 7)]
+
+
+def test_a_baseline_mostly_rated_by_someone_nothing_ties_to_this_quarters_rater_widens_the_noise():
+    # Zoe rated one baseline quarter, so she is "tied", but five of the six quarters whose
+    # median is the baseline are Ana's, and Ana's lean against Zoe's is unknown: (5/6)^2.
+    context = Context(hand_over(5, 3.4), DEFAULT_CONFIG, {})
+
+    assert context.unlinked == pytest.approx(25 / 36)
+    # A 0.6-point fall everywhere (15 points of health) is a warning when Zoe rated the
+    # baseline too, and only a watch when Ana did: her lean may be most of it.
+    assert by_rule(evaluate(hand_over(1, 3.4)), "health_decline").severity == "warning"
+    assert by_rule(evaluate(hand_over(5, 3.4)), "health_decline").severity == "watch"
+
+
+def test_a_minority_of_baseline_quarters_by_an_untied_rater_barely_widens_the_noise():
+    context = Context(hand_over(1, 3.4), DEFAULT_CONFIG, {})
+
+    assert context.unlinked == pytest.approx(1 / 36)
+    assert Context(hand_over(0, 3.4), DEFAULT_CONFIG, {}).unlinked == 0.0

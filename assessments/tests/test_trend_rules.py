@@ -292,6 +292,19 @@ def test_the_bars_in_noise_units(z_last, z_earlier, severity):
     assert noisy_health(z_last, z_earlier) == severity
 
 
+@pytest.mark.parametrize(("z_before", "severity"), [(1.05, "warning"), (0.95, "watch")])
+def test_a_deep_last_quarter_confirms_when_the_quarter_before_the_window_was_already_down(z_before, severity):
+    # (2.0, 3.8) alone rests on its last quarter (a jump of 1.8 > 1.75 units: "watch" above).
+    # Three low quarters running are a slide deepening, not a dip: the jump is no objection.
+    noise = _noise([80.0] * 6, DEFAULT_CONFIG.health_noise_prior, DEFAULT_CONFIG.noise_prior_weight)
+    series = healths(80, 80, 80, 80, 80, 80, 80 - z_before * noise, 80 - 2.0 * noise, 80 - 3.8 * noise)
+
+    finding = by_rule(evaluate(series), "health_decline")
+
+    assert finding.severity == severity
+    assert len(finding.evidence.scores[0].baseline.periods) == (6 if severity == "warning" else 7)
+
+
 def test_the_last_quarter_must_be_two_and_a_half_noise_units_down():
     forgiving = TrendConfig(recovery_z=99.0)
 
