@@ -234,3 +234,63 @@ def test_a_rater_whose_symptom_answers_swing_needs_a_symptom_further_above_its_u
         "Misrepresented solution has been moderate or worse for 2 quarters in a row (2023-Q3: 2.3, 2023-Q4: 2.3).",
     )
     assert verdict(evaluate(swinging_rater(2.23)), "symptom_persistent") is None
+
+
+# --------------------------------------------------------------------------- #
+# Rule 4's bars met exactly: with a symptom noise prior of 0.5 (and the raters'
+# at 0.5, so their scale is exactly 1), readings that alternate 0 and 1 sit
+# exactly 0.5 from their usual level of 0.5, so the symptom noise is exactly 0.5.
+
+ROUND = TrendConfig(symptom_noise_prior=0.5, symptom_item_noise_prior=0.5)
+RAINBOWS, INTERACTION = GROWING
+ALTERNATING = (0.0, 1.0, 0.0, 1.0, 0.0, 1.0)
+
+
+def test_a_symptom_exactly_two_and_a_half_noise_units_above_its_usual_level_is_moderate():
+    def twice_at(value: float) -> list[SnapshotPoint]:
+        history = [point(i, items={RAINBOWS: v}) for i, v in enumerate(ALTERNATING)]
+        return history + [point(6, items={RAINBOWS: value}), point(7, items={RAINBOWS: value})]
+
+    # 1.75 is 1.25 above the usual 0.5: 2.5 x 0.5 exactly.
+    assert verdict(evaluate(twice_at(1.75), config=ROUND), "symptom_persistent") == (
+        "warning",
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2023-Q3: 1.8, 2023-Q4: 1.8).",
+    )
+    assert verdict(evaluate(twice_at(1.74), config=ROUND), "symptom_persistent") is None
+
+
+def test_symptoms_exactly_one_noise_unit_up_the_quarter_before_are_growing_together():
+    def rising_from(history: Sequence[float]) -> list[SnapshotPoint]:
+        points = [point(i, items={RAINBOWS: v, INTERACTION: v}) for i, v in enumerate(history)]
+        return points + [point(6, items={RAINBOWS: 2.0, INTERACTION: 2.0})]
+
+    rising = (
+        "Chasing rainbows has risen for 2 quarters in a row (0.0→1.0→2.0). "
+        "Little interaction has risen for 2 quarters in a row (0.0→1.0→2.0)."
+    )
+
+    # 1.0 the quarter before is 0.5 above the usual 0.5: one noise unit exactly.
+    assert verdict(evaluate(rising_from(ALTERNATING), config=ROUND), "symptom_persistent") == (
+        "warning",
+        "2 symptoms grew to moderate or worse together in 2023-Q3 (usual level, then each quarter: "
+        "Chasing rainbows 0.5→1.0→2.0; Little interaction 0.5→1.0→2.0). " + rising,
+    )
+    # 0.99: the usual level is 0.495 and the noise 0.499, so it is up by a hair less.
+    assert verdict(evaluate(rising_from((*ALTERNATING[:-1], 0.99)), config=ROUND), "symptom_persistent") == (
+        "watch",
+        rising,
+    )
+
+
+def test_symptoms_moderate_since_the_first_check_up_grow_together_from_a_usual_level_of_zero():
+    # No quarter before the run: the usual level is 0, and the symptom noise is
+    # the prior 0.6, so 1.55 the quarter before is up (as it would not be from 1.0).
+    series = [point(0, items={RAINBOWS: 1.55, INTERACTION: 1.55}), point(1, items={RAINBOWS: 2.0, INTERACTION: 2.0})]
+
+    assert verdict(evaluate(series, config=TrendConfig(symptom_noise_prior=0.6)), "symptom_persistent") == (
+        "warning",
+        "Chasing rainbows has been moderate or worse for 2 quarters in a row (2022-Q1: 1.6, 2022-Q2: 2.0). "
+        "2 symptoms grew to moderate or worse together in 2022-Q2 (usual level, then each quarter: "
+        "Chasing rainbows 0.0→1.6→2.0; Little interaction 0.0→1.6→2.0). "
+        "Little interaction has been moderate or worse for 2 quarters in a row (2022-Q1: 1.6, 2022-Q2: 2.0).",
+    )
