@@ -434,15 +434,15 @@ def _holds(
     elapsed: int,
     limits: Limits,
     config: TrendConfig,
-    run: int,
+    sliding: bool,
 ) -> bool:
     """Whether the window's drops (oldest first) confirm a decline: see ``TrendConfig``.
 
     ``noise`` is one quarter's distance from the baseline; ``mean_noise`` the
     window mean's, surer than one quarter's (see ``score_decline``); ``elapsed``
-    the calendar quarters between the window's last two quarters; ``run`` how
-    many quarters with data just before the window already sat ``run_z`` below
-    the baseline (``_run_baseline``).
+    the calendar quarters between the window's last two quarters; ``sliding``
+    whether the quarter with data just before the window already sat ``run_z``
+    below the baseline (``_run_baseline``).
     """
     last, earlier = drops[-1], drops[:-1]
     # A one-quarter window (``confirm_quarters`` = 1) has no earlier quarter: it rests on the last.
@@ -458,7 +458,7 @@ def _holds(
         # already down too (three low quarters running): then it is a decline
         # deepening. A slide deepens with every calendar quarter, so a missed
         # check-up widens the allowance.
-        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise or run > 0)
+        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise or sliding)
     )
 
 
@@ -512,8 +512,9 @@ def score_decline(ctx: Context, key: str, limits: Limits) -> Decline | None:
     mean_noise = math.sqrt(own / max(1, len(window)) + own * shared + noise**2 - one**2)
     drops = [baseline - v for _, v in window]
     elapsed = quarters_between(window[-2][0], window[-1][0]) if len(window) >= 2 else 1
-    run = sum(1 for i in range(baseline_at.stop, ctx.recent_at.start) if values[i] is not None)
-    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config, run)
+    # The baseline was moved back for quarters that already sat below it: a slide under way.
+    sliding = baseline_at.stop < ctx.recent_at.start
+    confirmed = ctx.fresh and _holds(drops, noise, mean_noise, elapsed, limits, ctx.config, sliding)
     if not confirmed:
         severity = Severity.WATCH
     else:

@@ -361,6 +361,28 @@ def test_a_jump_of_exactly_jump_z_noise_units_is_still_a_decline():
     assert severity(math.nextafter(exact, 0)) == "watch"
 
 
+def test_a_deep_quarter_after_one_exactly_each_quarter_z_down_is_a_decline_deepening():
+    # 12 then 24 points down (2.72 then 5.45 noise units): a jump of 2.72 units, beyond 1.75, which
+    # only a first quarter already each_quarter_z units down excuses; that bar met exactly excuses it.
+    series = flat(6) + [at_health(6, 63), at_health(7, 51)]
+    decline = score_decline(Context(series, DEFAULT_CONFIG, {}), HEALTH, health_limits(DEFAULT_CONFIG))
+    first = decline.baseline - decline.values[0]
+    near = {first / decline.noise}
+    for direction in (0.0, math.inf):
+        z = first / decline.noise
+        for _ in range(4):
+            z = math.nextafter(z, direction)
+            near.add(z)
+    exact = next(z for z in sorted(near) if z * decline.noise == first)
+
+    def severity(each_quarter_z: float) -> str:
+        config = TrendConfig(each_quarter_z=each_quarter_z)
+        return by_rule(evaluate(series, config=config), "health_decline").severity
+
+    assert severity(exact) == "warning"
+    assert severity(math.nextafter(exact, math.inf)) == "watch"
+
+
 # --------------------------------------------------------------------------- #
 # The items named
 

@@ -214,3 +214,15 @@ def test_a_minority_of_baseline_quarters_by_an_untied_rater_barely_widens_the_no
 
     assert context.unlinked == pytest.approx(1 / 36)
     assert Context(hand_over(0, 3.4), DEFAULT_CONFIG, {}).unlinked == 0.0
+
+
+def test_a_chain_of_shared_quarters_ties_a_new_rater_to_the_baseline_whatever_the_order():
+    # Ana rates alone, then with Bob; Bob then rates with Zoe, who now rates alone. Zoe never met Ana,
+    # but the chain Zoe-Bob-Ana ties every baseline quarter to her: nothing is widened, and a
+    # 0.6-point fall everywhere (15 points of health) is a warning, as when Zoe rated it all.
+    series = [snapshot(i, raters={"ana": ANA}) for i in range(4)]
+    series += [snapshot(4, raters={"ana": ANA, "bob": ANA}), snapshot(5, raters={"bob": ANA, "zoe": ANA})]
+    series += [snapshot(i, raters={"zoe": answers(3.4)}) for i in (6, 7)]
+
+    assert Context(series, DEFAULT_CONFIG, {}).unlinked == 0.0
+    assert by_rule(evaluate(series), "health_decline").severity == "warning"
