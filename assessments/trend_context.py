@@ -445,12 +445,13 @@ def _holds(
     below the baseline (``_run_baseline``).
     """
     last, earlier = drops[-1], drops[:-1]
-    # A one-quarter window (``confirm_quarters`` = 1) has no earlier quarter: it rests on the last.
-    lowest = min(earlier, default=last)
+    # The earlier quarter least far down; a one-quarter window (``confirm_quarters`` = 1)
+    # has no earlier quarter and rests on the last.
+    shallowest = min(earlier, default=last)
     return (
         len(drops) == config.confirm_quarters
         and last >= max(limits.warning, config.each_quarter_z * noise)
-        and lowest >= config.earlier_quarter_z * noise
+        and shallowest >= config.earlier_quarter_z * noise
         and statistics.fmean(drops) >= max(limits.warning, limits.warning_z * mean_noise)
         and max(drops) - last <= config.recovery_z * noise
         # A last quarter far below the one before rests on itself alone, unless the
@@ -458,7 +459,11 @@ def _holds(
         # already down too (three low quarters running): then it is a decline
         # deepening. A slide deepens with every calendar quarter, so a missed
         # check-up widens the allowance.
-        and (last - lowest <= config.jump_z * noise * elapsed or lowest >= config.each_quarter_z * noise or sliding)
+        and (
+            last - shallowest <= config.jump_z * noise * elapsed
+            or shallowest >= config.each_quarter_z * noise
+            or sliding
+        )
     )
 
 

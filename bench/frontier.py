@@ -31,7 +31,7 @@ from assessments.trends import DEFAULT_CONFIG
 GRID = {
     "each_quarter_z": (2.0, 2.5, 3.0, 3.5),
     "earlier_quarter_z": (0.5, 1.0, 2.0),
-    "jump_z": (1.75, 99.0),
+    "jump_z": (1.75, 99.0),  # 99: no jump bar at all
 }
 
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     best = max(clean, key=lambda r: r[2], default=None)
     print(
         "\nbest gradual recall with no dip above a watch and false alarms within target: "
-        + (f"{best[2]:.3f} at {best[0]}" if best else "no setting raises no dip")
+        + (f"{best[2]:.3f} at {best[0]}" if best else "no setting meets both")
     )
     enough = [r for r in rows if r[2] >= backtest.RECALL_TARGET]
     fewest = min(enough, key=lambda r: r[1], default=None)
